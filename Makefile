@@ -1,0 +1,39 @@
+# Two entry points for people (`make run`, `make test`); everything else is plumbing they share.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+VPY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
+OUTPUT ?= automl-output
+
+.PHONY: run test test-fast test-e2e bench lint clean
+
+# The environment is rebuilt only when the lock files change.
+$(VENV)/.installed: requirements/stack.lock requirements/no-deps.txt pyproject.toml
+	@command -v uv >/dev/null 2>&1 || [ -x $(VENV)-tools/bin/uv ] || \
+		{ $(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install -q uv; }
+	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
+	$(UV) pip sync --python $(VPY) requirements/stack.lock
+	$(UV) pip install --python $(VPY) --no-deps -r requirements/no-deps.txt
+	$(UV) pip install --python $(VPY) --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(VENV)/bin/automl run --output $(OUTPUT)
+
+test: $(VENV)/.installed
+	$(VPY) -m pytest tests -v
+
+test-fast: $(VENV)/.installed
+	$(VPY) -m pytest tests -v -m "not e2e"
+
+test-e2e: $(VENV)/.installed
+	$(VPY) -m pytest tests -v -m e2e
+
+bench: $(VENV)/.installed
+	$(VPY) bench/pipeline_vs_reference.py
+
+clean:
+	rm -rf $(OUTPUT) .pytest_cache
