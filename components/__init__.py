@@ -1,0 +1,10 @@
+"""Code that runs inside the pipeline's components (locally or in the KFP container).
+
+TensorFlow Transform only works with Keras 2 (the tf_keras package) and flips TF_USE_LEGACY_KERAS
+on import if it is unset, so what `tf.keras` means would depend on import order. We choose Keras 2
+once, here, before anything imports TensorFlow, and our own code imports `tf_keras` by name.
+"""
+
+import os
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"

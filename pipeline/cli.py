@@ -1,0 +1,85 @@
+"""The `automl` command.
+
+Errors a user can fix (bad flags, bad config, bad CSV, anomalous data) print one line (plus the
+list of anomalies, when there are some) and exit non-zero, without a stack trace; the full log
+of every run is kept under the output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+# google-cloud libraries (pulled in by TFX) warn about Python versions at import; not our users'.
+warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\..*")
+
+import click
+from rich.console import Console
+
+import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+from pipeline.config import ConfigError, PipelineConfig, build_config
+from pipeline.dataset import DataError
+
+EXIT_BAD_INPUT = 2
+EXIT_RUN_FAILED = 1
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """AutoML for tabular data as a TFX pipeline."""
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), help="CSV file (default: penguins).")
+@click.option("--label", help="Label column (required with --data).")
+@click.option("--task", type=click.Choice(["classification", "regression"]),
+              help="Default: inferred from the label column.")
+@click.option("--output", type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="YAML file with settings; flags override it.")
+@click.option("--max-trials", type=int, help="Tuner trials (overrides the config).")
+def run(data: Path | None, label: str | None, task: str | None, output: Path | None,
+        config_file: Path | None, max_trials: int | None) -> None:
+    """Run the whole pipeline locally (LocalDagRunner)."""
+    try:
+        config = build_config(config_file, data=data, label=label, task=task, output=output,
+                              **{"tuner.max_trials": max_trials})
+    except ConfigError as exc:
+        _fail(str(exc))
+    _run(config)
+
+
+def _run(config: PipelineConfig) -> None:
+    from pipeline import local_run, progress, report
+
+    started = time.monotonic()
+    try:
+        profile = local_run.profile_data(config)
+    except DataError as exc:
+        _fail(str(exc))
+    console.print(report.data_line(config, profile))
+    log_path = local_run.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
+    progress.install(console, log_path)
+    try:
+        summary = local_run.run(config, profile)
+    except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
+        _fail(report.failure_message(exc, log_path), EXIT_RUN_FAILED)
+    report.print_summary(console, summary, time.monotonic() - started, log_path)
+    if not summary.pushed_to:
+        sys.exit(EXIT_RUN_FAILED if summary.blessed is None else 0)
+
+
+if __name__ == "__main__":
+    main()

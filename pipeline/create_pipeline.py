@@ -1,0 +1,134 @@
+"""The pipeline, defined once. Both the local runner and the KFP compiler call ``create_pipeline``.
+
+User code is referenced by dotted path inside our package (not as module files that TFX would
+re-package into a wheel every run), so the same container image serves every component and the
+cache is not invalidated by a rebuilt user module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+from tfx import v1 as tfx
+from tfx.proto import example_gen_pb2
+
+from components.data_gate.component import DataGate
+from pipeline import evaluation
+from pipeline.config import PipelineConfig
+
+PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
+TUNER_FN = "components.tuner.tuner_fn.tuner_fn"
+RUN_FN = "components.trainer.run_fn.run_fn"
+STAGED_FILE = "data.csv"
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What is known about the data when the pipeline is built (from the CSV pre-check)."""
+
+    data_root: str
+    label: str
+    task: str
+    n_classes: int = 0
+    baseline_accuracy: float | None = None  # majority-class accuracy
+    baseline_rmse: float | None = None  # RMSE of always predicting the mean
+
+
+def _example_gen(config: PipelineConfig, data_root: str) -> tfx.components.CsvExampleGen:
+    return tfx.components.CsvExampleGen(
+        input_base=data_root,
+        input_config=example_gen_pb2.Input(splits=[
+            example_gen_pb2.Input.Split(name="data", pattern=STAGED_FILE)]),
+        output_config=example_gen_pb2.Output(split_config=example_gen_pb2.SplitConfig(splits=[
+            example_gen_pb2.SplitConfig.Split(name="train", hash_buckets=config.split.train_buckets),
+            example_gen_pb2.SplitConfig.Split(name="eval", hash_buckets=config.split.eval_buckets),
+        ])),
+    )
+
+
+def create_pipeline(
+    config: PipelineConfig,
+    facts: DataFacts,
+    pipeline_root: str,
+    serving_dir: str,
+    metadata_connection_config: object | None = None,
+    beam_pipeline_args: list[str] | None = None,
+) -> tfx.dsl.Pipeline:
+    example_gen = _example_gen(config, facts.data_root)
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    curated = config.curated_schema_path()
+    if curated is not None:
+        schema_gen = tfx.components.ImportSchemaGen(schema_file=str(curated))
+    else:
+        schema_gen = tfx.components.SchemaGen(
+            statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
+    data_gate = DataGate(anomalies=example_validator.outputs["anomalies"])
+
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn=PREPROCESSING_FN,
+        custom_config={"label": facts.label, "task": facts.task,
+                       "categorical_features": list(config.categorical_features)},
+        disable_statistics=True,
+    )
+    transform.add_upstream_node(data_gate)
+
+    tuner = tfx.components.Tuner(
+        tuner_fn=TUNER_FN,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        train_args=tfx.proto.TrainArgs(),
+        eval_args=tfx.proto.EvalArgs(),
+        custom_config={"task": facts.task, "max_trials": config.tuner.max_trials,
+                       "epochs_per_trial": config.tuner.epochs_per_trial,
+                       "seed": config.tuner.seed},
+    )
+    trainer = tfx.components.Trainer(
+        run_fn=RUN_FN,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        hyperparameters=tuner.outputs["best_hyperparameters"],
+        train_args=tfx.proto.TrainArgs(),
+        eval_args=tfx.proto.EvalArgs(),
+        custom_config={"task": facts.task, "label": facts.label, "seed": config.tuner.seed,
+                       "max_epochs": config.trainer.max_epochs,
+                       "early_stopping_patience": config.trainer.early_stopping_patience},
+    )
+
+    baseline_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id("latest_blessed_model_resolver")
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=baseline_resolver.outputs["model"],
+        eval_config=evaluation.eval_config(facts.task, config.evaluator, facts.n_classes,
+                                           facts.baseline_accuracy, facts.baseline_rmse),
+    )
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)),
+    )
+    return tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=pipeline_root,
+        components=[example_gen, statistics_gen, schema_gen, example_validator, data_gate,
+                    transform, tuner, trainer, baseline_resolver, evaluator, pusher],
+        enable_cache=config.enable_cache,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=beam_pipeline_args or [],
+    )
+
+
+def serving_dir(config: PipelineConfig) -> Path:
+    return config.output / "serving" / config.pipeline_name

@@ -1,0 +1,232 @@
+"""Checks a user's CSV before any TFX component sees it, and stages a normalised copy.
+
+TFX fails late and cryptically on bad CSVs (a ragged row surfaces as a Beam stack trace inside
+CsvExampleGen; a single-valued label as a TFMA error minutes later). One streaming pass here
+turns each of those into a one-line error before anything is written, and also learns what the
+pipeline needs to know up front: the task type, the classes and the naive baselines that the
+Evaluator's default thresholds are built from.
+
+The staged copy is content-addressed (``<output>/staged/<sha256>/data.csv``) so that running
+the same data again hands CsvExampleGen the very same file and the pipeline cache hits.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import os
+import re
+import statistics
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Cells that mean "missing" in CSVs written by pandas, R and spreadsheets. CsvExampleGen only
+# understands the empty cell, so these are rewritten to "" when staging.
+MISSING_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A"})
+MIN_ROWS = 10
+# An integer label with at most this many distinct values is taken to be a class id.
+MAX_INFERRED_INTEGER_CLASSES = 20
+_FEATURE_NAME = re.compile(r"[^A-Za-z0-9_]")
+
+
+class DataError(ValueError):
+    """The input data cannot be used; the message is one line, fit for a terminal."""
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    """What the pipeline needs to know about the data before it runs."""
+
+    staged_dir: Path
+    label: str
+    task: str
+    columns: tuple[str, ...]
+    n_rows: int
+    n_dropped_missing_label: int = 0
+    renamed_columns: dict[str, str] = field(default_factory=dict)
+    dropped_empty_columns: tuple[str, ...] = ()
+    class_counts: dict[str, int] = field(default_factory=dict)  # classification only
+    label_std: float | None = None  # regression only
+
+    @property
+    def majority_fraction(self) -> float | None:
+        if not self.class_counts:
+            return None
+        return max(self.class_counts.values()) / sum(self.class_counts.values())
+
+
+def embedded_penguins_csv() -> Path:
+    """The palmerpenguins CSV shipped inside its PyPI package (no download at run time)."""
+    import palmerpenguins
+
+    path = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"
+    if not path.is_file():
+        raise DataError(f"the palmerpenguins package has no data file at {path}")
+    return path
+
+
+def _is_number(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str, str]]:
+    names: list[str] = []
+    renamed: dict[str, str] = {}
+    for index, raw in enumerate(header, start=1):
+        original = raw.strip()
+        if not original:
+            raise DataError(f"{where}: column {index} of the header has no name")
+        name = _FEATURE_NAME.sub("_", original)
+        if name[0].isdigit():
+            name = f"f_{name}"
+        if name in names:
+            raise DataError(f"{where}: column name '{original}' appears twice (as '{name}')")
+        if name != original:
+            renamed[original] = name
+        names.append(name)
+    return names, renamed
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    where = str(path)
+    if not path.exists():
+        raise DataError(f"data file not found: {where}")
+    if path.is_dir():
+        raise DataError(f"{where} is a directory; pass the CSV file itself")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DataError(f"cannot read {where}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{where} is not UTF-8 text (byte {exc.start}); is it really a CSV?") from exc
+    if not text.strip():
+        raise DataError(f"{where} is empty")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+        rows = []
+        for row in reader:
+            if not row or all(not cell.strip() for cell in row):
+                continue  # blank lines carry nothing
+            if len(row) != len(header):
+                raise DataError(
+                    f"{where} line {reader.line_num} has {len(row)} fields, "
+                    f"the header has {len(header)}"
+                )
+            rows.append([cell.strip() for cell in row])
+    except csv.Error as exc:
+        raise DataError(f"{where} line {reader.line_num} is not valid CSV: {exc}") from exc
+    if not rows:
+        raise DataError(f"{where} has a header but no data rows")
+    return header, rows
+
+
+def _infer_task(values: list[str]) -> str:
+    if not all(_is_number(v) for v in values):
+        return "classification"
+    numbers = [float(v) for v in values]
+    if all(n.is_integer() for n in numbers) and len(set(numbers)) <= MAX_INFERRED_INTEGER_CLASSES:
+        return "classification"
+    return "regression"
+
+
+def profile_and_stage(
+    source: Path, label: str, task: str | None, staging_root: Path,
+    exclude: tuple[str, ...] = (),
+) -> DatasetProfile:
+    """Validates ``source`` and writes the normalised copy CsvExampleGen will read."""
+    where = str(source)
+    header, rows = _read_rows(source)
+    names, renamed = _sanitised_names(header, where)
+    label_name = renamed.get(label, label)
+    if label_name not in names:
+        shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")
+        raise DataError(f"label column '{label}' is not in {where} (columns: {shown})")
+    missing_excluded = [e for e in exclude if renamed.get(e, e) not in names]
+    if missing_excluded:
+        raise DataError(f"excluded column(s) not in {where}: {', '.join(missing_excluded)}")
+
+    for row in rows:
+        for i, cell in enumerate(row):
+            if cell in MISSING_TOKENS:
+                row[i] = ""
+    label_index = names.index(label_name)
+    kept = [row for row in rows if row[label_index] != ""]
+    n_dropped = len(rows) - len(kept)
+    if not kept:
+        raise DataError(f"label column '{label}' is empty in every row of {where}")
+    if len(kept) < MIN_ROWS:
+        raise DataError(
+            f"{where} has {len(kept)} labelled rows; at least {MIN_ROWS} are needed "
+            "to split into train and eval"
+        )
+    labels = [row[label_index] for row in kept]
+    distinct = Counter(labels)
+    if len(distinct) < 2:
+        raise DataError(
+            f"label column '{label}' has a single value ('{labels[0]}'); there is nothing to learn"
+        )
+    resolved_task = task or _infer_task(labels)
+    label_std = None
+    if resolved_task == "regression":
+        bad = next((v for v in labels if not _is_number(v)), None)
+        if bad is not None:
+            raise DataError(
+                f"label column '{label}' is not numeric (e.g. '{bad}'), so it cannot be a "
+                "regression target; use --task classification"
+            )
+        label_std = statistics.pstdev(float(v) for v in labels)
+
+    excluded = {renamed.get(e, e) for e in exclude}
+    keep_columns = [
+        i for i, name in enumerate(names)
+        if name not in excluded and (i == label_index or any(row[i] != "" for row in kept))
+    ]
+    dropped_empty = tuple(
+        names[i] for i in range(len(names))
+        if i not in keep_columns and names[i] not in excluded
+    )
+    columns = tuple(names[i] for i in keep_columns)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([row[i] for i in keep_columns] for row in kept)
+    content = buffer.getvalue().encode()
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    staged_dir = staging_root / digest
+    _write_once(staged_dir / "data.csv", content)
+    return DatasetProfile(
+        staged_dir=staged_dir,
+        label=label_name,
+        task=resolved_task,
+        columns=columns,
+        n_rows=len(kept),
+        n_dropped_missing_label=n_dropped,
+        renamed_columns=renamed,
+        dropped_empty_columns=dropped_empty,
+        class_counts=dict(sorted(distinct.items())) if resolved_task == "classification" else {},
+        label_std=label_std,
+    )
+
+
+def _write_once(target: Path, content: bytes) -> None:
+    """Atomic, idempotent write: an existing file (same name = same content) is left alone,
+    keeping its mtime so that ExampleGen's input fingerprint, and so the cache, stay valid."""
+    if target.is_file():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".data-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,80 @@
+"""What the console says before and after a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.config import PipelineConfig
+from pipeline.dataset import DatasetProfile
+from pipeline.run_summary import RunSummary
+
+
+def data_line(config: PipelineConfig, profile: DatasetProfile) -> str:
+    source = config.data or "palmerpenguins (embedded)"
+    detail = (f"{len(profile.class_counts)} classes" if profile.task == "classification"
+              else f"label std {profile.label_std:.3g}")
+    notes = []
+    if profile.n_dropped_missing_label:
+        notes.append(f"{profile.n_dropped_missing_label} rows without a label dropped")
+    if profile.renamed_columns:
+        notes.append("renamed " + ", ".join(f"'{a}'->'{b}'" for a, b in profile.renamed_columns.items()))
+    if profile.dropped_empty_columns:
+        notes.append("empty columns dropped: " + ", ".join(profile.dropped_empty_columns))
+    schema = config.curated_schema_path()
+    lines = [
+        f"[bold]Data[/] {source}: {profile.n_rows} rows, {len(profile.columns) - 1} features, "
+        f"label '{profile.label}' ({profile.task}, {detail})",
+        f"[bold]Schema[/] {'curated: ' + str(schema) if schema else 'inferred (SchemaGen)'}",
+    ]
+    lines += [f"[yellow]note:[/] {note}" for note in notes]
+    lines.append(f"[bold]Pipeline[/] {config.pipeline_name} -> {config.output}")
+    return "\n".join(lines)
+
+
+def failure_message(exc: BaseException, log_path: Path) -> str:
+    from components.data_gate.component import DataAnomaliesError
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, DataAnomaliesError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        return f"{cause}\n(full log: {log_path})"
+    text = str(exc).strip().splitlines()
+    first = text[-1] if text else type(exc).__name__
+    return f"the pipeline failed: {type(exc).__name__}: {first} (full log: {log_path})"
+
+
+def print_summary(console: Console, summary: RunSummary, seconds: float, log_path: Path) -> None:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    if summary.hyperparameters:
+        table.add_row("Best hyperparameters", ", ".join(
+            f"{k}={_fmt(v)}" for k, v in sorted(summary.hyperparameters.items())))
+    if summary.trials:
+        table.add_row("Trials", f"{len(summary.trials)} (best val_loss "
+                               f"{min(t['score'] for t in summary.trials):.4f})")
+    if summary.metrics:
+        table.add_row("Evaluation", ", ".join(
+            f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items())))
+    if summary.blessed is not None:
+        verdict = "[green]yes[/]" if summary.blessed else "[red]no[/]"
+        if summary.failed_checks:
+            verdict += " - " + "; ".join(summary.failed_checks)
+        table.add_row("Blessed", verdict)
+    table.add_row("Pushed to", summary.pushed_to or "not pushed")
+    cached = summary.cached_nodes
+    table.add_row("Cache", f"{len(cached)} of {len(summary.nodes)} components reused"
+                  if cached else "no component reused")
+    table.add_row("Total time", f"{seconds:.0f}s (log: {log_path})")
+    console.print()
+    console.print(table)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

@@ -1,0 +1,131 @@
+"""What a run produced, read back from MLMD and the artifacts, the way a person wants to see it.
+
+Reading from MLMD (not from variables the run left behind) means the summary is the truth of
+record, and it is the same whether a component ran or its result came from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+_CACHED = metadata_store_pb2.Execution.CACHED
+_OUTPUT = metadata_store_pb2.Event.OUTPUT
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    nodes: dict[str, str] = field(default_factory=dict)  # node id -> COMPLETE / CACHED / ...
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    trials: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    blessed: bool | None = None
+    failed_checks: list[str] = field(default_factory=list)
+    pushed_to: str | None = None
+    model_uri: str | None = None
+
+    @property
+    def cached_nodes(self) -> list[str]:
+        return [node for node, state in self.nodes.items() if state == "CACHED"]
+
+
+def _latest_run_context(store: metadata_store.MetadataStore, pipeline_name: str,
+                        since_ms: int) -> metadata_store_pb2.Context | None:
+    pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
+    if pipeline is None:
+        return None
+    in_pipeline = {e.id for e in store.get_executions_by_context(pipeline.id)}
+    candidates = [c for c in store.get_contexts_by_type("pipeline_run")
+                  if c.create_time_since_epoch >= since_ms]
+    for context in sorted(candidates, key=lambda c: c.create_time_since_epoch, reverse=True):
+        if any(e.id in in_pipeline for e in store.get_executions_by_context(context.id)):
+            return context
+    return None
+
+
+def _outputs(store: metadata_store.MetadataStore, execution_id: int) -> dict[str, list]:
+    events = [e for e in store.get_events_by_execution_ids([execution_id]) if e.type == _OUTPUT]
+    artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+    by_key: dict[str, list] = {}
+    for event in events:
+        key = event.path.steps[0].key if event.path.steps else ""
+        by_key.setdefault(key, []).append(artifacts[event.artifact_id])
+    return by_key
+
+
+def _read_json(path: str) -> Any:
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def read_run(connection_config: Any, pipeline_name: str, since_ms: int) -> RunSummary | None:
+    store = metadata_store.MetadataStore(connection_config)
+    run = _latest_run_context(store, pipeline_name, since_ms)
+    if run is None:
+        return None
+    summary = RunSummary(run_id=run.name)
+    prefix = pipeline_name + "."
+    for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
+        node = next((c.name.removeprefix(prefix) for c in store.get_contexts_by_execution(execution.id)
+                     if c.type == "node"), str(execution.id))
+        summary.nodes[node] = metadata_store_pb2.Execution.State.Name(execution.last_known_state)
+        outputs = _outputs(store, execution.id)
+        _collect(summary, outputs)
+    return summary
+
+
+def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
+    """Fills in whatever the given component's outputs tell (each key is unique to one component)."""
+    if "best_hyperparameters" in outputs:
+        config = _read_json(os.path.join(outputs["best_hyperparameters"][0].uri,
+                                         "best_hyperparameters.txt"))
+        summary.hyperparameters = config.get("values", {})
+    if "tuner_results" in outputs:
+        summary.trials = _read_json(os.path.join(outputs["tuner_results"][0].uri,
+                                                 "tuner_results.json"))
+    if "model" in outputs:
+        summary.model_uri = outputs["model"][0].uri
+    if "evaluation" in outputs:
+        summary.metrics, summary.failed_checks = _evaluation(outputs["evaluation"][0].uri)
+    if "blessing" in outputs:
+        blessed = outputs["blessing"][0].custom_properties.get("blessed")
+        summary.blessed = bool(blessed.int_value) if blessed is not None else None
+    if "pushed_model" in outputs:
+        pushed = outputs["pushed_model"][0].custom_properties
+        if pushed.get("pushed") is not None and pushed["pushed"].int_value == 1:
+            summary.pushed_to = pushed["pushed_destination"].string_value
+
+
+def _evaluation(uri: str) -> tuple[dict[str, float], list[str]]:
+    import tensorflow_model_analysis as tfma
+
+    metrics: dict[str, float] = {}
+    for slice_metrics in tfma.load_metrics(uri):
+        if slice_metrics.slice_key.single_slice_keys:
+            continue  # the overall slice only
+        for keys_and_values in slice_metrics.metric_keys_and_values:
+            key = keys_and_values.key
+            if key.is_diff or key.model_name == "baseline":
+                continue
+            value = keys_and_values.value
+            if value.HasField("double_value"):
+                name = key.name
+                if key.HasField("aggregation_type") and key.aggregation_type.macro_average:
+                    name = f"macro_{name}"
+                elif key.HasField("sub_key"):
+                    continue  # per-class values; the macro average stands for them
+                metrics[name] = value.double_value.value
+    failures = []
+    result = tfma.load_validation_result(uri)
+    for slice_failure in result.metric_validations_per_slice:
+        for failure in slice_failure.failures:
+            failures.append(f"{failure.metric_key.name}: {failure.message}")
+    if result.missing_thresholds:
+        failures.append("some thresholds could not be checked")
+    return metrics, failures
