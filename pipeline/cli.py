@@ -62,17 +62,19 @@ def run(data: Path | None, label: str | None, task: str | None, output: Path | N
 
 
 def _run(config: PipelineConfig) -> None:
-    from pipeline import local_run, progress, report
+    from pipeline import layout, progress, report
 
     started = time.monotonic()
     try:
-        profile = local_run.profile_data(config)
+        profile = layout.profile_data(config)
     except DataError as exc:
         _fail(str(exc))
     console.print(report.data_line(config, profile))
-    log_path = local_run.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
+    log_path = layout.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
     progress.install(console, log_path)
     try:
+        from pipeline import local_run  # TensorFlow and TFX load here, after the data check
+
         summary = local_run.run(config, profile)
     except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
         _fail(report.failure_message(exc, log_path), EXIT_RUN_FAILED)

@@ -11,8 +11,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-from tfx import v1 as tfx
-from tfx.proto import example_gen_pb2
+from tfx.components.evaluator.component import Evaluator
+from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
+from tfx.components.example_validator.component import ExampleValidator
+from tfx.components.pusher.component import Pusher
+from tfx.components.schema_gen.component import SchemaGen
+from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.components.statistics_gen.component import StatisticsGen
+from tfx.components.trainer.component import Trainer
+from tfx.components.transform.component import Transform
+from tfx.components.tuner.component import Tuner
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy,
+)
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+from tfx.types import standard_artifacts
+from tfx.types.channel import Channel
 
 from components.data_gate.component import DataGate
 from pipeline import evaluation
@@ -36,8 +52,8 @@ class DataFacts:
     baseline_rmse: float | None = None  # RMSE of always predicting the mean
 
 
-def _example_gen(config: PipelineConfig, data_root: str) -> tfx.components.CsvExampleGen:
-    return tfx.components.CsvExampleGen(
+def _example_gen(config: PipelineConfig, data_root: str) -> CsvExampleGen:
+    return CsvExampleGen(
         input_base=data_root,
         input_config=example_gen_pb2.Input(splits=[
             example_gen_pb2.Input.Split(name="data", pattern=STAGED_FILE)]),
@@ -55,20 +71,20 @@ def create_pipeline(
     serving_dir: str,
     metadata_connection_config: object | None = None,
     beam_pipeline_args: list[str] | None = None,
-) -> tfx.dsl.Pipeline:
+) -> Pipeline:
     example_gen = _example_gen(config, facts.data_root)
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     curated = config.curated_schema_path()
     if curated is not None:
-        schema_gen = tfx.components.ImportSchemaGen(schema_file=str(curated))
+        schema_gen = ImportSchemaGen(schema_file=str(curated))
     else:
-        schema_gen = tfx.components.SchemaGen(
+        schema_gen = SchemaGen(
             statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True)
-    example_validator = tfx.components.ExampleValidator(
+    example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"])
     data_gate = DataGate(anomalies=example_validator.outputs["anomalies"])
 
-    transform = tfx.components.Transform(
+    transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=PREPROCESSING_FN,
@@ -78,48 +94,48 @@ def create_pipeline(
     )
     transform.add_upstream_node(data_gate)
 
-    tuner = tfx.components.Tuner(
+    tuner = Tuner(
         tuner_fn=TUNER_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        train_args=tfx.proto.TrainArgs(),
-        eval_args=tfx.proto.EvalArgs(),
+        train_args=trainer_pb2.TrainArgs(),
+        eval_args=trainer_pb2.EvalArgs(),
         custom_config={"task": facts.task, "max_trials": config.tuner.max_trials,
                        "epochs_per_trial": config.tuner.epochs_per_trial,
                        "seed": config.tuner.seed},
     )
-    trainer = tfx.components.Trainer(
+    trainer = Trainer(
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
         hyperparameters=tuner.outputs["best_hyperparameters"],
-        train_args=tfx.proto.TrainArgs(),
-        eval_args=tfx.proto.EvalArgs(),
+        train_args=trainer_pb2.TrainArgs(),
+        eval_args=trainer_pb2.EvalArgs(),
         custom_config={"task": facts.task, "label": facts.label, "seed": config.tuner.seed,
                        "max_epochs": config.trainer.max_epochs,
                        "early_stopping_patience": config.trainer.early_stopping_patience},
     )
 
-    baseline_resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    baseline_resolver = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
     ).with_id("latest_blessed_model_resolver")
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline_resolver.outputs["model"],
         eval_config=evaluation.eval_config(facts.task, config.evaluator, facts.n_classes,
                                            facts.baseline_accuracy, facts.baseline_rmse),
     )
-    pusher = tfx.components.Pusher(
+    pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_dir)),
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=serving_dir)),
     )
-    return tfx.dsl.Pipeline(
+    return Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=pipeline_root,
         components=[example_gen, statistics_gen, schema_gen, example_validator, data_gate,

@@ -8,8 +8,9 @@ Transform is made to depend on it.
 # No `from __future__ import annotations`: TFX parses this component's annotations at import.
 import os
 
-from tfx import v1 as tfx
-from tfx.types import artifact_utils
+from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import artifact_utils, standard_artifacts
 
 _SPLIT_FILE = "SchemaDiff.pb"
 
@@ -38,9 +39,8 @@ def describe_anomalies(anomalies_uri: str, split_names: list) -> list:
     return lines
 
 
-@tfx.dsl.components.component
-def DataGate(anomalies: tfx.dsl.components.InputArtifact[
-        tfx.types.standard_artifacts.ExampleAnomalies]) -> None:
+@component
+def DataGate(anomalies: InputArtifact[standard_artifacts.ExampleAnomalies]) -> None:
     splits = artifact_utils.decode_split_names(anomalies.split_names)
     problems = describe_anomalies(anomalies.uri, splits)
     if problems:

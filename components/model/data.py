@@ -6,7 +6,7 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
-from tfx import v1 as tfx
+from tfx.components.trainer.fn_args_utils import DataAccessor
 from tfx_bsl.public import tfxio
 
 from components import features
@@ -14,7 +14,7 @@ from components import features
 
 def dataset(
     file_pattern: list[str],
-    data_accessor: tfx.components.DataAccessor,
+    data_accessor: DataAccessor,
     tf_transform_output: tft.TFTransformOutput,
     batch_size: int,
     shuffle: bool,

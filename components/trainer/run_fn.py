@@ -9,20 +9,20 @@ import os
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import keras_tuner
 import tensorflow_transform as tft
-from tfx import v1 as tfx
+from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.model import export, fit, mlp
 
 log = logging.getLogger("automl.trainer")
 
 
-def best_hyperparameters(fn_args: tfx.components.FnArgs) -> dict:
+def best_hyperparameters(fn_args: FnArgs) -> dict:
     if not fn_args.hyperparameters:
         return mlp.search_space().values  # no Tuner upstream: the space's defaults
     return keras_tuner.HyperParameters.from_config(fn_args.hyperparameters).values
 
 
-def run_fn(fn_args: tfx.components.FnArgs) -> None:
+def run_fn(fn_args: FnArgs) -> None:
     """Entry point named in the Trainer component by dotted path."""
     config = fn_args.custom_config
     hparams = best_hyperparameters(fn_args)

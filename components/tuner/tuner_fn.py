@@ -14,7 +14,8 @@ from typing import Any
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import keras_tuner
 import tensorflow_transform as tft
-from tfx import v1 as tfx
+from tfx.components.trainer.fn_args_utils import FnArgs
+from tfx.components.tuner.component import TunerFnResult
 
 from components.model import fit, mlp
 
@@ -56,7 +57,7 @@ class MlpSearch(keras_tuner.engine.base_tuner.BaseTuner):
         return {"val_loss": result.objective}
 
 
-def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
+def tuner_fn(fn_args: FnArgs) -> TunerFnResult:
     """Entry point named in the Tuner component by dotted path."""
     config = fn_args.custom_config
     oracle = keras_tuner.oracles.RandomSearchOracle(
@@ -74,4 +75,4 @@ def tuner_fn(fn_args: tfx.components.FnArgs) -> tfx.components.TunerFnResult:
         project_name="mlp_random_search",
         overwrite=True,
     )
-    return tfx.components.TunerFnResult(tuner=tuner, fit_kwargs={"verbose": 0})
+    return TunerFnResult(tuner=tuner, fit_kwargs={"verbose": 0})
