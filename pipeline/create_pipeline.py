@@ -22,14 +22,13 @@ from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.components.tuner.component import Tuner
 from tfx.dsl.components.common.resolver import Resolver
-from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
-    LatestBlessedModelStrategy,
-)
 from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
+from components.baseline import strategy as baseline
+from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_gate.component import DataGate
 from pipeline import evaluation
 from pipeline.config import PipelineConfig
@@ -91,6 +90,7 @@ def create_pipeline(
         custom_config={"label": facts.label, "task": facts.task,
                        "categorical_features": list(config.categorical_features)},
         disable_statistics=True,
+        force_tf_compat_v1=True,
     )
     transform.add_upstream_node(data_gate)
 
@@ -118,9 +118,10 @@ def create_pipeline(
     )
 
     baseline_resolver = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+        strategy_class=LatestBlessedBaselineStrategy,
+        **{baseline.MODEL: Channel(type=standard_artifacts.Model),
+           baseline.BLESSING: Channel(type=standard_artifacts.ModelBlessing),
+           baseline.CANDIDATE: trainer.outputs["model"]},
     ).with_id("latest_blessed_model_resolver")
     evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
