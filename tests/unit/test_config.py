@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import ConfigError, PipelineConfig, build_config
+
+
+def test_defaults_run_the_embedded_penguins():
+    config = build_config()
+    assert config.data is None
+    assert config.pipeline_name == "automl-penguins"
+    assert config.split.train_buckets == 8 and config.split.eval_buckets == 2
+    assert config.curated_schema_path() is not None  # schemas/penguins/schema.pbtxt ships
+
+
+def test_yaml_file_is_merged_and_flags_win(tmp_path: Path):
+    file = tmp_path / "automl.yaml"
+    file.write_text("tuner:\n  max_trials: 7\n  seed: 3\nlabel: y\ndata: a.csv\n")
+    config = build_config(file, label="z", **{"tuner.max_trials": 2})
+    assert config.label == "z"
+    assert config.tuner.max_trials == 2
+    assert config.tuner.seed == 3
+    assert config.data == Path("a.csv")
+
+
+def test_dataset_name_derives_from_the_file_name():
+    config = build_config(data=Path("/x/Chicago Taxi.csv"), label="fare")
+    assert config.resolved_dataset_name == "Chicago-Taxi"
+    assert config.curated_schema_path() is None
+
+
+@pytest.mark.parametrize("overrides, fragment", [
+    ({"data": Path("a.csv")}, "--label is required"),
+    ({"tuner.max_trials": 0}, "tuner.max_trials"),
+    ({"split.eval_buckets": 0}, "split.eval_buckets"),
+    ({"task": "clustering"}, "task"),
+    ({"surprise": 1}, "surprise"),
+    ({"dataset_name": "../etc"}, "dataset_name"),
+    ({"label": "y", "exclude_features": ["y"]}, "cannot also be excluded"),
+])
+def test_invalid_settings_give_one_line(overrides, fragment):
+    with pytest.raises(ConfigError) as error:
+        build_config(**overrides)
+    message = str(error.value)
+    assert fragment in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("tuner: [1, 2", "not valid YAML"),
+    ("- a\n- b\n", "must hold a mapping"),
+])
+def test_bad_config_files(tmp_path: Path, content, fragment):
+    file = tmp_path / "bad.yaml"
+    file.write_text(content)
+    with pytest.raises(ConfigError, match=fragment):
+        build_config(file)
+
+
+def test_missing_config_file(tmp_path: Path):
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        build_config(tmp_path / "nope.yaml")
+
+
+def test_config_is_immutable():
+    config = PipelineConfig()
+    with pytest.raises(Exception):
+        config.label = "x"  # type: ignore[misc]
