@@ -27,7 +27,7 @@ from pipeline.dataset import DataError
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False)
 
 

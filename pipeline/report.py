@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from pipeline.config import PipelineConfig
 from pipeline.dataset import DatasetProfile
@@ -48,30 +47,29 @@ def failure_message(exc: BaseException, log_path: Path) -> str:
 
 
 def print_summary(console: Console, summary: RunSummary, seconds: float, log_path: Path) -> None:
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
+    rows: list[tuple[str, str]] = []
     if summary.hyperparameters:
-        table.add_row("Best hyperparameters", ", ".join(
-            f"{k}={_fmt(v)}" for k, v in sorted(summary.hyperparameters.items())))
+        rows.append(("Best hyperparameters", ", ".join(
+            f"{k}={_fmt(v)}" for k, v in sorted(summary.hyperparameters.items()))))
     if summary.trials:
-        table.add_row("Trials", f"{len(summary.trials)} (best val_loss "
-                               f"{min(t['score'] for t in summary.trials):.4f})")
+        best = min(t["score"] for t in summary.trials)
+        rows.append(("Trials", f"{len(summary.trials)} (best val_loss {best:.4f})"))
     if summary.metrics:
-        table.add_row("Evaluation", ", ".join(
-            f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items())))
+        rows.append(("Evaluation", ", ".join(
+            f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items()))))
     if summary.blessed is not None:
         verdict = "[green]yes[/]" if summary.blessed else "[red]no[/]"
         if summary.failed_checks:
             verdict += " - " + "; ".join(summary.failed_checks)
-        table.add_row("Blessed", verdict)
-    table.add_row("Pushed to", summary.pushed_to or "not pushed")
+        rows.append(("Blessed", verdict))
+    rows.append(("Pushed to", summary.pushed_to or "not pushed"))
     cached = summary.cached_nodes
-    table.add_row("Cache", f"{len(cached)} of {len(summary.nodes)} components reused"
-                  if cached else "no component reused")
-    table.add_row("Total time", f"{seconds:.0f}s (log: {log_path})")
+    rows.append(("Cache", f"{len(cached)} of {len(summary.nodes)} components reused"
+                 if cached else "no component reused"))
+    rows.append(("Total time", f"{seconds:.0f}s (log: {log_path})"))
     console.print()
-    console.print(table)
+    for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable
+        console.print(f"[bold]{key:<22}[/]{value}", soft_wrap=True)
 
 
 def _fmt(value: object) -> str:

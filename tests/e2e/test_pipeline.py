@@ -1,0 +1,175 @@
+"""The real pipeline, end to end, as users run it: `automl run` in a subprocess, LocalDagRunner,
+MLMD in sqlite, real files; then the pushed SavedModel is loaded and fed raw rows."""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.dataset import embedded_penguins_csv
+from tests.conftest import run_automl
+
+pytestmark = pytest.mark.e2e
+
+TAXI_CSV = Path(__import__("tfx").__file__).parent / "examples/chicago_taxi_pipeline/data/simple/data.csv"
+
+
+def pushed_versions(serving: Path) -> list[Path]:
+    return sorted(p for p in serving.iterdir() if p.is_dir()) if serving.exists() else []
+
+
+@pytest.fixture(scope="module")
+def penguins_run(tmp_path_factory):
+    output = tmp_path_factory.mktemp("penguins")
+    result = run_automl("run", "--output", str(output), "--max-trials", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output, result
+
+
+def load(version: Path):
+    import components  # noqa: F401
+    import tensorflow as tf
+
+    return tf.saved_model.load(str(version))
+
+
+def test_penguins_run_is_blessed_and_pushed(penguins_run):
+    output, result = penguins_run
+    assert "Blessed               yes" in result.stdout
+    assert "Trial 2 of 2" in result.stdout
+    versions = pushed_versions(output / "serving" / "automl-penguins")
+    assert len(versions) == 1
+    assert (versions[0] / "saved_model.pb").is_file()
+    assert f"Pushed to             {versions[0]}" in result.stdout
+
+
+def test_pushed_model_predicts_raw_csv_rows(penguins_run):
+    import numpy as np
+    import tensorflow as tf
+
+    output, _ = penguins_run
+    model = load(pushed_versions(output / "serving" / "automl-penguins")[0])
+    serve = model.signatures["serving_default"]
+    with embedded_penguins_csv().open() as handle:
+        rows = list(csv.DictReader(handle))
+
+    def column(name, numeric):
+        values = [r[name] for r in rows]
+        if numeric:
+            return tf.constant([math.nan if v == "NA" else float(v) for v in values], tf.float32)
+        return tf.constant(["" if v == "NA" else v for v in values])
+
+    inputs = {name: column(name, spec.dtype == tf.float32)
+              for name, spec in serve.structured_input_signature[1].items()}
+    assert "species" not in inputs  # the label is not a serving input
+    outputs = serve(**inputs)
+    predicted = [c.decode() for c in outputs["class"].numpy()]
+    assert set(predicted) <= {"Adelie", "Chinstrap", "Gentoo"}
+    np.testing.assert_allclose(outputs["probabilities"].numpy().sum(axis=1), 1.0, rtol=1e-5)
+    accuracy = np.mean([p == r["species"] for p, r in zip(predicted, rows)])
+    assert accuracy > 0.9
+    # rows with missing measurements (NA in the CSV) still get a prediction
+    assert any(r["bill_length_mm"] == "NA" for r in rows)
+
+
+def test_serialized_example_signature_agrees_with_raw_signature(penguins_run):
+    import numpy as np
+    import tensorflow as tf
+
+    output, _ = penguins_run
+    model = load(pushed_versions(output / "serving" / "automl-penguins")[0])
+    example = tf.train.Example()
+    raw = {"island": b"Biscoe", "sex": b"female", "bill_length_mm": 46.1, "bill_depth_mm": 13.2,
+           "flipper_length_mm": 211, "body_mass_g": 4500, "year": 2007}
+    for key, value in raw.items():
+        feature = example.features.feature[key]
+        if isinstance(value, bytes):
+            feature.bytes_list.value.append(value)
+        elif isinstance(value, int):
+            feature.int64_list.value.append(value)
+        else:
+            feature.float_list.value.append(value)
+    by_example = model.signatures["serving_examples"](
+        examples=tf.constant([example.SerializeToString()]))
+    by_columns = model.signatures["serving_default"](**{
+        k: tf.constant([v.decode() if isinstance(v, bytes) else float(v)]) for k, v in raw.items()})
+    np.testing.assert_allclose(by_example["probabilities"], by_columns["probabilities"], rtol=1e-5)
+    assert by_columns["class"].numpy()[0] == b"Gentoo"
+
+
+def test_model_is_keras_2_everywhere(penguins_run):
+    """Tuner, Trainer and SavedModel agree on one Keras: tf_keras (Keras 2), as TFT requires."""
+    output, _ = penguins_run
+    version = pushed_versions(output / "serving" / "automl-penguins")[0]
+    metadata = (version / "keras_metadata.pb").read_bytes()
+    assert b'"keras_version": "2.16' in metadata
+
+
+def test_identical_rerun_reuses_every_component(penguins_run):
+    from ml_metadata import metadata_store
+    from ml_metadata.proto import metadata_store_pb2
+
+    output, first = penguins_run
+    again = run_automl("run", "--output", str(output), "--max-trials", "2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "10 of 11 components reused" in again.stdout  # all but the resolver node
+    assert len(pushed_versions(output / "serving" / "automl-penguins")) == 1  # no re-push
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(output / "metadata.sqlite")
+    store = metadata_store.MetadataStore(config)
+    states = [e.last_known_state for e in store.get_executions()]
+    assert states.count(metadata_store_pb2.Execution.CACHED) == 10
+    assert states.count(metadata_store_pb2.Execution.COMPLETE) == 11 + 1
+
+
+def test_anomalies_stop_the_run_before_training(tmp_path):
+    data = tmp_path / "penguins.csv"
+    shutil.copy(embedded_penguins_csv(), data)
+    text = data.read_text().replace("Adelie,Torgersen,39.1", "Adelie,Atlantis,39.1", 1)
+    data.write_text(text.replace(",181,3750,", ",181,99999,", 1))
+    output = tmp_path / "out"
+    result = run_automl("run", "--data", str(data), "--label", "species",
+                        "--output", str(output), "--max-trials", "1")
+    assert result.returncode == 1
+    assert "data anomalies found; the run stops before training" in result.stderr
+    assert "island: Unexpected string values" in result.stderr
+    assert "body_mass_g: Out-of-range values" in result.stderr
+    assert not (output / "pipeline_root" / "Transform").exists()
+    assert not (output / "serving").exists()
+
+
+def test_regression_on_chicago_taxi_needs_no_code(tmp_path):
+    import numpy as np
+    import tensorflow as tf
+
+    sample = tmp_path / "taxi.csv"
+    with TAXI_CSV.open() as source:
+        lines = source.readlines()
+    sample.write_text("".join(lines[:3001]))  # header + 3,000 trips keeps the test short
+    output = tmp_path / "out"
+    result = run_automl("run", "--data", str(sample), "--label", "fare", "--output", str(output),
+                        "--max-trials", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "regression" in result.stdout
+    assert "root_mean_squared_error=" in result.stdout
+    assert "Schema inferred (SchemaGen)" in result.stdout
+    versions = pushed_versions(output / "serving" / "automl-taxi")
+    assert versions, result.stdout
+    serve = load(versions[0]).signatures["serving_default"]
+    rows = list(csv.DictReader(lines[:1] + lines[1:201]))
+
+    def column(name, spec):
+        values = [r[name] for r in rows]
+        if spec.dtype == tf.string:
+            return tf.constant(values)
+        return tf.constant([float(v) if v else math.nan for v in values], tf.float32)
+
+    prediction = serve(**{name: column(name, spec) for name, spec in
+                          serve.structured_input_signature[1].items()})["prediction"].numpy()
+    fares = np.array([float(r["fare"]) for r in rows])
+    assert np.isfinite(prediction).all()
+    assert np.sqrt(np.mean((prediction - fares) ** 2)) < fares.std()  # beats predicting the mean
