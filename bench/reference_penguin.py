@@ -5,7 +5,11 @@ CSV from the palmerpenguins package the way TFX's example data was made (rows wi
 measurements dropped, species as 0/1/2, measurements min-max scaled). Everything else is the
 example's own ``create_pipeline`` with tuning on and its default DirectRunner arguments.
 
-Usage: python bench/reference_penguin.py WORKDIR
+Usage: python bench/reference_penguin.py WORKDIR [--in-memory]
+
+--in-memory replaces the example's Beam arguments (multi-processing DirectRunner, one worker per
+core) with none at all, i.e. Beam's in-memory runner, which is what `automl run` uses: the
+fairest comparison of the pipelines themselves.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def write_processed_csv(target: Path) -> None:
                             [round((float(r[c]) - lo[c]) / (hi[c] - lo[c]), 6) for c in COLUMNS])
 
 
-def main(workdir: Path) -> None:
+def main(workdir: Path, in_memory: bool) -> None:
     from tfx import v1 as tfx
     from tfx.examples.penguin import penguin_pipeline_local as reference
 
@@ -59,11 +63,12 @@ def main(workdir: Path) -> None:
         examplegen_input_config=None,
         examplegen_range_config_date=None,
         resolver_range_config=None,
-        beam_pipeline_args=["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
+        beam_pipeline_args=[] if in_memory else [
+            "--direct_running_mode=multi_processing", "--direct_num_workers=0"],
         enable_transform_input_cache=True,
     )
     tfx.orchestration.LocalDagRunner().run(pipeline)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve())
+    main(Path(sys.argv[1]).resolve(), in_memory="--in-memory" in sys.argv[2:])
