@@ -68,4 +68,6 @@ def eval_config(task: str, settings: EvaluatorConfig, n_classes: int,
         )],
         slicing_specs=[tfma.SlicingSpec()],
         metrics_specs=specs,
+        # Only the metrics above: not the Keras model's own compiled loss and metrics again.
+        options=tfma.Options(include_default_metrics={"value": False}),
     )
