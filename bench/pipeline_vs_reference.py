@@ -46,8 +46,12 @@ def run_once() -> dict[str, tuple[float, float]]:
     shutil.rmtree(WORK, ignore_errors=True)
     commands = {
         "reference": [sys.executable, str(HERE / "reference_penguin.py"), str(WORK / "reference")],
-        "reference_in_memory": [sys.executable, str(HERE / "reference_penguin.py"),
-                                str(WORK / "reference_in_memory"), "--in-memory"],
+        "reference_in_memory": [
+            sys.executable,
+            str(HERE / "reference_penguin.py"),
+            str(WORK / "reference_in_memory"),
+            "--in-memory",
+        ],
         "automl": [AUTOML, "run", "--output", str(WORK / "automl")],
         "automl_cached": [AUTOML, "run", "--output", str(WORK / "automl")],
     }
@@ -66,8 +70,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     runs = [run_once() for _ in range(args.repeats)]
-    med = {k: (statistics.median(r[k][0] for r in runs), statistics.median(r[k][1] for r in runs))
-           for k in runs[0]}
+    med = {
+        k: (statistics.median(r[k][0] for r in runs), statistics.median(r[k][1] for r in runs))
+        for k in runs[0]
+    }
     ref_s = med["reference"][0]
     ref_mem_s = med["reference_in_memory"][0]
     rows = [
@@ -88,9 +94,13 @@ def main() -> None:
     for label, key, target in rows:
         seconds, rss = med[key]
         ratio = seconds / ref_s
-        verdict = "" if target is None else f"<= {target} ({'met' if ratio <= target else 'missed'})"
-        lines.append(f"| {label} | {seconds:.1f} | {ratio:.2f} | {verdict} | "
-                     f"{seconds / ref_mem_s:.2f} | {rss:.0f} |")
+        verdict = (
+            "" if target is None else f"<= {target} ({'met' if ratio <= target else 'missed'})"
+        )
+        lines.append(
+            f"| {label} | {seconds:.1f} | {ratio:.2f} | {verdict} | "
+            f"{seconds / ref_mem_s:.2f} | {rss:.0f} |"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -19,8 +19,12 @@ import os
 import sys
 from pathlib import Path
 
-COLUMNS = {"bill_length_mm": "culmen_length_mm", "bill_depth_mm": "culmen_depth_mm",
-           "flipper_length_mm": "flipper_length_mm", "body_mass_g": "body_mass_g"}
+COLUMNS = {
+    "bill_length_mm": "culmen_length_mm",
+    "bill_depth_mm": "culmen_depth_mm",
+    "flipper_length_mm": "flipper_length_mm",
+    "body_mass_g": "body_mass_g",
+}
 
 
 def write_processed_csv(target: Path) -> None:
@@ -37,8 +41,10 @@ def write_processed_csv(target: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["species", *COLUMNS.values()])
         for r in rows:
-            writer.writerow([species.index(r["species"])] +
-                            [round((float(r[c]) - lo[c]) / (hi[c] - lo[c]), 6) for c in COLUMNS])
+            writer.writerow(
+                [species.index(r["species"])]
+                + [round((float(r[c]) - lo[c]) / (hi[c] - lo[c]), 6) for c in COLUMNS]
+            )
 
 
 def main(workdir: Path, in_memory: bool) -> None:
@@ -63,8 +69,9 @@ def main(workdir: Path, in_memory: bool) -> None:
         examplegen_input_config=None,
         examplegen_range_config_date=None,
         resolver_range_config=None,
-        beam_pipeline_args=[] if in_memory else [
-            "--direct_running_mode=multi_processing", "--direct_num_workers=0"],
+        beam_pipeline_args=[]
+        if in_memory
+        else ["--direct_running_mode=multi_processing", "--direct_num_workers=0"],
         enable_transform_input_cache=True,
     )
     tfx.orchestration.LocalDagRunner().run(pipeline)

@@ -44,18 +44,37 @@ def main() -> None:
 @main.command()
 @click.option("--data", type=click.Path(path_type=Path), help="CSV file (default: penguins).")
 @click.option("--label", help="Label column (required with --data).")
-@click.option("--task", type=click.Choice(["classification", "regression"]),
-              help="Default: inferred from the label column.")
+@click.option(
+    "--task",
+    type=click.Choice(["classification", "regression"]),
+    help="Default: inferred from the label column.",
+)
 @click.option("--output", type=click.Path(path_type=Path), help="Output folder.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path),
-              help="YAML file with settings; flags override it.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="YAML file with settings; flags override it.",
+)
 @click.option("--max-trials", type=int, help="Tuner trials (overrides the config).")
-def run(data: Path | None, label: str | None, task: str | None, output: Path | None,
-        config_file: Path | None, max_trials: int | None) -> None:
+def run(
+    data: Path | None,
+    label: str | None,
+    task: str | None,
+    output: Path | None,
+    config_file: Path | None,
+    max_trials: int | None,
+) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
     try:
-        config = build_config(config_file, data=data, label=label, task=task, output=output,
-                              **{"tuner.max_trials": max_trials})
+        config = build_config(
+            config_file,
+            data=data,
+            label=label,
+            task=task,
+            output=output,
+            **{"tuner.max_trials": max_trials},
+        )
     except ConfigError as exc:
         _fail(str(exc))
     _run(config)

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Task = Literal["classification", "regression"]
 
@@ -139,7 +146,9 @@ def build_config(file: Path | None = None, **overrides: object) -> PipelineConfi
         except OSError as exc:
             raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {file} is not valid YAML: {exc}".splitlines()[0]) from exc
+            raise ConfigError(
+                f"config file {file} is not valid YAML: {exc}".splitlines()[0]
+            ) from exc
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

@@ -105,7 +105,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     except OSError as exc:
         raise DataError(f"cannot read {where}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise DataError(f"{where} is not UTF-8 text (byte {exc.start}); is it really a CSV?") from exc
+        raise DataError(
+            f"{where} is not UTF-8 text (byte {exc.start}); is it really a CSV?"
+        ) from exc
     if not text.strip():
         raise DataError(f"{where} is empty")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -138,7 +140,10 @@ def _infer_task(values: list[str]) -> str:
 
 
 def profile_and_stage(
-    source: Path, label: str, task: str | None, staging_root: Path,
+    source: Path,
+    label: str,
+    task: str | None,
+    staging_root: Path,
     exclude: tuple[str, ...] = (),
 ) -> DatasetProfile:
     """Validates ``source`` and writes the normalised copy CsvExampleGen will read."""
@@ -186,12 +191,12 @@ def profile_and_stage(
 
     excluded = {renamed.get(e, e) for e in exclude}
     keep_columns = [
-        i for i, name in enumerate(names)
+        i
+        for i, name in enumerate(names)
         if name not in excluded and (i == label_index or any(row[i] != "" for row in kept))
     ]
     dropped_empty = tuple(
-        names[i] for i in range(len(names))
-        if i not in keep_columns and names[i] not in excluded
+        names[i] for i in range(len(names)) if i not in keep_columns and names[i] not in excluded
     )
     columns = tuple(names[i] for i in keep_columns)
     buffer = io.StringIO(newline="")

@@ -23,16 +23,28 @@ def _change(direction: tfma.MetricDirection, max_regression: float) -> tfma.Gene
     return tfma.GenericChangeThreshold(direction=direction, absolute={"value": sign * tolerance})
 
 
-def eval_config(task: str, settings: EvaluatorConfig, n_classes: int,
-                baseline_accuracy: float | None, baseline_rmse: float | None) -> tfma.EvalConfig:
+def eval_config(
+    task: str,
+    settings: EvaluatorConfig,
+    n_classes: int,
+    baseline_accuracy: float | None,
+    baseline_rmse: float | None,
+) -> tfma.EvalConfig:
     """baseline_*: the naive model's score on this data, used when no threshold was set."""
     if task == "classification":
         floor = settings.min_accuracy if settings.min_accuracy is not None else baseline_accuracy
         metrics = [
-            tfma.MetricConfig(class_name="SparseCategoricalAccuracy", threshold=tfma.MetricThreshold(
-                value_threshold=tfma.GenericValueThreshold(lower_bound={"value": floor or 0.0}),
-                change_threshold=_change(tfma.MetricDirection.HIGHER_IS_BETTER,
-                                         settings.max_regression))),
+            tfma.MetricConfig(
+                class_name="SparseCategoricalAccuracy",
+                threshold=tfma.MetricThreshold(
+                    value_threshold=tfma.GenericValueThreshold(
+                        lower_bound={"value": floor or 0.0}
+                    ),
+                    change_threshold=_change(
+                        tfma.MetricDirection.HIGHER_IS_BETTER, settings.max_regression
+                    ),
+                ),
+            ),
             tfma.MetricConfig(class_name="ExampleCount"),
         ]
         specs = [
@@ -42,30 +54,39 @@ def eval_config(task: str, settings: EvaluatorConfig, n_classes: int,
                 metrics=[tfma.MetricConfig(class_name="AUC")],
                 binarize=tfma.BinarizationOptions(class_ids={"values": list(range(n_classes))}),
                 aggregate=tfma.AggregationOptions(
-                    macro_average=True, class_weights={i: 1.0 for i in range(n_classes)}),
+                    macro_average=True, class_weights={i: 1.0 for i in range(n_classes)}
+                ),
             ),
         ]
         prediction_key = "probabilities"
     else:
         ceiling = settings.max_rmse if settings.max_rmse is not None else baseline_rmse
         rmse_threshold = tfma.MetricThreshold(
-            change_threshold=_change(tfma.MetricDirection.LOWER_IS_BETTER, settings.max_regression))
+            change_threshold=_change(tfma.MetricDirection.LOWER_IS_BETTER, settings.max_regression)
+        )
         if ceiling:
             rmse_threshold.value_threshold.CopyFrom(
-                tfma.GenericValueThreshold(upper_bound={"value": ceiling}))
-        specs = [tfma.MetricsSpec(metrics=[
-            tfma.MetricConfig(class_name="RootMeanSquaredError", threshold=rmse_threshold),
-            tfma.MetricConfig(class_name="MeanAbsoluteError"),
-            tfma.MetricConfig(class_name="ExampleCount"),
-        ])]
+                tfma.GenericValueThreshold(upper_bound={"value": ceiling})
+            )
+        specs = [
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(class_name="RootMeanSquaredError", threshold=rmse_threshold),
+                    tfma.MetricConfig(class_name="MeanAbsoluteError"),
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                ]
+            )
+        ]
         prediction_key = "prediction"
     return tfma.EvalConfig(
-        model_specs=[tfma.ModelSpec(
-            signature_name="serving_examples",
-            label_key=features.LABEL_KEY,
-            prediction_key=prediction_key,
-            preprocessing_function_names=["transform_features"],
-        )],
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name="serving_examples",
+                label_key=features.LABEL_KEY,
+                prediction_key=prediction_key,
+                preprocessing_function_names=["transform_features"],
+            )
+        ],
         slicing_specs=[tfma.SlicingSpec()],
         metrics_specs=specs,
         # Only the metrics above: not the Keras model's own compiled loss and metrics again.

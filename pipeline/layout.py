@@ -39,5 +39,6 @@ def profile_data(config: PipelineConfig) -> dataset.DatasetProfile:
     """Validates the CSV (raising DataError) and stages it; nothing else is written before this."""
     source = config.data if config.data is not None else dataset.embedded_penguins_csv()
     label = config.label or PENGUINS_LABEL
-    return dataset.profile_and_stage(source, label, config.task, Layout(config.output).staged,
-                                     exclude=config.exclude_features)
+    return dataset.profile_and_stage(
+        source, label, config.task, Layout(config.output).staged, exclude=config.exclude_features
+    )

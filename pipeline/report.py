@@ -13,13 +13,18 @@ from pipeline.run_summary import RunSummary
 
 def data_line(config: PipelineConfig, profile: DatasetProfile) -> str:
     source = config.data or "palmerpenguins (embedded)"
-    detail = (f"{len(profile.class_counts)} classes" if profile.task == "classification"
-              else f"label std {profile.label_std:.3g}")
+    detail = (
+        f"{len(profile.class_counts)} classes"
+        if profile.task == "classification"
+        else f"label std {profile.label_std:.3g}"
+    )
     notes = []
     if profile.n_dropped_missing_label:
         notes.append(f"{profile.n_dropped_missing_label} rows without a label dropped")
     if profile.renamed_columns:
-        notes.append("renamed " + ", ".join(f"'{a}'->'{b}'" for a, b in profile.renamed_columns.items()))
+        notes.append(
+            "renamed " + ", ".join(f"'{a}'->'{b}'" for a, b in profile.renamed_columns.items())
+        )
     if profile.dropped_empty_columns:
         notes.append("empty columns dropped: " + ", ".join(profile.dropped_empty_columns))
     schema = config.curated_schema_path()
@@ -49,14 +54,19 @@ def failure_message(exc: BaseException, log_path: Path) -> str:
 def print_summary(console: Console, summary: RunSummary, seconds: float, log_path: Path) -> None:
     rows: list[tuple[str, str]] = []
     if summary.hyperparameters:
-        rows.append(("Best hyperparameters", ", ".join(
-            f"{k}={_fmt(v)}" for k, v in sorted(summary.hyperparameters.items()))))
+        rows.append(
+            (
+                "Best hyperparameters",
+                ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.hyperparameters.items())),
+            )
+        )
     if summary.trials:
         best = min(t["score"] for t in summary.trials)
         rows.append(("Trials", f"{len(summary.trials)} (best val_loss {best:.4f})"))
     if summary.metrics:
-        rows.append(("Evaluation", ", ".join(
-            f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items()))))
+        rows.append(
+            ("Evaluation", ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items())))
+        )
     if summary.blessed is not None:
         verdict = "[green]yes[/]" if summary.blessed else "[red]no[/]"
         if summary.failed_checks:
@@ -64,8 +74,14 @@ def print_summary(console: Console, summary: RunSummary, seconds: float, log_pat
         rows.append(("Blessed", verdict))
     rows.append(("Pushed to", summary.pushed_to or "not pushed"))
     cached = summary.cached_nodes
-    rows.append(("Cache", f"{len(cached)} of {len(summary.nodes)} components reused"
-                 if cached else "no component reused"))
+    rows.append(
+        (
+            "Cache",
+            f"{len(cached)} of {len(summary.nodes)} components reused"
+            if cached
+            else "no component reused",
+        )
+    )
     rows.append(("Total time", f"{seconds:.0f}s (log: {log_path})"))
     console.print()
     for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable

@@ -35,14 +35,18 @@ class RunSummary:
         return [node for node, state in self.nodes.items() if state == "CACHED"]
 
 
-def _latest_run_context(store: metadata_store.MetadataStore, pipeline_name: str,
-                        since_ms: int) -> metadata_store_pb2.Context | None:
+def _latest_run_context(
+    store: metadata_store.MetadataStore, pipeline_name: str, since_ms: int
+) -> metadata_store_pb2.Context | None:
     pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
     if pipeline is None:
         return None
     in_pipeline = {e.id for e in store.get_executions_by_context(pipeline.id)}
-    candidates = [c for c in store.get_contexts_by_type("pipeline_run")
-                  if c.create_time_since_epoch >= since_ms]
+    candidates = [
+        c
+        for c in store.get_contexts_by_type("pipeline_run")
+        if c.create_time_since_epoch >= since_ms
+    ]
     for context in sorted(candidates, key=lambda c: c.create_time_since_epoch, reverse=True):
         if any(e.id in in_pipeline for e in store.get_executions_by_context(context.id)):
             return context
@@ -72,8 +76,14 @@ def read_run(connection_config: Any, pipeline_name: str, since_ms: int) -> RunSu
     summary = RunSummary(run_id=run.name)
     prefix = pipeline_name + "."
     for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
-        node = next((c.name.removeprefix(prefix) for c in store.get_contexts_by_execution(execution.id)
-                     if c.type == "node"), str(execution.id))
+        node = next(
+            (
+                c.name.removeprefix(prefix)
+                for c in store.get_contexts_by_execution(execution.id)
+                if c.type == "node"
+            ),
+            str(execution.id),
+        )
         summary.nodes[node] = metadata_store_pb2.Execution.State.Name(execution.last_known_state)
         outputs = _outputs(store, execution.id)
         _collect(summary, outputs)
@@ -81,14 +91,16 @@ def read_run(connection_config: Any, pipeline_name: str, since_ms: int) -> RunSu
 
 
 def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
-    """Fills in whatever the given component's outputs tell (each key is unique to one component)."""
+    """Fills in what one component's outputs tell (each output key belongs to one component)."""
     if "best_hyperparameters" in outputs:
-        config = _read_json(os.path.join(outputs["best_hyperparameters"][0].uri,
-                                         "best_hyperparameters.txt"))
+        config = _read_json(
+            os.path.join(outputs["best_hyperparameters"][0].uri, "best_hyperparameters.txt")
+        )
         summary.hyperparameters = config.get("values", {})
     if "tuner_results" in outputs:
-        summary.trials = _read_json(os.path.join(outputs["tuner_results"][0].uri,
-                                                 "tuner_results.json"))
+        summary.trials = _read_json(
+            os.path.join(outputs["tuner_results"][0].uri, "tuner_results.json")
+        )
     if "model" in outputs:
         summary.model_uri = outputs["model"][0].uri
     if "evaluation" in outputs:

@@ -15,8 +15,9 @@ AUTOML = str(Path(sys.executable).parent / "automl")
 
 def run_automl(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([AUTOML, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=REPO)
+    return subprocess.run(
+        [AUTOML, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+    )
 
 
 @pytest.fixture

@@ -46,4 +46,5 @@ def DataGate(anomalies: InputArtifact[standard_artifacts.ExampleAnomalies]) -> N
     if problems:
         raise DataAnomaliesError(
             f"{len(problems)} data anomal{'y' if len(problems) == 1 else 'ies'} found; "
-            "the run stops before training:\n  " + "\n  ".join(problems))
+            "the run stops before training:\n  " + "\n  ".join(problems)
+        )

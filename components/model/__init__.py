@@ -9,7 +9,12 @@ tf_keras' own training loop, which is already graph-safe. Registering tf_keras a
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from tensorflow.python.autograph.core import config as _autograph
 
-if not any(rule.matches("tf_keras") for rule in _autograph.CONVERSION_RULES
-           if isinstance(rule, _autograph.DoNotConvert)):
-    _autograph.CONVERSION_RULES = (_autograph.DoNotConvert("tf_keras"),
-                                   *_autograph.CONVERSION_RULES)
+if not any(
+    rule.matches("tf_keras")
+    for rule in _autograph.CONVERSION_RULES
+    if isinstance(rule, _autograph.DoNotConvert)
+):
+    _autograph.CONVERSION_RULES = (
+        _autograph.DoNotConvert("tf_keras"),
+        *_autograph.CONVERSION_RULES,
+    )

@@ -63,8 +63,11 @@ def serving_signatures(
         output = model(transformed)
         if task == "classification":
             class_id = tf.argmax(output, axis=1)
-            return {"probabilities": output, "class_id": class_id,
-                    "class": tf.gather(class_names, class_id)}
+            return {
+                "probabilities": output,
+                "class_id": class_id,
+                "class": tf.gather(class_names, class_id),
+            }
         return {"prediction": output}
 
     @tf.function(input_signature=[_raw_input_spec(raw_spec)])

@@ -28,16 +28,29 @@ def run_fn(fn_args: FnArgs) -> None:
     hparams = best_hyperparameters(fn_args)
     log.info("Training with %s", hparams)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
-    result = fit.fit(hparams, fn_args, transform_output, task=config["task"],
-                     epochs=config["max_epochs"], seed=config["seed"],
-                     patience=config["early_stopping_patience"])
+    result = fit.fit(
+        hparams,
+        fn_args,
+        transform_output,
+        task=config["task"],
+        epochs=config["max_epochs"],
+        seed=config["seed"],
+        patience=config["early_stopping_patience"],
+    )
     epochs_run = len(result.history["loss"])
     log.info("Trained %d epochs, best val_loss=%.4f", epochs_run, result.objective)
-    signatures = export.serving_signatures(result.model, transform_output, config["label"],
-                                           config["task"])
+    signatures = export.serving_signatures(
+        result.model, transform_output, config["label"], config["task"]
+    )
     result.model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     with open(os.path.join(fn_args.model_run_dir, "training.json"), "w") as handle:
-        json.dump({"hyperparameters": hparams, "epochs": epochs_run,
-                   "best_val_loss": result.objective,
-                   "history": {k: [float(x) for x in v] for k, v in result.history.items()}},
-                  handle, indent=2)
+        json.dump(
+            {
+                "hyperparameters": hparams,
+                "epochs": epochs_run,
+                "best_val_loss": result.objective,
+                "history": {k: [float(x) for x in v] for k, v in result.history.items()},
+            },
+            handle,
+            indent=2,
+        )

@@ -33,7 +33,9 @@ def _as_dense(tensor: tf.Tensor | tf.SparseTensor, default: Any) -> tuple[tf.Ten
         batch = tf.shape(tensor, out_type=tf.int64)[0]
         shaped = tf.SparseTensor(tensor.indices, tensor.values, tf.stack([batch, 1]))
         present = tf.sparse.to_dense(
-            tf.SparseTensor(shaped.indices, tf.ones_like(shaped.values, tf.bool), shaped.dense_shape),
+            tf.SparseTensor(
+                shaped.indices, tf.ones_like(shaped.values, tf.bool), shaped.dense_shape
+            ),
             default_value=False,
         )
         dense = tf.sparse.to_dense(shaped, default_value=default)
@@ -59,7 +61,9 @@ def _to_string(tensor: tf.Tensor | tf.SparseTensor) -> tf.Tensor | tf.SparseTens
     return _map_values(tensor, tf.strings.as_string)
 
 
-def _numeric(name: str, tensor: tf.Tensor | tf.SparseTensor, outputs: dict[str, tf.Tensor]) -> None:
+def _numeric(
+    name: str, tensor: tf.Tensor | tf.SparseTensor, outputs: dict[str, tf.Tensor]
+) -> None:
     as_float = _to_float(tensor)
     values, present = _as_dense(as_float, 0.0)
     observed = as_float.values if isinstance(as_float, tf.SparseTensor) else values
@@ -70,7 +74,9 @@ def _numeric(name: str, tensor: tf.Tensor | tf.SparseTensor, outputs: dict[str, 
         outputs[features.missing_name(name)] = 1.0 - tf.cast(present, tf.float32)
 
 
-def _categorical(name: str, tensor: tf.Tensor | tf.SparseTensor, outputs: dict[str, tf.Tensor]) -> None:
+def _categorical(
+    name: str, tensor: tf.Tensor | tf.SparseTensor, outputs: dict[str, tf.Tensor]
+) -> None:
     values, _ = _as_dense(_to_string(tensor), MISSING_CATEGORY)
     values = tf.where(tf.equal(values, ""), MISSING_CATEGORY, values)
     outputs[features.categorical_name(name)] = tft.compute_and_apply_vocabulary(

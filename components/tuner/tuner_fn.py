@@ -25,8 +25,13 @@ log = logging.getLogger("automl.tuner")
 class MlpSearch(keras_tuner.engine.base_tuner.BaseTuner):
     """Trains one tf_keras MLP per trial and reports its best validation loss."""
 
-    def __init__(self, fn_args: Any, tf_transform_output: tft.TFTransformOutput,
-                 config: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        fn_args: Any,
+        tf_transform_output: tft.TFTransformOutput,
+        config: dict[str, Any],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._fn_args = fn_args
         self._transform = tf_transform_output
@@ -39,21 +44,35 @@ class MlpSearch(keras_tuner.engine.base_tuner.BaseTuner):
 
     def results_summary(self, num_trials: int = 10) -> None:
         for trial in self.oracle.get_best_trials(num_trials):
-            log.info("Trial %s: score=%s %s", trial.trial_id, trial.score,
-                     trial.hyperparameters.values)
+            log.info(
+                "Trial %s: score=%s %s", trial.trial_id, trial.score, trial.hyperparameters.values
+            )
 
     def on_trial_begin(self, trial: keras_tuner.engine.trial.Trial) -> None:
         super().on_trial_begin(trial)
         self._started += 1
-        log.info("Trial %d of %d: %s", self._started, self.oracle.max_trials,
-                 trial.hyperparameters.values)
+        log.info(
+            "Trial %d of %d: %s",
+            self._started,
+            self.oracle.max_trials,
+            trial.hyperparameters.values,
+        )
 
     def run_trial(self, trial: keras_tuner.engine.trial.Trial, **_: Any) -> dict[str, float]:
-        result = fit.fit(trial.hyperparameters.values, self._fn_args, self._transform,
-                         task=self._config["task"], epochs=self._config["epochs_per_trial"],
-                         seed=self._config["seed"])
-        log.info("Trial %d of %d: val_loss=%.4f", self._started, self.oracle.max_trials,
-                 result.objective)
+        result = fit.fit(
+            trial.hyperparameters.values,
+            self._fn_args,
+            self._transform,
+            task=self._config["task"],
+            epochs=self._config["epochs_per_trial"],
+            seed=self._config["seed"],
+        )
+        log.info(
+            "Trial %d of %d: val_loss=%.4f",
+            self._started,
+            self.oracle.max_trials,
+            result.objective,
+        )
         return {"val_loss": result.objective}
 
 

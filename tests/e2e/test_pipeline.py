@@ -15,7 +15,9 @@ from tests.conftest import run_automl
 
 pytestmark = pytest.mark.e2e
 
-TAXI_CSV = Path(__import__("tfx").__file__).parent / "examples/chicago_taxi_pipeline/data/simple/data.csv"
+TAXI_CSV = (
+    Path(__import__("tfx").__file__).parent / "examples/chicago_taxi_pipeline/data/simple/data.csv"
+)
 
 
 def pushed_versions(serving: Path) -> list[Path]:
@@ -63,14 +65,16 @@ def test_pushed_model_predicts_raw_csv_rows(penguins_run):
             return tf.constant([math.nan if v == "NA" else float(v) for v in values], tf.float32)
         return tf.constant(["" if v == "NA" else v for v in values])
 
-    inputs = {name: column(name, spec.dtype == tf.float32)
-              for name, spec in serve.structured_input_signature[1].items()}
+    inputs = {
+        name: column(name, spec.dtype == tf.float32)
+        for name, spec in serve.structured_input_signature[1].items()
+    }
     assert "species" not in inputs  # the label is not a serving input
     outputs = serve(**inputs)
     predicted = [c.decode() for c in outputs["class"].numpy()]
     assert set(predicted) <= {"Adelie", "Chinstrap", "Gentoo"}
     np.testing.assert_allclose(outputs["probabilities"].numpy().sum(axis=1), 1.0, rtol=1e-5)
-    accuracy = np.mean([p == r["species"] for p, r in zip(predicted, rows)])
+    accuracy = np.mean([p == r["species"] for p, r in zip(predicted, rows, strict=True)])
     assert accuracy > 0.9
     # rows with missing measurements (NA in the CSV) still get a prediction
     assert any(r["bill_length_mm"] == "NA" for r in rows)
@@ -83,8 +87,15 @@ def test_serialized_example_signature_agrees_with_raw_signature(penguins_run):
     output, _ = penguins_run
     model = load(pushed_versions(output / "serving" / "automl-penguins")[0])
     example = tf.train.Example()
-    raw = {"island": b"Biscoe", "sex": b"female", "bill_length_mm": 46.1, "bill_depth_mm": 13.2,
-           "flipper_length_mm": 211, "body_mass_g": 4500, "year": 2007}
+    raw = {
+        "island": b"Biscoe",
+        "sex": b"female",
+        "bill_length_mm": 46.1,
+        "bill_depth_mm": 13.2,
+        "flipper_length_mm": 211,
+        "body_mass_g": 4500,
+        "year": 2007,
+    }
     for key, value in raw.items():
         feature = example.features.feature[key]
         if isinstance(value, bytes):
@@ -94,9 +105,14 @@ def test_serialized_example_signature_agrees_with_raw_signature(penguins_run):
         else:
             feature.float_list.value.append(value)
     by_example = model.signatures["serving_examples"](
-        examples=tf.constant([example.SerializeToString()]))
-    by_columns = model.signatures["serving_default"](**{
-        k: tf.constant([v.decode() if isinstance(v, bytes) else float(v)]) for k, v in raw.items()})
+        examples=tf.constant([example.SerializeToString()])
+    )
+    by_columns = model.signatures["serving_default"](
+        **{
+            k: tf.constant([v.decode() if isinstance(v, bytes) else float(v)])
+            for k, v in raw.items()
+        }
+    )
     np.testing.assert_allclose(by_example["probabilities"], by_columns["probabilities"], rtol=1e-5)
     assert by_columns["class"].numpy()[0] == b"Gentoo"
 
@@ -132,8 +148,17 @@ def test_anomalies_stop_the_run_before_training(tmp_path):
     text = data.read_text().replace("Adelie,Torgersen,39.1", "Adelie,Atlantis,39.1", 1)
     data.write_text(text.replace(",181,3750,", ",181,99999,", 1))
     output = tmp_path / "out"
-    result = run_automl("run", "--data", str(data), "--label", "species",
-                        "--output", str(output), "--max-trials", "1")
+    result = run_automl(
+        "run",
+        "--data",
+        str(data),
+        "--label",
+        "species",
+        "--output",
+        str(output),
+        "--max-trials",
+        "1",
+    )
     assert result.returncode == 1
     assert "data anomalies found; the run stops before training" in result.stderr
     assert "island: Unexpected string values" in result.stderr
@@ -151,8 +176,17 @@ def test_regression_on_chicago_taxi_needs_no_code(tmp_path):
         lines = source.readlines()
     sample.write_text("".join(lines[:3001]))  # header + 3,000 trips keeps the test short
     output = tmp_path / "out"
-    result = run_automl("run", "--data", str(sample), "--label", "fare", "--output", str(output),
-                        "--max-trials", "2")
+    result = run_automl(
+        "run",
+        "--data",
+        str(sample),
+        "--label",
+        "fare",
+        "--output",
+        str(output),
+        "--max-trials",
+        "2",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "regression" in result.stdout
     assert "root_mean_squared_error=" in result.stdout
@@ -168,8 +202,9 @@ def test_regression_on_chicago_taxi_needs_no_code(tmp_path):
             return tf.constant(values)
         return tf.constant([float(v) if v else math.nan for v in values], tf.float32)
 
-    prediction = serve(**{name: column(name, spec) for name, spec in
-                          serve.structured_input_signature[1].items()})["prediction"].numpy()
+    prediction = serve(
+        **{name: column(name, spec) for name, spec in serve.structured_input_signature[1].items()}
+    )["prediction"].numpy()
     fares = np.array([float(r["fare"]) for r in rows])
     assert np.isfinite(prediction).all()
     assert np.sqrt(np.mean((prediction - fares) ** 2)) < fares.std()  # beats predicting the mean

@@ -13,13 +13,22 @@ from pipeline.evaluation import eval_config
 
 
 def thresholds(config: tfma.EvalConfig) -> dict[str, tfma.MetricThreshold]:
-    return {m.class_name: m.threshold for spec in config.metrics_specs for m in spec.metrics
-            if m.HasField("threshold")}
+    return {
+        m.class_name: m.threshold
+        for spec in config.metrics_specs
+        for m in spec.metrics
+        if m.HasField("threshold")
+    }
 
 
 def test_classification_defaults_to_beating_the_majority_class():
-    config = eval_config("classification", EvaluatorConfig(), n_classes=3,
-                         baseline_accuracy=0.44, baseline_rmse=None)
+    config = eval_config(
+        "classification",
+        EvaluatorConfig(),
+        n_classes=3,
+        baseline_accuracy=0.44,
+        baseline_rmse=None,
+    )
     accuracy = thresholds(config)["SparseCategoricalAccuracy"]
     assert accuracy.value_threshold.lower_bound.value == pytest.approx(0.44)
     assert accuracy.change_threshold.direction == tfma.MetricDirection.HIGHER_IS_BETTER
@@ -31,8 +40,9 @@ def test_classification_defaults_to_beating_the_majority_class():
 
 def test_user_threshold_wins_over_the_naive_baseline():
     config = eval_config("classification", EvaluatorConfig(min_accuracy=0.9), 2, 0.5, None)
-    assert thresholds(config)["SparseCategoricalAccuracy"].value_threshold.lower_bound.value == \
-        pytest.approx(0.9)
+    assert thresholds(config)[
+        "SparseCategoricalAccuracy"
+    ].value_threshold.lower_bound.value == pytest.approx(0.9)
 
 
 def test_regression_defaults_to_beating_the_mean_and_allows_no_regression():
@@ -63,7 +73,8 @@ def _blessing(model_id: int, blessed: bool) -> standard_artifacts.ModelBlessing:
 
 def resolve(models, blessings, candidate):
     result = LatestBlessedBaselineStrategy().resolve_artifacts(
-        None, {MODEL: models, BLESSING: blessings, CANDIDATE: candidate})
+        None, {MODEL: models, BLESSING: blessings, CANDIDATE: candidate}
+    )
     return [m.id for m in result[MODEL]], [b for b in result[BLESSING]]
 
 

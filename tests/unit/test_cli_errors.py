@@ -10,16 +10,19 @@ HEADER = "x,colour,y\n"
 ROWS = "".join(f"{i}.5,red,{'a' if i % 2 else 'b'}\n" for i in range(20))
 
 
-@pytest.mark.parametrize("content, args, fragment", [
-    (None, ["--label", "y"], "data file not found"),
-    (b"\xff\xfe\x00binary\x00" * 5, ["--label", "y"], "is not UTF-8 text"),
-    ("", ["--label", "y"], "is empty"),
-    (HEADER, ["--label", "y"], "has a header but no data rows"),
-    (HEADER + ROWS, ["--label", "price"], "label column 'price' is not in"),
-    (HEADER + ROWS.replace(",a\n", ",b\n"), ["--label", "y"], "has a single value ('b')"),
-    (HEADER + ROWS, ["--label", "y", "--task", "regression"], "is not numeric"),
-    (HEADER + ROWS + "1,red\n", ["--label", "y"], "line 22 has 2 fields, the header has 3"),
-])
+@pytest.mark.parametrize(
+    "content, args, fragment",
+    [
+        (None, ["--label", "y"], "data file not found"),
+        (b"\xff\xfe\x00binary\x00" * 5, ["--label", "y"], "is not UTF-8 text"),
+        ("", ["--label", "y"], "is empty"),
+        (HEADER, ["--label", "y"], "has a header but no data rows"),
+        (HEADER + ROWS, ["--label", "price"], "label column 'price' is not in"),
+        (HEADER + ROWS.replace(",a\n", ",b\n"), ["--label", "y"], "has a single value ('b')"),
+        (HEADER + ROWS, ["--label", "y", "--task", "regression"], "is not numeric"),
+        (HEADER + ROWS + "1,red\n", ["--label", "y"], "line 22 has 2 fields, the header has 3"),
+    ],
+)
 def test_bad_input(tmp_path: Path, content, args, fragment):
     data = tmp_path / "data.csv"
     if isinstance(content, bytes):
@@ -44,8 +47,9 @@ def test_label_required_with_data(tmp_path: Path):
 def test_invalid_config_value(tmp_path: Path):
     config = tmp_path / "c.yaml"
     config.write_text("tuner:\n  max_trials: -1\n")
-    result = run_automl("run", "--config", str(config), "--output", str(tmp_path / "o"),
-                        timeout=120)
+    result = run_automl(
+        "run", "--config", str(config), "--output", str(tmp_path / "o"), timeout=120
+    )
     assert result.returncode == 2
     assert "tuner.max_trials" in result.stderr
     assert not (tmp_path / "o").exists()

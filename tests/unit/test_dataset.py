@@ -17,25 +17,50 @@ def stage(path: Path, label: str = "y", task=None, tmp: Path | None = None):
     return profile_and_stage(path, label, task, (tmp or path.parent) / "staged")
 
 
-@pytest.mark.parametrize("name, content, label, task, fragment", [
-    ("empty", "", "y", None, "is empty"),
-    ("blank", "\n\n  \n", "y", None, "is empty"),
-    ("header_only", GOOD_HEADER, "y", None, "has a header but no data rows"),
-    ("no_label", GOOD_HEADER + rows(20), "price", None, "label column 'price' is not in"),
-    ("single_value", GOOD_HEADER + rows(20, lambda i: "same"), "y", None, "has a single value"),
-    ("regression_text", GOOD_HEADER + rows(20), "y", "regression", "is not numeric"),
-    ("ragged_long", GOOD_HEADER + rows(5) + "1,red,a,extra\n" + rows(5), "y", None,
-     "line 7 has 4 fields, the header has 3"),
-    ("ragged_short", GOOD_HEADER + rows(12) + "1,red\n", "y", None,
-     "line 14 has 2 fields, the header has 3"),
-    ("too_few", GOOD_HEADER + rows(4), "y", None, "at least 10 are needed"),
-    ("all_labels_missing", GOOD_HEADER + rows(20, lambda i: "NA"), "y", None,
-     "is empty in every row"),
-    ("duplicate_columns", "x,x,y\n" + rows(20), "y", None, "appears twice"),
-    ("nameless_column", "x,,y\n" + rows(20), "y", None, "has no name"),
-])
-def test_bad_csv_is_rejected_with_one_line(write_csv, tmp_path, name, content, label, task,
-                                           fragment):
+@pytest.mark.parametrize(
+    "name, content, label, task, fragment",
+    [
+        ("empty", "", "y", None, "is empty"),
+        ("blank", "\n\n  \n", "y", None, "is empty"),
+        ("header_only", GOOD_HEADER, "y", None, "has a header but no data rows"),
+        ("no_label", GOOD_HEADER + rows(20), "price", None, "label column 'price' is not in"),
+        (
+            "single_value",
+            GOOD_HEADER + rows(20, lambda i: "same"),
+            "y",
+            None,
+            "has a single value",
+        ),
+        ("regression_text", GOOD_HEADER + rows(20), "y", "regression", "is not numeric"),
+        (
+            "ragged_long",
+            GOOD_HEADER + rows(5) + "1,red,a,extra\n" + rows(5),
+            "y",
+            None,
+            "line 7 has 4 fields, the header has 3",
+        ),
+        (
+            "ragged_short",
+            GOOD_HEADER + rows(12) + "1,red\n",
+            "y",
+            None,
+            "line 14 has 2 fields, the header has 3",
+        ),
+        ("too_few", GOOD_HEADER + rows(4), "y", None, "at least 10 are needed"),
+        (
+            "all_labels_missing",
+            GOOD_HEADER + rows(20, lambda i: "NA"),
+            "y",
+            None,
+            "is empty in every row",
+        ),
+        ("duplicate_columns", "x,x,y\n" + rows(20), "y", None, "appears twice"),
+        ("nameless_column", "x,,y\n" + rows(20), "y", None, "has no name"),
+    ],
+)
+def test_bad_csv_is_rejected_with_one_line(
+    write_csv, tmp_path, name, content, label, task, fragment
+):
     path = write_csv(content, f"{name}.csv")
     with pytest.raises(DataError) as error:
         stage(path, label, task)
@@ -64,7 +89,8 @@ def test_binary_file_is_unreadable_as_csv(tmp_path):
 def test_normalises_missing_tokens_and_drops_unlabelled_rows(write_csv):
     content = "Bill Length,island,y\n" + "".join(
         f"{'NA' if i == 3 else i},{'null' if i == 4 else 'Dream'},{'' if i == 5 else i % 2}\n"
-        for i in range(15))
+        for i in range(15)
+    )
     profile = stage(write_csv(content))
     staged = (profile.staged_dir / "data.csv").read_text().splitlines()
     assert staged[0] == "Bill_Length,island,y"
@@ -97,16 +123,18 @@ def test_staging_is_content_addressed_and_idempotent(write_csv):
 
 def test_empty_columns_are_dropped_and_excluded_ones_removed(write_csv, tmp_path):
     content = "id,empty,x,y\n" + "".join(f"{i},,{i},{i % 2}\n" for i in range(20))
-    profile = profile_and_stage(write_csv(content), "y", None, tmp_path / "staged",
-                                exclude=("id",))
+    profile = profile_and_stage(
+        write_csv(content), "y", None, tmp_path / "staged", exclude=("id",)
+    )
     assert profile.columns == ("x", "y")
     assert profile.dropped_empty_columns == ("empty",)
 
 
 def test_excluding_an_unknown_column_is_an_error(write_csv, tmp_path):
     with pytest.raises(DataError, match="excluded column"):
-        profile_and_stage(write_csv(GOOD_HEADER + rows(20)), "y", None, tmp_path / "staged",
-                          exclude=("nope",))
+        profile_and_stage(
+            write_csv(GOOD_HEADER + rows(20)), "y", None, tmp_path / "staged", exclude=("nope",)
+        )
     assert not (tmp_path / "staged").exists()
 
 

@@ -7,7 +7,6 @@ import pytest
 
 import components  # noqa: F401
 import tensorflow as tf
-import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
@@ -35,7 +34,8 @@ def transform(label: str, task: str, categorical=()):
     config = {"label": label, "task": task, "categorical_features": list(categorical)}
     with tft_beam.Context(temp_dir=tempfile.mkdtemp(), force_tf_compat_v1=True):
         (out, _), fn = (rows, metadata) | tft_beam.AnalyzeAndTransformDataset(
-            lambda inputs: preprocessing_fn(inputs, config))
+            lambda inputs: preprocessing_fn(inputs, config)
+        )
     return out, fn
 
 
