@@ -1,0 +1,44 @@
+"""A trial: one point of the space, its budget, and what came of it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.space import Value
+
+
+class TrialStatus(enum.Enum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PRUNED = "pruned"  # stopped early by a scheduler; its last value is a low-fidelity result
+    FAILED = "failed"  # final: the point cannot be trained (reason in ``error``)
+
+
+@dataclass
+class Trial:
+    """Strategies read trials; only the study writes them.
+
+    ``value`` is the objective, always minimised by the engine (a metric to maximise is
+    negated at the boundary, once). ``budget`` is a real field (e.g. {"epochs": 3}), never a
+    fake hyperparameter, so any strategy can compare like with like.
+    """
+
+    number: int
+    params: dict[str, Value]
+    status: TrialStatus = TrialStatus.RUNNING
+    value: float | None = None
+    budget: dict[str, float] = field(default_factory=dict)
+    intermediate: list[float] = field(default_factory=list)
+    seed: int = 0
+    error: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)  # strategy bookkeeping, e.g. parent
+
+    @property
+    def finished(self) -> bool:
+        return self.status is not TrialStatus.RUNNING
+
+    @property
+    def scored(self) -> bool:
+        return self.status is TrialStatus.COMPLETE and self.value is not None
