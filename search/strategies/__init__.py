@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from search.strategies.bayesian import GaussianProcessEI
+from search.strategies.evolution import AgingEvolution
 from search.strategies.grid import GridSearch
 from search.strategies.random import RandomSearch
 from search.strategy import Strategy
 
-STRATEGIES: dict[str, type[Strategy]] = {s.name: s for s in (RandomSearch, GridSearch)}
+STRATEGIES: dict[str, type[Strategy]] = {
+    s.name: s for s in (RandomSearch, GridSearch, AgingEvolution, GaussianProcessEI)
+}
 
 
 def strategy_by_name(name: str) -> type[Strategy]:
