@@ -57,6 +57,12 @@ def main() -> None:
     help="YAML file with settings; flags override it.",
 )
 @click.option("--max-trials", type=int, help="Tuner trials (overrides the config).")
+@click.option(
+    "--rerun",
+    is_flag=True,
+    help="Run the pipeline even if nothing changed since the last run (TFX's cache "
+    "still applies).",
+)
 def run(
     data: Path | None,
     label: str | None,
@@ -64,6 +70,7 @@ def run(
     output: Path | None,
     config_file: Path | None,
     max_trials: int | None,
+    rerun: bool,
 ) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
     try:
@@ -77,11 +84,11 @@ def run(
         )
     except ConfigError as exc:
         _fail(str(exc))
-    _run(config)
+    _run(config, rerun)
 
 
-def _run(config: PipelineConfig) -> None:
-    from pipeline import layout, progress, report
+def _run(config: PipelineConfig, rerun: bool) -> None:
+    from pipeline import layout, progress, report, up_to_date
 
     started = time.monotonic()
     try:
@@ -89,6 +96,9 @@ def _run(config: PipelineConfig) -> None:
     except DataError as exc:
         _fail(str(exc))
     console.print(report.data_line(config, profile))
+    if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:
+        report.print_summary(console, recorded, time.monotonic() - started, None)
+        return
     log_path = layout.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
     progress.install(console, log_path)
     try:
@@ -98,6 +108,7 @@ def _run(config: PipelineConfig) -> None:
     except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
         _fail(report.failure_message(exc, log_path), EXIT_RUN_FAILED)
     report.print_summary(console, summary, time.monotonic() - started, log_path)
+    up_to_date.record_run(config, profile, summary)
     if not summary.pushed_to:
         sys.exit(EXIT_RUN_FAILED if summary.blessed is None else 0)
 

@@ -51,7 +51,10 @@ def failure_message(exc: BaseException, log_path: Path) -> str:
     return f"the pipeline failed: {type(exc).__name__}: {first} (full log: {log_path})"
 
 
-def print_summary(console: Console, summary: RunSummary, seconds: float, log_path: Path) -> None:
+def print_summary(
+    console: Console, summary: RunSummary, seconds: float, log_path: Path | None
+) -> None:
+    """log_path None: nothing ran, the summary is the recorded one of an identical earlier run."""
     rows: list[tuple[str, str]] = []
     if summary.hyperparameters:
         rows.append(
@@ -74,15 +77,25 @@ def print_summary(console: Console, summary: RunSummary, seconds: float, log_pat
         rows.append(("Blessed", verdict))
     rows.append(("Pushed to", summary.pushed_to or "not pushed"))
     cached = summary.cached_nodes
-    rows.append(
-        (
-            "Cache",
-            f"{len(cached)} of {len(summary.nodes)} components reused"
-            if cached
-            else "no component reused",
+    if log_path is None:
+        rows.append(
+            (
+                "Cache",
+                f"up to date: data, configuration and code unchanged since run "
+                f"{summary.run_id}; nothing re-run (--rerun runs it anyway)",
+            )
         )
-    )
-    rows.append(("Total time", f"{seconds:.0f}s (log: {log_path})"))
+        rows.append(("Total time", f"{seconds:.0f}s"))
+    else:
+        rows.append(
+            (
+                "Cache",
+                f"{len(cached)} of {len(summary.nodes)} components reused"
+                if cached
+                else "no component reused",
+            )
+        )
+        rows.append(("Total time", f"{seconds:.0f}s (log: {log_path})"))
     console.print()
     for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable
         console.print(f"[bold]{key:<22}[/]{value}", soft_wrap=True)

@@ -125,21 +125,38 @@ def test_model_is_keras_2_everywhere(penguins_run):
     assert b'"keras_version": "2.16' in metadata
 
 
-def test_identical_rerun_reuses_every_component(penguins_run):
+def _execution_states(output: Path) -> list:
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2
 
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(output / "metadata.sqlite")
+    return [e.last_known_state for e in metadata_store.MetadataStore(config).get_executions()]
+
+
+def test_identical_rerun_is_up_to_date_without_running(penguins_run):
     output, first = penguins_run
+    before = _execution_states(output)
     again = run_automl("run", "--output", str(output), "--max-trials", "2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "up to date: data, configuration and code unchanged since run" in again.stdout
+    assert "Blessed               yes" in again.stdout
+    assert _execution_states(output) == before  # the pipeline did not run at all
+    assert len(pushed_versions(output / "serving" / "automl-penguins")) == 1
+
+
+def test_forced_rerun_reuses_every_component_from_the_tfx_cache(penguins_run):
+    from ml_metadata.proto import metadata_store_pb2
+
+    output, _ = penguins_run
+    before = _execution_states(output)
+    again = run_automl("run", "--output", str(output), "--max-trials", "2", "--rerun")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "10 of 11 components reused" in again.stdout  # all but the resolver node
     assert len(pushed_versions(output / "serving" / "automl-penguins")) == 1  # no re-push
-    config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri = str(output / "metadata.sqlite")
-    store = metadata_store.MetadataStore(config)
-    states = [e.last_known_state for e in store.get_executions()]
-    assert states.count(metadata_store_pb2.Execution.CACHED) == 10
-    assert states.count(metadata_store_pb2.Execution.COMPLETE) == 11 + 1
+    new = _execution_states(output)[len(before) :]
+    assert new.count(metadata_store_pb2.Execution.CACHED) == 10
+    assert new.count(metadata_store_pb2.Execution.COMPLETE) == 1  # the resolver
 
 
 def test_anomalies_stop_the_run_before_training(tmp_path):
