@@ -12,6 +12,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 # google-cloud libraries (pulled in by TFX) warn about Python versions at import; not our users'.
@@ -31,7 +32,7 @@ console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False)
 
 
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     sys.exit(code)
 
@@ -108,9 +109,9 @@ def _run(config: PipelineConfig, rerun: bool) -> None:
     except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
         _fail(report.failure_message(exc, log_path), EXIT_RUN_FAILED)
     report.print_summary(console, summary, time.monotonic() - started, log_path)
+    if summary.blessed is None:
+        _fail(f"the run ended without an evaluation (log: {log_path})", EXIT_RUN_FAILED)
     up_to_date.record_run(config, profile, summary)
-    if not summary.pushed_to:
-        sys.exit(EXIT_RUN_FAILED if summary.blessed is None else 0)
 
 
 if __name__ == "__main__":

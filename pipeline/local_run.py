@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
@@ -31,7 +32,7 @@ def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
     )
 
 
-def metadata_config(layout: Layout):  # -> metadata_store_pb2.ConnectionConfig
+def metadata_config(layout: Layout) -> metadata_store_pb2.ConnectionConfig:
     return metadata.sqlite_metadata_connection_config(str(layout.metadata))
 
 

@@ -1,4 +1,4 @@
-"""When a run may be skipped: only if config, data, schema, code and metadata store are unchanged."""
+"""When a run may be skipped: only if config, data, schema, code and metadata are unchanged."""
 
 import json
 from pathlib import Path
