@@ -5,11 +5,13 @@ from __future__ import annotations
 from search.strategies.bayesian import GaussianProcessEI
 from search.strategies.evolution import AgingEvolution
 from search.strategies.grid import GridSearch
+from search.strategies.optuna_samplers import TreeParzenEstimator
 from search.strategies.random import RandomSearch
 from search.strategy import Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
-    s.name: s for s in (RandomSearch, GridSearch, AgingEvolution, GaussianProcessEI)
+    s.name: s
+    for s in (RandomSearch, GridSearch, AgingEvolution, GaussianProcessEI, TreeParzenEstimator)
 }
 
 
