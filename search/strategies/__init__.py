@@ -7,11 +7,19 @@ from search.strategies.evolution import AgingEvolution
 from search.strategies.grid import GridSearch
 from search.strategies.optuna_samplers import TreeParzenEstimator
 from search.strategies.random import RandomSearch
+from search.strategies.reinforce import ReinforceController
 from search.strategy import Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
     s.name: s
-    for s in (RandomSearch, GridSearch, AgingEvolution, GaussianProcessEI, TreeParzenEstimator)
+    for s in (
+        RandomSearch,
+        GridSearch,
+        AgingEvolution,
+        GaussianProcessEI,
+        TreeParzenEstimator,
+        ReinforceController,
+    )
 }
 
 

@@ -32,7 +32,7 @@ def drive_keras_tuner(name: str, seed: int, trials: int, directory) -> list[dict
     return proposed
 
 
-@pytest.mark.parametrize("name", ["random", "evolution", "bayesian", "tpe"])
+@pytest.mark.parametrize("name", ["random", "evolution", "bayesian", "tpe", "rl"])
 def test_oracle_and_study_propose_the_same_points(name, tmp_path):
     problem = PROBLEMS["architecture"]
     study = Study(problem.space, strategy_by_name(name)(problem.space, seed=5), seed=5)
