@@ -34,24 +34,10 @@ def to_hyperparameters(space: SearchSpace) -> keras_tuner.HyperParameters:
                 "parent_name": param.condition.parent,
                 "parent_values": list(param.condition.values),
             }
-        if isinstance(param, Int):
-            hp.Int(
-                param.name,
-                param.low,
-                param.high,
-                step=param.step,
-                sampling="log" if param.log else "linear",
-                **scope,
-            )
-        elif isinstance(param, Float):
-            hp.Float(
-                param.name,
-                param.low,
-                param.high,
-                step=param.step,
-                sampling="log" if param.log else "linear",
-                **scope,
-            )
+        if isinstance(param, Int | Float):
+            numeric = hp.Int if isinstance(param, Int) else hp.Float
+            sampling = "log" if param.log else "linear"
+            numeric(param.name, param.low, param.high, step=param.step, sampling=sampling, **scope)
         elif isinstance(param, Choice):
             hp.Choice(param.name, list(param.values), **scope)
         else:
