@@ -46,17 +46,13 @@ class ProgressHandler(logging.Handler):
             self.console.print(f"    {match.group(1)}", highlight=False)
 
 
-class _LogFile(logging.FileHandler):
-    pass
-
-
 def install(console: Console, log_path: Path) -> list[logging.Handler]:
     """Routes all logging to ``log_path`` and progress to the console; returns what it added."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     for handler in list(root.handlers):  # absl's stderr handler would flood the terminal
         root.removeHandler(handler)
-    file_handler = _LogFile(log_path)
+    file_handler = logging.FileHandler(log_path)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     progress = ProgressHandler(console)
     root.addHandler(file_handler)
