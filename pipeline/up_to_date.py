@@ -16,6 +16,7 @@ parameters but not on the code behind a dotted-path function such as our run_fn.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -41,6 +42,7 @@ _EXECUTING_LIBRARIES = (
 )
 
 
+@functools.cache  # read once per process: both the check and the record need it
 def _code_digest() -> str:
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent

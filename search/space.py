@@ -10,6 +10,7 @@ try to learn from.
 
 from __future__ import annotations
 
+import abc
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,26 +35,30 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Param:
+class Param(abc.ABC):
+    """Base of the parameter kinds; a numeric one samples uniformly in its unit encoding."""
+
     name: str
     condition: Condition | None = field(default=None, kw_only=True)
 
     def sample(self, rng: np.random.Generator) -> Value:
-        raise NotImplementedError
+        return self.from_unit(float(rng.random()))
 
+    @abc.abstractmethod
     def check(self, value: Any) -> str | None:
         """None if ``value`` belongs to this parameter, else the reason it does not."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def to_unit(self, value: Value) -> float:
         """Position in [0, 1], for strategies that model the space as a box."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def from_unit(self, u: float) -> Value:
-        raise NotImplementedError
+        """The value at position ``u`` of [0, 1] (log scales and steps applied)."""
 
+    @abc.abstractmethod
     def grid(self) -> list[Value]:
-        raise NotImplementedError
+        """Every value grid search tries."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,6 @@ class Int(Param):
 
     def grid(self) -> list[Value]:
         return list(range(self.low, self.high + 1, self.step))
-
-    def sample(self, rng: np.random.Generator) -> Value:
-        return self.from_unit(float(rng.random()))
 
     def check(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
@@ -120,9 +122,6 @@ class Float(Param):
             raise SpaceError(f"{self.name}: a float needs a step to be searched on a grid")
         count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
         return [round(self.low + i * self.step, 12) for i in range(count)]
-
-    def sample(self, rng: np.random.Generator) -> Value:
-        return self.from_unit(float(rng.random()))
 
     def check(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float | np.floating):

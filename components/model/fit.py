@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras
 
@@ -57,5 +57,5 @@ def fit(
         train, validation_data=evaluation, epochs=epochs, verbose=0, callbacks=callbacks
     )
     losses = [float(v) for v in history.history["val_loss"]]
-    finite = [v for v in losses if tf.math.is_finite(v)]
+    finite = [v for v in losses if math.isfinite(v)]
     return FitResult(model, dict(history.history), min(finite) if finite else float("inf"))
