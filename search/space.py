@@ -120,7 +120,7 @@ class Float(Param):
     def grid(self) -> list[Value]:
         if self.step is None:
             raise SpaceError(f"{self.name}: a float needs a step to be searched on a grid")
-        count = int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1
+        count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
         return [round(self.low + i * self.step, 12) for i in range(count)]
 
     def check(self, value: Any) -> str | None:

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+from threadpoolctl import threadpool_limits
 
 from search.mutation import mutate
 from search.space import SearchSpace
