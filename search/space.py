@@ -109,17 +109,24 @@ class Float(Param):
     low: float = 0.0
     high: float = 1.0
     log: bool = False
-    step: float | None = None  # only for grid search; sampling stays continuous
+    step: float | None = None  # grid search only (a factor on a log scale); sampling is continuous
 
     def __post_init__(self) -> None:
         if not self.low < self.high:
             raise SpaceError(f"{self.name}: low {self.low} must be below high {self.high}")
         if self.log and self.low <= 0:
             raise SpaceError(f"{self.name}: a log scale needs low > 0")
+        if self.step is not None and (self.step <= 0 or (self.log and self.step <= 1)):
+            raise SpaceError(
+                f"{self.name}: step {self.step} must be positive (above 1 on a log scale)"
+            )
 
     def grid(self) -> list[Value]:
         if self.step is None:
             raise SpaceError(f"{self.name}: a float needs a step to be searched on a grid")
+        if self.log:  # on a log scale the step is a factor: 1e-4, 1e-3, ... for step=10
+            count = math.floor(math.log(self.high / self.low) / math.log(self.step) + 1e-9) + 1
+            return [float(f"{self.low * self.step**i:.12g}") for i in range(count)]
         count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
         return [round(self.low + i * self.step, 12) for i in range(count)]
 

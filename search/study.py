@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from search.space import SearchSpace, Value
+from search.budget import Budget
+from search.space import SearchSpace
 from search.strategy import Exhausted, Strategy
 from search.trial import Trial, TrialStatus
 
@@ -17,12 +20,23 @@ class InvalidProposal(RuntimeError):
     """A strategy proposed a point outside its space: a bug in the strategy, never user error."""
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What an objective may return instead of a bare number: the measurements around it."""
+
+    value: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    budget: dict[str, float] = field(default_factory=dict)
+
+
 class Study:
     def __init__(self, space: SearchSpace, strategy: Strategy, seed: int = 0) -> None:
         self.space = space
         self.strategy = strategy
         self.seed = seed
         self.trials: list[Trial] = []
+        self.stop_reason: str | None = None
 
     def ask(self) -> Trial | None:
         """The next trial to run, or None when the strategy has nothing left."""
@@ -62,19 +76,41 @@ class Study:
         return min(scored, key=lambda t: t.value) if scored else None  # type: ignore[arg-type,return-value]
 
     def optimize(
-        self, objective: Callable[[dict[str, Value]], float], n_trials: int
+        self,
+        objective: Callable[[Trial], float | Outcome],
+        n_trials: int | None = None,
+        budget: Budget | None = None,
+        on_trial_end: Callable[[Trial], None] | None = None,
     ) -> Trial | None:
-        """Runs up to ``n_trials`` sequentially; an objective that raises fails only its trial."""
-        for _ in range(n_trials):
+        """Runs trials until the budget (or ``n_trials``) is spent or the strategy is exhausted.
+
+        An objective that raises fails only its trial: a diverging or unbuildable point must
+        not end a search that other points can still win.
+        """
+        budget = budget or Budget(max_trials=n_trials)
+        started = time.monotonic()
+        while (reason := budget.stop_reason(self.trials, time.monotonic() - started)) is None:
             trial = self.ask()
             if trial is None:
+                reason = "the strategy has nothing left to propose"
                 break
+            trial_started = time.monotonic()
             try:
-                value = float(objective(trial.params))
-            except Exception as exc:  # noqa: BLE001  (a failed trial must not end the study)
+                outcome = objective(trial)
+            except Exception as exc:  # noqa: BLE001
+                trial.wall_time_s = time.monotonic() - trial_started
                 self.tell(trial, None, TrialStatus.FAILED, f"{type(exc).__name__}: {exc}")
-                continue
-            self.tell(trial, value)
+            else:
+                trial.wall_time_s = time.monotonic() - trial_started
+                if isinstance(outcome, Outcome):
+                    trial.metrics.update(outcome.metrics)
+                    trial.curves.update(outcome.curves)
+                    trial.budget.update(outcome.budget)
+                    outcome = outcome.value
+                self.tell(trial, float(outcome))
+            if on_trial_end is not None:
+                on_trial_end(trial)
+        self.stop_reason = reason
         return self.best
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -88,6 +124,9 @@ class Study:
                 "seed": t.seed,
                 "error": t.error,
                 "attrs": t.attrs,
+                "metrics": t.metrics,
+                "curves": t.curves,
+                "wall_time_s": t.wall_time_s,
             }
             for t in self.trials
         ]

@@ -34,6 +34,9 @@ class Trial:
     seed: int = 0
     error: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)  # strategy bookkeeping, e.g. parent
+    metrics: dict[str, float] = field(default_factory=dict)  # every measured objective
+    curves: dict[str, list[float]] = field(default_factory=dict)  # per-epoch metrics
+    wall_time_s: float = 0.0
 
     @property
     def finished(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import numpy as np
 import tensorflow as tf
@@ -12,45 +14,65 @@ from tfx_bsl.public import tfxio
 from components import features
 
 SHUFFLE_BUFFER = 10_000
+READ_BATCH = 1024
 
 
-def dataset(
+def examples(
     file_pattern: list[str],
     data_accessor: DataAccessor,
     tf_transform_output: tft.TFTransformOutput,
-    batch_size: int,
-    shuffle: bool,
-    seed: int = 0,
 ) -> tf.data.Dataset:
-    """One pass over the transformed examples as (features, label) batches.
+    """The transformed examples of one split, one at a time, cached in memory once read.
 
-    One epoch per iteration (not an endless repeat with a step count) so that Keras' epochs
-    are real epochs whatever the data size, and early stopping counts real passes. Decoded
-    batches are cached in memory after the first epoch: decoding tf.Examples costs more than
-    a small MLP's step, and transformed tabular data is small next to the 24 GiB we plan for.
-    Shuffling happens after the cache so that every epoch sees a new order.
+    Decoding tf.Examples costs more than a small MLP's step, and transformed tabular data is
+    small next to the memory we plan for, so every trial of a search (whatever its batch size)
+    and every epoch read the decoded examples from the same cache.
     """
-    batches = data_accessor.tf_dataset_factory(
+    decoded = data_accessor.tf_dataset_factory(
         file_pattern,
         tfxio.TensorFlowDatasetOptions(
-            batch_size=batch_size,
-            label_key=features.LABEL_KEY,
-            num_epochs=1,
-            shuffle=False,
+            batch_size=READ_BATCH, label_key=features.LABEL_KEY, num_epochs=1, shuffle=False
         ),
         tf_transform_output.transformed_metadata.schema,
     )
-    examples = batches.unbatch().cache()
+    return decoded.unbatch().cache()
+
+
+def batches(
+    cached: tf.data.Dataset, batch_size: int, shuffle: bool, seed: int = 0
+) -> tf.data.Dataset:
+    """One pass (a real epoch, whatever the data size); reshuffled every epoch when training."""
     if shuffle:
-        examples = examples.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
-    return examples.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        cached = cached.shuffle(SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
+    return cached.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+@dataclass
+class Splits:
+    """Train and eval examples, read once and shared by every model trained on them."""
+
+    train: tf.data.Dataset
+    eval: tf.data.Dataset
+    label_mean: float = 0.0
+    label_std: float = 1.0
+
+    @classmethod
+    def load(cls, fn_args, tf_transform_output: tft.TFTransformOutput, task: str) -> Splits:
+        train = examples(fn_args.train_files, fn_args.data_accessor, tf_transform_output)
+        evaluation = examples(fn_args.eval_files, fn_args.data_accessor, tf_transform_output)
+        splits = cls(train, evaluation)
+        if task == "regression":
+            splits.label_mean, splits.label_std = label_moments(train)
+        return splits
 
 
 def class_count(tf_transform_output: tft.TFTransformOutput) -> int:
     return tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY)
 
 
-def label_moments(ds: tf.data.Dataset, max_batches: int = 200) -> tuple[float, float]:
+def label_moments(cached: tf.data.Dataset, max_rows: int = 50_000) -> tuple[float, float]:
     """Mean and standard deviation of a regression label, from (a prefix of) the training data."""
-    labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in ds.take(max_batches)])
+    labels = np.concatenate(
+        [np.asarray(y).reshape(-1) for _, y in cached.take(max_rows).batch(READ_BATCH)]
+    )
     return float(labels.mean()), float(labels.std())

@@ -28,18 +28,23 @@ import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor
 
 from search.mutation import mutate
-from search.space import Int, SearchSpace, Value
+from search.space import Choice, Int, Param, SearchSpace, Value
 from search.strategy import Proposal, Strategy
 from search.trial import Trial
 
 INACTIVE = -1.0
 
 
-def complexity_parameter(space: SearchSpace) -> Int | None:
-    """The first integer parameter that conditions other parameters, e.g. ``blocks``."""
+def complexity_parameter(space: SearchSpace) -> Param | None:
+    """The first integer parameter that conditions others, e.g. ``blocks`` (a user may have
+    narrowed it to a list of integers, which makes it a choice)."""
     parents = {p.condition.parent for p in space if p.condition is not None}
     for param in space:
-        if isinstance(param, Int) and param.name in parents:
+        integral = isinstance(param, Int) or (
+            isinstance(param, Choice)
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in param.values)
+        )
+        if integral and param.name in parents:
             return param
     return None
 
@@ -57,7 +62,7 @@ class ProgressiveSearch(Strategy):
     ) -> None:
         super().__init__(space, seed)
         self.complexity = complexity_parameter(space)
-        self.levels: list[int] = self.complexity.grid() if self.complexity else []  # type: ignore[assignment]
+        self.levels: list[int] = sorted(self.complexity.grid()) if self.complexity else []  # type: ignore[type-var]
         stages = len(self.levels) + 1
         self.per_stage = max(2, max_trials // stages) if max_trials else beam
         self.beam = beam

@@ -14,7 +14,7 @@ STRATEGY_NAMES = sorted(STRATEGIES)
 def run(name: str, problem: str, seed: int, n_trials: int = 25) -> Study:
     p = PROBLEMS[problem]
     study = Study(p.space, strategy_by_name(name)(p.space, seed=seed), seed=seed)
-    study.optimize(p.objective, n_trials)
+    study.optimize(lambda trial: p.objective(trial.params), n_trials)
     return study
 
 
@@ -52,10 +52,10 @@ def test_failed_trials_do_not_stop_the_search(name):
     p = PROBLEMS["branin"]
     study = Study(p.space, strategy_by_name(name)(p.space, seed=0))
 
-    def flaky(params):
-        if float(params["x1"]) < 0:
+    def flaky(trial):
+        if float(trial.params["x1"]) < 0:
             raise ValueError("diverged")
-        return p.objective(params)
+        return p.objective(trial.params)
 
     study.optimize(flaky, 15)
     assert len(study.trials) == 15
@@ -73,7 +73,7 @@ def test_grid_is_exhaustive_then_stops():
 
     space = SearchSpace([Int("a", 1, 3), Choice("b", ("x", "y"))])
     study = Study(space, strategy_by_name("grid")(space))
-    study.optimize(lambda p: p["a"], 50)
+    study.optimize(lambda trial: trial.params["a"], 50)
     assert len(study.trials) == 6
     assert {(t.params["a"], t.params["b"]) for t in study.trials} == {
         (a, b) for a in (1, 2, 3) for b in ("x", "y")

@@ -36,7 +36,7 @@ def drive_keras_tuner(name: str, seed: int, trials: int, directory) -> list[dict
 def test_oracle_and_study_propose_the_same_points(name, tmp_path):
     problem = PROBLEMS["architecture"]
     study = Study(problem.space, strategy_by_name(name)(problem.space, seed=5), seed=5)
-    study.optimize(problem.objective, 14)
+    study.optimize(lambda trial: problem.objective(trial.params), 14)
     via_keras_tuner = drive_keras_tuner(name, seed=5, trials=14, directory=tmp_path)
     assert via_keras_tuner == [t.params for t in study.trials]
 

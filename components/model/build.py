@@ -1,0 +1,101 @@
+"""A point of any search space + the transformed features -> a compiled tf_keras model.
+
+Shared by every Tuner trial and by the Trainer, so the two can never disagree about what a
+hyperparameter means. Inputs: numeric features as they come from Transform (z-scored),
+categorical ids through embeddings sized by the point. Heads: softmax for classification; for
+regression a standardised output mapped back to the label's units by a fixed affine layer, so
+the optimiser works at unit scale whatever the label's magnitude.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+import tensorflow as tf
+import tensorflow_transform as tft
+import tf_keras
+
+from components import features
+from components.model.architectures import BODIES
+from components.spaces import FeatureSet
+from components.spaces.features import embedding_param_name
+
+
+def feature_set(tf_transform_output: tft.TFTransformOutput) -> FeatureSet:
+    spec = tf_transform_output.transformed_feature_spec()
+    names = sorted(n for n in spec if n != features.LABEL_KEY)
+    return FeatureSet(
+        numeric=tuple(n for n in names if not features.is_categorical(n)),
+        categorical={
+            n: tf_transform_output.num_buckets_for_transformed_feature(n)
+            for n in names
+            if features.is_categorical(n)
+        },
+    )
+
+
+def optimizer(point: Mapping[str, Any]) -> tf_keras.optimizers.Optimizer:
+    rate = float(point["learning_rate"])
+    kind = point["optimizer"]
+    if kind == "adam":
+        return tf_keras.optimizers.Adam(rate)
+    if kind == "adamw":
+        return tf_keras.optimizers.AdamW(rate, weight_decay=float(point["weight_decay"]))
+    if kind == "sgd":
+        return tf_keras.optimizers.SGD(
+            rate, momentum=0.9, nesterov=True, weight_decay=float(point["weight_decay"])
+        )
+    raise ValueError(f"unknown optimizer '{kind}'")
+
+
+def schedule_callback(point: Mapping[str, Any]) -> tf_keras.callbacks.Callback | None:
+    """Per-epoch learning-rate schedule over the point's own number of epochs."""
+    kind, base, epochs = point["schedule"], float(point["learning_rate"]), int(point["epochs"])
+    if kind == "constant":
+        return None
+    if kind == "cosine":
+        return tf_keras.callbacks.LearningRateScheduler(
+            lambda epoch: base * 0.5 * (1 + math.cos(math.pi * epoch / max(epochs, 1)))
+        )
+    if kind == "exponential":  # ten-fold decay over the run
+        return tf_keras.callbacks.LearningRateScheduler(
+            lambda epoch: base * 0.1 ** (epoch / max(epochs, 1))
+        )
+    raise ValueError(f"unknown schedule '{kind}'")
+
+
+def build_model(
+    point: Mapping[str, Any],
+    space: str,
+    inputs_info: FeatureSet,
+    task: str,
+    n_classes: int,
+    label_mean: float = 0.0,
+    label_std: float = 1.0,
+) -> tf_keras.Model:
+    inputs: dict[str, Any] = {}
+    encoded = []
+    for name in inputs_info.numeric:
+        inputs[name] = tf_keras.Input(shape=(), name=name, dtype=tf.float32)
+        encoded.append(tf_keras.layers.Reshape((1,))(inputs[name]))
+    for name, buckets in sorted(inputs_info.categorical.items()):
+        inputs[name] = tf_keras.Input(shape=(), name=name, dtype=tf.int64)
+        size = int(point[embedding_param_name(name)])
+        encoded.append(tf_keras.layers.Embedding(buckets, size)(inputs[name]))
+    x = tf_keras.layers.Concatenate()(encoded) if len(encoded) > 1 else encoded[0]
+    x = BODIES[space](point, x)
+    if task == "classification":
+        outputs = tf_keras.layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
+        model = tf_keras.Model(inputs, outputs)
+        model.compile(optimizer(point), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+    standardised = tf_keras.layers.Dense(1)(x)
+    scale = label_std if label_std > 0 and math.isfinite(label_std) else 1.0
+    rescaled = tf_keras.layers.Rescaling(scale, offset=label_mean)(standardised)
+    outputs = tf_keras.layers.Reshape((), name="prediction")(rescaled)
+    model = tf_keras.Model(inputs, outputs)
+    model.compile(optimizer(point), "mse", metrics=[tf_keras.metrics.RootMeanSquaredError("rmse")])
+    return model
