@@ -22,8 +22,11 @@ import click
 from rich.console import Console
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+from components.spaces import ARCHITECTURES
+from components.tuner.plan import PlanError, SearchPlan
 from pipeline.config import ConfigError, PipelineConfig, build_config
 from pipeline.dataset import DataError
+from search.strategies import STRATEGIES
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
@@ -57,7 +60,12 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="YAML file with settings; flags override it.",
 )
-@click.option("--max-trials", type=int, help="Tuner trials (overrides the config).")
+@click.option("--strategy", help="Search strategy: " + ", ".join(sorted(STRATEGIES)) + ".")
+@click.option("--space", help="Search space: " + ", ".join(ARCHITECTURES) + ".")
+@click.option("--max-trials", type=int, help="Most trials to run (default 4 without a budget).")
+@click.option(
+    "--time-budget", type=float, help="Seconds of search; no new trial starts after them."
+)
 @click.option(
     "--rerun",
     is_flag=True,
@@ -70,7 +78,10 @@ def run(
     task: str | None,
     output: Path | None,
     config_file: Path | None,
+    strategy: str | None,
+    space: str | None,
     max_trials: int | None,
+    time_budget: float | None,
     rerun: bool,
 ) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
@@ -81,7 +92,12 @@ def run(
             label=label,
             task=task,
             output=output,
-            **{"tuner.max_trials": max_trials},
+            **{
+                "tuner.strategy": strategy,
+                "tuner.space": space,
+                "tuner.max_trials": max_trials,
+                "tuner.time_budget_s": time_budget,
+            },
         )
     except ConfigError as exc:
         _fail(str(exc))
@@ -95,6 +111,10 @@ def _run(config: PipelineConfig, rerun: bool) -> None:
     try:
         profile = layout.profile_data(config)
     except DataError as exc:
+        _fail(str(exc))
+    try:  # the whole search plan, checked before anything runs
+        SearchPlan.from_settings(config.tuner.model_dump(mode="json"), profile.task)
+    except PlanError as exc:
         _fail(str(exc))
     console.print(report.data_line(config, profile))
     if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:

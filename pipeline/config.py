@@ -8,7 +8,7 @@ CLI flags are just two ways of filling it in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -38,18 +38,63 @@ class SplitConfig(_Strict):
     eval_buckets: int = Field(2, ge=1, le=100)
 
 
-class TunerConfig(_Strict):
-    """Search budget for the (for now) KerasTuner random search over a small MLP space."""
+DEFAULT_MAX_TRIALS = 4
 
-    max_trials: int = Field(4, ge=1, le=1000)
-    epochs_per_trial: int = Field(5, ge=1, le=1000)
+
+class TunerConfig(_Strict):
+    """The search: which space, which strategy, which objectives, how much budget.
+
+    The budget is whichever of max_trials, time_budget_s and max_total_epochs ends first.
+    ``objectives[0]`` is the validation metric the strategy optimises; all of them form the
+    Pareto front, and ``selection`` (with ``constraints``, upper bounds on metrics to minimise
+    and lower bounds on metrics to maximise) picks the model the Trainer trains.
+    """
+
+    strategy: str = "tpe"
+    space: str = "macro"
+    # Narrowing of the space, by parameter: a value, a list of values, or {low, high}.
+    space_overrides: dict[str, Any] = {}
+    max_trials: int | None = Field(None, ge=1, le=100_000)  # 4 when no budget is given
+    time_budget_s: float | None = Field(None, gt=0)
+    max_total_epochs: int | None = Field(None, ge=1)
+    epochs_per_trial: int = Field(5, ge=1, le=1000)  # the most the epochs choice may take
+    objectives: tuple[str, ...] = ("val_loss", "latency_ms", "params")
+    constraints: dict[str, float] = {}
+    selection: Literal["best", "fastest", "smallest"] = "best"
+    tolerance: float = Field(0.02, ge=0.0, le=1.0)  # for fastest/smallest: relative to best
     seed: int = 42
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        from search.strategies import strategy_by_name
+
+        strategy_by_name(value)  # ValueError with the list of strategies
+        return value
+
+    @field_validator("space")
+    @classmethod
+    def _known_space(cls, value: str) -> str:
+        from components.spaces import ARCHITECTURES
+
+        if value not in ARCHITECTURES:
+            raise ValueError(f"unknown space '{value}' (choose from: {', '.join(ARCHITECTURES)})")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_budget(cls, values: Any) -> Any:
+        """Four trials unless a budget is given: a time budget alone means 'search until then'."""
+        budgets = ("max_trials", "time_budget_s", "max_total_epochs")
+        if isinstance(values, dict) and all(values.get(k) is None for k in budgets):
+            return {**values, "max_trials": DEFAULT_MAX_TRIALS}
+        return values
 
 
 class TrainerConfig(_Strict):
-    """Final training of the best hyperparameters on the full training split."""
+    """Final training of the selected hyperparameters on the training split."""
 
-    max_epochs: int = Field(30, ge=1, le=10_000)
+    epochs: int | None = Field(None, ge=1, le=10_000)  # None: the tuned number of epochs
     early_stopping_patience: int = Field(4, ge=1, le=1000)
 
 

@@ -20,7 +20,6 @@ from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGe
 from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
-from tfx.components.tuner.component import Tuner
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
@@ -30,11 +29,11 @@ from tfx.types.channel import Channel
 from components.baseline import strategy as baseline
 from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_gate.component import DataGate
+from components.tuner.component import AutoMLTuner
 from pipeline import evaluation
 from pipeline.config import PipelineConfig
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
-TUNER_FN = "components.tuner.tuner_fn.tuner_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
 STAGED_FILE = "data.csv"
 
@@ -112,18 +111,12 @@ def create_pipeline(
     )
     transform.add_upstream_node(data_gate)
 
-    tuner = Tuner(
-        tuner_fn=TUNER_FN,
+    tuner = AutoMLTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        train_args=trainer_pb2.TrainArgs(),
-        eval_args=trainer_pb2.EvalArgs(),
-        custom_config={
-            "task": facts.task,
-            "max_trials": config.tuner.max_trials,
-            "epochs_per_trial": config.tuner.epochs_per_trial,
-            "seed": config.tuner.seed,
-        },
+        schema=schema_gen.outputs["schema"],
+        settings=config.tuner.model_dump(mode="json"),
+        task=facts.task,
     )
     trainer = Trainer(
         run_fn=RUN_FN,
@@ -137,7 +130,7 @@ def create_pipeline(
             "task": facts.task,
             "label": facts.label,
             "seed": config.tuner.seed,
-            "max_epochs": config.trainer.max_epochs,
+            "epochs": config.trainer.epochs,
             "early_stopping_patience": config.trainer.early_stopping_patience,
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from rich.console import Console
@@ -63,9 +65,27 @@ def print_summary(
                 ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.hyperparameters.items())),
             )
         )
-    if summary.trials:
-        best = min(t["score"] for t in summary.trials)
-        rows.append(("Trials", f"{len(summary.trials)} (best val_loss {best:.4f})"))
+    if search := summary.search:
+        rows.append(
+            (
+                "Search",
+                f"{search['strategy']} over the {search['space']} space: "
+                f"{search['completed']} of {search['trials']} trials completed "
+                f"({search['stop_reason']})",
+            )
+        )
+        if search["selected"] is not None:
+            measured = search["selected_metrics"]
+            rows.append(
+                (
+                    "Selected trial",
+                    f"{search['selected'] + 1} by the '{search['selection']}' rule: "
+                    + ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(measured.items()))
+                    + f"; Pareto front: trials {[n + 1 for n in search['pareto_front']]}",
+                )
+            )
+    if summary.study_uri:
+        rows.append(("Study", os.path.join(summary.study_uri, "study.json")))
     if summary.metrics:
         rows.append(
             ("Evaluation", ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items())))

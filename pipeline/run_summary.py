@@ -22,8 +22,9 @@ _OUTPUT = metadata_store_pb2.Event.OUTPUT
 class RunSummary:
     run_id: str
     nodes: dict[str, str] = field(default_factory=dict)  # node id -> COMPLETE / CACHED / ...
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
-    trials: list[dict[str, Any]] = field(default_factory=list)
+    hyperparameters: dict[str, Any] = field(default_factory=dict)  # the selected trial's point
+    search: dict[str, Any] = field(default_factory=dict)  # see _search_digest
+    study_uri: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     blessed: bool | None = None
     failed_checks: list[str] = field(default_factory=list)
@@ -92,15 +93,13 @@ def read_run(connection_config: Any, pipeline_name: str, since_ms: int) -> RunSu
 
 def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
     """Fills in what one component's outputs tell (each output key belongs to one component)."""
-    if "best_hyperparameters" in outputs:
-        config = _read_json(
-            os.path.join(outputs["best_hyperparameters"][0].uri, "best_hyperparameters.txt")
-        )
-        summary.hyperparameters = config.get("values", {})
-    if "tuner_results" in outputs:
-        summary.trials = _read_json(
-            os.path.join(outputs["tuner_results"][0].uri, "tuner_results.json")
-        )
+    if "study" in outputs:
+        summary.study_uri = outputs["study"][0].uri
+        study = _read_json(os.path.join(summary.study_uri, "study.json"))
+        summary.search = _search_digest(study)
+        selected = study["selected_trial"]
+        if selected is not None:
+            summary.hyperparameters = study["trials"][selected]["params"]
     if "model" in outputs:
         summary.model_uri = outputs["model"][0].uri
     if "evaluation" in outputs:
@@ -112,6 +111,25 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
         pushed = outputs["pushed_model"][0].custom_properties
         if pushed.get("pushed") is not None and pushed["pushed"].int_value == 1:
             summary.pushed_to = pushed["pushed_destination"].string_value
+
+
+def _search_digest(study: dict[str, Any]) -> dict[str, Any]:
+    """The few facts of a study a run summary shows (the study file has the rest)."""
+    trials = study["trials"]
+    selected = study["selected_trial"]
+    primary = study["objectives"][0]["name"]
+    return {
+        "strategy": study["strategy"],
+        "space": study["space_name"],
+        "trials": len(trials),
+        "completed": sum(t["status"] == "complete" for t in trials),
+        "stop_reason": study["stop_reason"],
+        "primary": primary,
+        "selected": selected,
+        "selected_metrics": trials[selected]["metrics"] if selected is not None else {},
+        "pareto_front": study["pareto_front"],
+        "selection": study["selection"]["rule"],
+    }
 
 
 def _evaluation(uri: str) -> tuple[dict[str, float], list[str]]:

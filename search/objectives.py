@@ -29,7 +29,10 @@ class Objective:
 
     def loss(self, trial: Trial) -> float:
         """The metric as a quantity to minimise."""
-        value = trial.metrics[self.name]
+        return self.loss_of(trial.metrics)
+
+    def loss_of(self, metrics: Mapping[str, float]) -> float:
+        value = metrics[self.name]
         return value if self.direction == "min" else -value
 
     def allows(self, trial: Trial, bound: float) -> bool:

@@ -1,4 +1,8 @@
-"""run_fn for TFX's Trainer: the Tuner's best hyperparameters, full epochs, early stopping."""
+"""run_fn for TFX's Trainer: retrain the Tuner's selected point, export with serving signatures.
+
+The Trainer rebuilds the model from the best_hyperparameters artifact alone (the space name is
+recorded in it), so it trains what the study selected even if the config changed since.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,34 @@ import logging
 import os
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-import keras_tuner
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.model import export, fit, mlp
+from components.model import build, data, export, fit
+from components.tuner.executor import point_from_config
 
 log = logging.getLogger("automl.trainer")
-
-
-def best_hyperparameters(fn_args: FnArgs) -> dict:
-    if not fn_args.hyperparameters:
-        return mlp.search_space().values  # no Tuner upstream: the space's defaults
-    return keras_tuner.HyperParameters.from_config(fn_args.hyperparameters).values
 
 
 def run_fn(fn_args: FnArgs) -> None:
     """Entry point named in the Trainer component by dotted path."""
     config = fn_args.custom_config
-    hparams = best_hyperparameters(fn_args)
-    log.info("Training with %s", hparams)
+    if not fn_args.hyperparameters:
+        raise ValueError("the Trainer needs the Tuner's best_hyperparameters")
+    space, point = point_from_config(fn_args.hyperparameters)
+    epochs = config.get("epochs") or int(point["epochs"])
+    log.info("Training the selected %s point for %d epochs: %s", space, epochs, point)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    task = config["task"]
     result = fit.fit(
-        hparams,
-        fn_args,
-        transform_output,
-        task=config["task"],
-        epochs=config["max_epochs"],
+        point,
+        space,
+        data.Splits.load(fn_args, transform_output, task),
+        build.feature_set(transform_output),
+        task,
+        data.class_count(transform_output) if task == "classification" else 1,
         seed=config["seed"],
+        epochs=epochs,
         patience=config["early_stopping_patience"],
     )
     epochs_run = len(result.history["loss"])
@@ -46,10 +50,11 @@ def run_fn(fn_args: FnArgs) -> None:
     with open(os.path.join(fn_args.model_run_dir, "training.json"), "w") as handle:
         json.dump(
             {
-                "hyperparameters": hparams,
+                "space": space,
+                "hyperparameters": point,
                 "epochs": epochs_run,
                 "best_val_loss": result.objective,
-                "history": {k: [float(x) for x in v] for k, v in result.history.items()},
+                "history": result.history,
             },
             handle,
             indent=2,

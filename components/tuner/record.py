@@ -1,0 +1,69 @@
+"""The study artifact's file: everything a person or a later run needs about the search.
+
+Plain JSON, one file, written atomically (a reader never sees half a study): settings, the
+space as printed, every trial with its parameters, per-epoch curves, measurements, status,
+wall time and seed, the Pareto front and the selected trial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from components.tuner.plan import SearchPlan
+from search.study import Study
+from search.trial import Trial
+
+STUDY_FILE = "study.json"
+FORMAT_VERSION = 1
+
+
+def as_dict(
+    plan: SearchPlan,
+    study: Study,
+    schema_path: str | None = None,
+    front: Sequence[Trial] = (),
+    chosen: Trial | None = None,
+) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "strategy": plan.strategy_name,
+        "space_name": plan.space_name,
+        "space": str(plan.space).splitlines(),
+        "seed": plan.seed,
+        "budget": {
+            "max_trials": plan.budget.max_trials,
+            "max_seconds": plan.budget.max_seconds,
+            "max_epochs": plan.budget.max_epochs,
+        },
+        "objectives": [{"name": o.name, "direction": o.direction} for o in plan.objectives],
+        "constraints": {o.name: bound for o, bound in plan.constraints.items()},
+        "selection": {"rule": plan.selection, "tolerance": plan.tolerance},
+        "schema": schema_path,
+        "finished": chosen is not None,
+        "stop_reason": study.stop_reason,
+        "pareto_front": [t.number for t in front],
+        "selected_trial": chosen.number if chosen is not None else None,
+        "trials": study.to_records(),
+    }
+
+
+def write(
+    path: str,
+    plan: SearchPlan,
+    study: Study,
+    schema_path: str | None = None,
+    front: Sequence[Trial] = (),
+    chosen: Trial | None = None,
+) -> None:
+    partial = path + ".partial"
+    with open(partial, "w") as handle:
+        json.dump(as_dict(plan, study, schema_path, front, chosen), handle, indent=1)
+    os.replace(partial, path)
+
+
+def read(path: str) -> dict[str, Any]:
+    with open(path) as handle:
+        return json.load(handle)
