@@ -71,7 +71,7 @@ class Executor(base_executor.BaseExecutor):
         transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
         inputs_info = build.feature_set(transform_output)
         plan = SearchPlan.from_settings(settings, task, inputs_info)
-        log.info("Search space (%s, %d parameters):\n%s", plan.space_name, len(plan.space), plan.space)
+        log.info("Search space %s:\n%s", plan.space_name, plan.space)
 
         study_artifact = artifact_utils.get_single_instance(output_dict["study"])
         study_path = os.path.join(study_artifact.uri, record.STUDY_FILE)

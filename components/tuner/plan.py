@@ -108,7 +108,10 @@ class SearchPlan:
                 max_epochs=settings.get("max_total_epochs"),
             ),
             objectives=tuple(available[n] for n in names),
-            constraints={available[n]: float(b) for n, b in settings.get("constraints", {}).items()},
+            constraints={
+                available[name]: float(bound)
+                for name, bound in settings.get("constraints", {}).items()
+            },
             selection=settings.get("selection", "best"),
             tolerance=float(settings.get("tolerance", 0.0)),
         )
