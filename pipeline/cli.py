@@ -104,18 +104,28 @@ def run(
     _run(config, rerun)
 
 
+def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
+    """The whole search plan, before anything is written or trained; fine if any task fits."""
+    errors = []
+    for task in tasks:
+        try:
+            SearchPlan.from_settings(config.tuner.model_dump(mode="json"), task)
+            return
+        except PlanError as exc:
+            errors.append(str(exc))
+    _fail(errors[0])
+
+
 def _run(config: PipelineConfig, rerun: bool) -> None:
     from pipeline import layout, progress, report, up_to_date
 
     started = time.monotonic()
+    _check_search_plan(config, [config.task] if config.task else ["classification", "regression"])
     try:
         profile = layout.profile_data(config)
     except DataError as exc:
         _fail(str(exc))
-    try:  # the whole search plan, checked before anything runs
-        SearchPlan.from_settings(config.tuner.model_dump(mode="json"), profile.task)
-    except PlanError as exc:
-        _fail(str(exc))
+    _check_search_plan(config, [profile.task])  # now that the task is known
     console.print(report.data_line(config, profile))
     if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:
         report.print_summary(console, recorded, time.monotonic() - started, None)

@@ -59,3 +59,32 @@ def test_unknown_task_is_rejected_by_the_cli(tmp_path: Path):
     result = run_automl("run", "--task", "ranking", timeout=120)
     assert result.returncode == 2
     assert "ranking" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, tuner_yaml, fragment",
+    [
+        (["--strategy", "annealing"], "", "unknown strategy 'annealing' (choose from: bayesian"),
+        (["--space", "resnet"], "", "unknown space 'resnet' (choose from: macro, micro)"),
+        (["--max-trials", "0"], "", "tuner.max_trials: Input should be greater than or equal"),
+        (["--time-budget", "0"], "", "tuner.time_budget_s: Input should be greater than 0"),
+        ([], "space_overrides: {activation: []}", "activation: an empty list leaves nothing"),
+        ([], "space_overrides: {blocks: {low: 4, high: 2}}", "blocks: low 4 is above high 2"),
+        ([], "space_overrides: {depth: 3}", "unknown parameter(s) depth in the space overrides"),
+        ([], "objectives: [val_auc]", "objective 'val_auc' is not measured for"),
+        ([], "objectives: [val_rmse]", "objective 'val_rmse' is not measured for classification"),
+        ([], "constraints: {memory_mb: 3}", "objective 'memory_mb' is not measured"),
+        ([], "objectives: [latency_ms]", "the first objective must be a validation metric"),
+    ],
+)
+def test_bad_search_settings_fail_before_anything_runs(tmp_path: Path, args, tuner_yaml, fragment):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"tuner: {{{tuner_yaml}}}\n" if tuner_yaml else "{}\n")
+    output = tmp_path / "o"
+    result = run_automl(
+        "run", "--config", str(config), "--output", str(output), *args, timeout=120
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert not (output / "pipeline_root").exists()

@@ -1,0 +1,102 @@
+import pytest
+
+from search.budget import Budget, BudgetError
+from search.objectives import NoFeasibleTrial, Objective, pareto_front, select
+from search.space import Float, SearchSpace
+from search.strategies import create_strategy
+from search.study import Outcome, Study
+from search.trial import Trial, TrialStatus
+
+LOSS, ACCURACY = Objective("val_loss"), Objective("val_accuracy", "max")
+LATENCY, PARAMS = Objective("latency_ms"), Objective("params")
+
+
+def trial(number, loss, latency, params=1000.0, status=TrialStatus.COMPLETE):
+    metrics = {"val_loss": loss, "latency_ms": latency, "params": params}
+    return Trial(number, {}, status=status, value=loss, metrics=metrics)
+
+
+TRIALS = [
+    trial(0, 0.30, 5.0, 5000),
+    trial(1, 0.20, 9.0, 9000),  # most accurate
+    trial(2, 0.35, 2.0, 400),  # fastest and smallest
+    trial(3, 0.40, 6.0, 6000),  # dominated by 0
+    trial(4, 0.205, 3.0, 800),  # within 2.5 % of the best, three times faster
+    trial(5, 0.10, 1.0, status=TrialStatus.FAILED),  # never on the front
+]
+
+
+def test_pareto_front_keeps_exactly_the_undominated_completed_trials():
+    front = pareto_front(TRIALS, [LOSS, LATENCY])
+    assert sorted(t.number for t in front) == [1, 2, 4]
+    assert sorted(t.number for t in pareto_front(TRIALS, [LOSS])) == [1]
+
+
+def test_selection_rules():
+    assert select(TRIALS, LOSS).number == 1
+    assert select(TRIALS, LOSS, {LATENCY: 4.0}).number == 4
+    assert select(TRIALS, LOSS, rule="fastest", tolerance=0.03).number == 4
+    assert select(TRIALS, LOSS, rule="smallest", tolerance=1.0).number == 2
+    assert select(TRIALS, LOSS, rule="fastest", tolerance=0.0).number == 1
+
+
+def test_maximised_metric_and_infeasible_bounds():
+    trials = [
+        Trial(0, {}, status=TrialStatus.COMPLETE, value=1.0, metrics={"val_accuracy": 0.9}),
+        Trial(1, {}, status=TrialStatus.COMPLETE, value=1.0, metrics={"val_accuracy": 0.7}),
+    ]
+    assert select(trials, ACCURACY).number == 0
+    with pytest.raises(NoFeasibleTrial, match="none of the 5 completed trials meets latency_ms"):
+        select(TRIALS, LOSS, {LATENCY: 0.5})
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({}, "needs a budget"),
+        ({"max_trials": 0}, "max_trials=0 allows no trial"),
+        ({"max_seconds": -1.0}, "max_seconds=-1.0"),
+        ({"max_epochs": 0}, "max_epochs=0"),
+    ],
+)
+def test_budgets_that_allow_nothing_are_rejected(kwargs, fragment):
+    with pytest.raises(BudgetError, match=fragment):
+        Budget(**kwargs)
+
+
+def make_study(seed=0):
+    space = SearchSpace([Float("x", 0.0, 1.0)])
+    return Study(space, create_strategy("random", space, seed=seed), seed=seed)
+
+
+def test_epoch_budget_counts_the_epochs_trials_report():
+    study = make_study()
+    study.optimize(
+        lambda t: Outcome(t.params["x"], {"val_loss": t.params["x"]}, budget={"epochs": 3}),
+        budget=Budget(max_epochs=10),
+    )
+    assert len(study.trials) == 4  # 3 + 3 + 3 < 10, the fourth starts and ends the budget
+    assert "epoch budget" in study.stop_reason
+    assert all(t.metrics["val_loss"] == t.value for t in study.trials)
+
+
+def test_time_budget_stops_starting_trials():
+    import time
+
+    study = make_study()
+    study.optimize(lambda t: time.sleep(0.05) or 1.0, budget=Budget(max_seconds=0.12))
+    assert 2 <= len(study.trials) <= 4
+    assert "time budget" in study.stop_reason
+    assert all(t.wall_time_s >= 0.05 for t in study.trials)
+
+
+def test_outcome_records_measurements_and_curves():
+    study = make_study()
+    study.optimize(
+        lambda t: Outcome(0.5, {"val_loss": 0.5, "params": 10.0}, {"val_loss": [0.9, 0.5]}),
+        n_trials=2,
+    )
+    record = study.to_records()[1]
+    assert record["metrics"] == {"val_loss": 0.5, "params": 10.0}
+    assert record["curves"] == {"val_loss": [0.9, 0.5]}
+    assert record["status"] == "complete" and record["seed"] == study.trials[1].seed
