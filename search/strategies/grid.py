@@ -1,19 +1,44 @@
-"""Grid search: every combination once, in declaration order (floats need a step)."""
+"""Grid search: every combination once, in declaration order (floats need a step).
+
+The grid is generated lazily and the generated prefix is kept (a cache of a pure function of
+the space), so a proposal is a scan of set lookups rather than a re-enumeration of the
+product, which mattered once a few hundred points had been tried.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from search.space import SearchSpace, Value
 from search.strategy import Exhausted, Proposal, Strategy
 from search.trial import Trial
+
+
+def _key(point: dict[str, Value]) -> tuple:
+    return tuple(sorted(point.items()))
 
 
 class GridSearch(Strategy):
     name = "grid"
 
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        super().__init__(space, seed)
+        self._points: list[tuple[tuple, dict[str, Value]]] = []
+        self._source = space.grid()
+
+    def _point(self, index: int) -> tuple[tuple, dict[str, Value]] | None:
+        while len(self._points) <= index:
+            point = next(self._source, None)
+            if point is None:
+                return None
+            self._points.append((_key(point), point))
+        return self._points[index]
+
     def propose(self, history: Sequence[Trial], number: int) -> Proposal:
-        tried = {tuple(sorted(t.params.items())) for t in history}
-        for point in self.space.grid():
-            if tuple(sorted(point.items())) not in tried:
-                return Proposal(point)
+        tried = {_key(t.params) for t in history}
+        index = 0
+        while (entry := self._point(index)) is not None:
+            if entry[0] not in tried:
+                return Proposal(dict(entry[1]))
+            index += 1
         raise Exhausted(f"all {len(tried)} grid points have been tried")

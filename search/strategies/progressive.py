@@ -123,7 +123,7 @@ class ProgressiveSearch(Strategy):
         fresh = [c for c in candidates if tuple(sorted(c.items())) not in tried] or candidates
 
         surrogate = ExtraTreesRegressor(
-            n_estimators=64, min_samples_leaf=1, random_state=int(rng.integers(2**31)), n_jobs=1
+            n_estimators=32, min_samples_leaf=1, random_state=int(rng.integers(2**31)), n_jobs=1
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
