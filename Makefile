@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench lint clean
+.PHONY: run test test-fast test-e2e bench bench-search lint clean
 
 # The environment is rebuilt only when the lock files change.
 $(VENV)/.installed: requirements/stack.lock requirements/no-deps.txt pyproject.toml
@@ -34,6 +34,9 @@ test-e2e: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VPY) bench/pipeline_vs_reference.py
+
+bench-search: $(VENV)/.installed
+	$(VPY) bench/search_strategies.py
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache

@@ -41,6 +41,7 @@ class Study:
     def ask(self) -> Trial | None:
         """The next trial to run, or None when the strategy has nothing left."""
         number = len(self.trials)
+        started = time.perf_counter()
         try:
             proposal = self.strategy.propose(tuple(self.trials), number)
         except Exhausted as done:
@@ -53,6 +54,7 @@ class Study:
             dict(proposal.params),
             seed=self.seed * 100_003 + number,
             attrs=dict(proposal.attrs),
+            proposal_s=time.perf_counter() - started,
         )
         self.trials.append(trial)
         return trial
@@ -127,6 +129,7 @@ class Study:
                 "metrics": t.metrics,
                 "curves": t.curves,
                 "wall_time_s": t.wall_time_s,
+                "proposal_s": t.proposal_s,
             }
             for t in self.trials
         ]

@@ -36,7 +36,8 @@ class Trial:
     attrs: dict[str, Any] = field(default_factory=dict)  # strategy bookkeeping, e.g. parent
     metrics: dict[str, float] = field(default_factory=dict)  # every measured objective
     curves: dict[str, list[float]] = field(default_factory=dict)  # per-epoch metrics
-    wall_time_s: float = 0.0
+    wall_time_s: float = 0.0  # the objective's time (training and measuring)
+    proposal_s: float = 0.0  # the strategy's own time to propose this point
 
     @property
     def finished(self) -> bool:

@@ -42,10 +42,12 @@ class GaussianProcessEI(Strategy):
     name = "bayesian"
 
     def __init__(
-        self, space: SearchSpace, seed: int = 0, initial: int | None = None, candidates: int = 500
+        self, space: SearchSpace, seed: int = 0, initial: int | None = None, candidates: int = 256
     ) -> None:
         super().__init__(space, seed)
-        self.initial = initial if initial is not None else max(5, len(space) + 1)
+        # One random point per dimension, as usual, but at most 10: real spaces have 20+
+        # parameters and pipelines run tens of trials, not hundreds.
+        self.initial = initial if initial is not None else max(5, min(len(space) + 1, 10))
         self.candidates = candidates
         self._fitted: tuple[int, Kernel] | None = None  # a cache, rebuilt from the history
 
@@ -89,7 +91,7 @@ class GaussianProcessEI(Strategy):
             gp.fit(x, y)
         pool = [self.space.sample(rng) for _ in range(self.candidates)]
         best_points = [scored[i].params for i in np.argsort(y)[:5]]
-        pool += [mutate(self.space, best_points[i % len(best_points)], rng) for i in range(100)]
+        pool += [mutate(self.space, best_points[i % len(best_points)], rng) for i in range(64)]
         seen = {tuple(sorted(t.params.items())) for t in history}
         pool = [p for p in pool if tuple(sorted(p.items())) not in seen] or pool
         with threadpool_limits(1):

@@ -1,0 +1,145 @@
+"""Search benchmark: every strategy on penguins, taxi and a generated interaction dataset.
+
+Equal budget (trials) for every strategy, several seeds, all in one run on one machine: the
+best validation loss after each trial and against wall time, as a table and a plot. Each
+dataset's transformed examples are read once and shared by every study, as the Tuner does.
+Also measured: each strategy's own time per proposal at 200 trials of a synthetic objective,
+against the median trial time of this run (target: at most 2 %).
+
+Usage: python bench/search_strategies.py [--trials N] [--seeds N] [--epochs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import components  # noqa: E402,F401  (Keras 2 before TensorFlow)
+from bench import search_datasets, search_report  # noqa: E402
+
+WORK = HERE / "work" / "search"
+RESULTS = HERE / "results"
+SPACE = "macro"
+
+
+def load_splits(prepared: search_datasets.Prepared):
+    import tensorflow_transform as tft
+    from tfx.components.trainer import fn_args_utils
+    from tfx.types import standard_artifacts, standard_component_specs
+
+    from components.model import build, data
+
+    examples = standard_artifacts.Examples()
+    examples.uri = str(prepared.transformed_examples)
+    examples.split_names = '["train", "eval"]'
+    graph = standard_artifacts.TransformGraph()
+    graph.uri = str(prepared.transform_graph)
+    fn_args = fn_args_utils.get_common_fn_args(
+        {"examples": [examples], "transform_graph": [graph]},
+        {
+            standard_component_specs.TRAIN_ARGS_KEY: "{}",
+            standard_component_specs.EVAL_ARGS_KEY: "{}",
+        },
+    )
+    output = tft.TFTransformOutput(str(prepared.transform_graph))
+    n_classes = data.class_count(output) if prepared.task == "classification" else 1
+    return data.Splits.load(fn_args, output, prepared.task), build.feature_set(output), n_classes
+
+
+def run_study(prepared, splits, inputs_info, n_classes, strategy, seed, trials, epochs):
+    from components.tuner.plan import SearchPlan
+    from components.tuner.trials import TrialRunner
+    from search.study import Study
+
+    settings = {
+        "strategy": strategy,
+        "space": SPACE,
+        "max_trials": trials,
+        "epochs_per_trial": epochs,
+        "objectives": ["val_loss"],
+        "seed": seed,
+    }
+    plan = SearchPlan.from_settings(settings, prepared.task, inputs_info)
+    study = Study(plan.space, plan.strategy(), seed=seed)
+    runner = TrialRunner(SPACE, splits, inputs_info, prepared.task, n_classes, plan.primary)
+    study.optimize(runner, budget=plan.budget)
+    return {
+        "values": [t.value for t in study.trials],
+        "wall_s": [t.wall_time_s + t.proposal_s for t in study.trials],
+        "proposal_s": [t.proposal_s for t in study.trials],
+        "status": [t.status.value for t in study.trials],
+    }
+
+
+def strategy_overhead(trials: int = 200) -> dict[str, float]:
+    """Seconds each strategy spends per proposal over ``trials`` trials of a cheap objective."""
+    from search.strategies import STRATEGIES, create_strategy
+    from search.study import Study
+    from search.synthetic import PROBLEMS
+
+    problem = PROBLEMS["architecture"]
+    seconds = {}
+    for name in sorted(STRATEGIES):
+        study = Study(problem.space, create_strategy(name, problem.space, 0, trials), seed=0)
+        study.optimize(lambda t: problem.objective(t.params), n_trials=trials)
+        seconds[name] = statistics.mean(t.proposal_s for t in study.trials)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3, help="most epochs per trial")
+    args = parser.parse_args()
+    from search.strategies import STRATEGIES
+
+    started = time.monotonic()
+    results: dict = {"datasets": {}, "settings": vars(args) | {"space": SPACE}}
+    for prepared in search_datasets.prepare(WORK):
+        splits, inputs_info, n_classes = load_splits(prepared)
+        per_strategy = {}
+        for strategy in sorted(STRATEGIES):
+            per_strategy[strategy] = [
+                run_study(
+                    prepared,
+                    splits,
+                    inputs_info,
+                    n_classes,
+                    strategy,
+                    seed,
+                    args.trials,
+                    args.epochs,
+                )
+                for seed in range(args.seeds)
+            ]
+            best = [min(v for v in r["values"] if v is not None) for r in per_strategy[strategy]]
+            print(f"{prepared.name} {strategy}: best val_loss {best}", flush=True)
+        results["datasets"][prepared.name] = {"task": prepared.task, "runs": per_strategy}
+    trial_times = [
+        s
+        for dataset in results["datasets"].values()
+        for runs in dataset["runs"].values()
+        for run in runs
+        for s in run["wall_s"]
+    ]
+    results["median_trial_s"] = statistics.median(trial_times)
+    results["overhead_s"] = strategy_overhead()
+    results["machine"] = f"{platform.processor() or platform.machine()}, {platform.system()}"
+    results["total_s"] = time.monotonic() - started
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search_strategies.json").write_text(json.dumps(results, indent=1))
+    search_report.write(results, RESULTS)
+    print((RESULTS / "search_strategies.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
