@@ -36,7 +36,8 @@ bench: $(VENV)/.installed
 	$(VPY) bench/pipeline_vs_reference.py
 
 bench-search: $(VENV)/.installed
-	$(VPY) bench/search_strategies.py
+	for d in penguins taxi interactions; do $(VPY) bench/search_strategies.py --dataset $$d & done; wait
+	$(VPY) bench/search_strategies.py --report
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache

@@ -62,19 +62,23 @@ def _latest(folder: Path) -> Path:
     return max((p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
 
 
-def prepare(work: Path) -> list[Prepared]:
+NAMES = ("penguins", "taxi", "interactions")
+
+
+def prepare(work: Path, names: tuple[str, ...] | list[str] = NAMES) -> list[Prepared]:
     """Runs the pipeline once per dataset (a single trial); up to date runs cost seconds."""
     work.mkdir(parents=True, exist_ok=True)
     datasets = {
-        "penguins": ([], "classification"),
-        "taxi": (["--data", str(_taxi_sample(work)), "--label", "fare"], "regression"),
-        "interactions": (
+        "penguins": lambda: ([], "classification"),
+        "taxi": lambda: (["--data", str(_taxi_sample(work)), "--label", "fare"], "regression"),
+        "interactions": lambda: (
             ["--data", str(interaction_csv(work / "interactions.csv")), "--label", "outcome"],
             "classification",
         ),
     }
     prepared = []
-    for name, (args, task) in datasets.items():
+    for name in names:
+        args, task = datasets[name]()
         output = work / name
         command = [AUTOML, "run", "--output", str(output), "--max-trials", "1", *args]
         result = subprocess.run(command, capture_output=True, text=True)

@@ -6,13 +6,15 @@ dataset's transformed examples are read once and shared by every study, as the T
 Also measured: each strategy's own time per proposal at 200 trials of a synthetic objective,
 against the median trial time of this run (target: at most 2 %).
 
-Usage: python bench/search_strategies.py [--trials N] [--seeds N] [--epochs N]
+Usage: python bench/search_strategies.py [--trials N] [--seeds N] [--epochs N] [--dataset D]
+(`make bench-search` runs the three datasets in parallel, one process each, then merges.)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -94,36 +96,63 @@ def strategy_overhead(trials: int = 200) -> dict[str, float]:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=3, help="most epochs per trial")
-    args = parser.parse_args()
+def run_dataset(prepared: search_datasets.Prepared, args: argparse.Namespace) -> dict:
     from search.strategies import STRATEGIES
 
-    started = time.monotonic()
-    results: dict = {"datasets": {}, "settings": vars(args) | {"space": SPACE}}
-    for prepared in search_datasets.prepare(WORK):
-        splits, inputs_info, n_classes = load_splits(prepared)
-        per_strategy = {}
-        for strategy in sorted(STRATEGIES):
-            per_strategy[strategy] = [
-                run_study(
-                    prepared,
-                    splits,
-                    inputs_info,
-                    n_classes,
-                    strategy,
-                    seed,
-                    args.trials,
-                    args.epochs,
-                )
-                for seed in range(args.seeds)
-            ]
-            best = [min(v for v in r["values"] if v is not None) for r in per_strategy[strategy]]
-            print(f"{prepared.name} {strategy}: best val_loss {best}", flush=True)
-        results["datasets"][prepared.name] = {"task": prepared.task, "runs": per_strategy}
+    splits, inputs_info, n_classes = load_splits(prepared)
+    runs = {}
+    for strategy in sorted(STRATEGIES):
+        runs[strategy] = [
+            run_study(
+                prepared, splits, inputs_info, n_classes, strategy, seed, args.trials, args.epochs
+            )
+            for seed in range(args.seeds)
+        ]
+        best = [min(v for v in r["values"] if v is not None) for r in runs[strategy]]
+        print(f"{prepared.name} {strategy}: best val_loss {best}", flush=True)
+    return {"task": prepared.task, "runs": runs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3, help="most epochs per trial")
+    parser.add_argument(
+        "--dataset",
+        choices=search_datasets.NAMES,
+        help="run one dataset only and keep its raw results (run one per core, then --report)",
+    )
+    parser.add_argument("--report", action="store_true", help="only merge the kept results")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    if not args.report:
+        started = time.monotonic()
+        names = [args.dataset] if args.dataset else list(search_datasets.NAMES)
+        for prepared in search_datasets.prepare(WORK, names):
+            raw = run_dataset(prepared, args)
+            raw |= {
+                "settings": vars(args) | {"space": SPACE},
+                "seconds": time.monotonic() - started,
+            }
+            (WORK / f"{prepared.name}.json").write_text(json.dumps(raw))
+    report()
+
+
+def report() -> None:
+    """Merges the kept per-dataset results, measures strategy overhead, writes table and plot."""
+    kept = {
+        name: json.loads((WORK / f"{name}.json").read_text())
+        for name in search_datasets.NAMES
+        if (WORK / f"{name}.json").exists()
+    }
+    if not kept:
+        raise SystemExit("no results kept yet: run the benchmark first")
+    settings = next(iter(kept.values()))["settings"]
+    results: dict = {
+        "datasets": {name: {"task": r["task"], "runs": r["runs"]} for name, r in kept.items()},
+        "settings": {k: v for k, v in settings.items() if k not in ("dataset", "report")},
+    }
     trial_times = [
         s
         for dataset in results["datasets"].values()
@@ -133,8 +162,8 @@ def main() -> None:
     ]
     results["median_trial_s"] = statistics.median(trial_times)
     results["overhead_s"] = strategy_overhead()
-    results["machine"] = f"{platform.processor() or platform.machine()}, {platform.system()}"
-    results["total_s"] = time.monotonic() - started
+    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}"
+    results["total_s"] = max(r["seconds"] for r in kept.values())  # datasets run in parallel
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "search_strategies.json").write_text(json.dumps(results, indent=1))
     search_report.write(results, RESULTS)
