@@ -33,6 +33,13 @@ class TrialRunner:
         self._latency_rows: Any = None
 
     def __call__(self, trial: Trial) -> Outcome:
+        try:
+            return self._run(trial)
+        finally:
+            # Graphs of earlier trials would otherwise pile up in Keras' global state.
+            tf_keras.backend.clear_session()
+
+    def _run(self, trial: Trial) -> Outcome:
         result = fit.fit(
             trial.params,
             self.space_name,
@@ -51,12 +58,9 @@ class TrialRunner:
         }
         if self.primary.name not in metrics:
             raise FloatingPointError(f"{self.primary.name} was never finite (training diverged)")
-        epochs = len(result.history["loss"])
-        # Graphs of earlier trials would otherwise pile up in Keras' global state.
-        tf_keras.backend.clear_session()
         return Outcome(
             value=self.primary.loss_of(metrics),
             metrics=metrics,
             curves=result.history,
-            budget={"epochs": float(epochs)},
+            budget={"epochs": float(len(result.history["loss"]))},
         )
