@@ -144,5 +144,25 @@ def _run(config: PipelineConfig, rerun: bool) -> None:
     up_to_date.record_run(config, profile, summary)
 
 
+@main.command("space")
+@click.option("--space", help="Search space: " + ", ".join(ARCHITECTURES) + ".")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="YAML file whose tuner settings (space, overrides, epochs) apply.",
+)
+def show_space(space: str | None, config_file: Path | None) -> None:
+    """Print a search space as the Tuner will search it (one embedding size per categorical
+    feature is added once Transform has run)."""
+    try:
+        config = build_config(config_file, **{"tuner.space": space})
+        plan = SearchPlan.from_settings(config.tuner.model_dump(mode="json"), "classification")
+    except (ConfigError, PlanError) as exc:
+        _fail(str(exc))
+    console.print(f"[bold]{plan.space_name}[/] space, {len(plan.space)} parameters:")
+    console.print(str(plan.space), highlight=False, markup=False)
+
+
 if __name__ == "__main__":
     main()
