@@ -136,7 +136,8 @@ def main() -> None:
                 "seconds": time.monotonic() - started,
             }
             (WORK / f"{prepared.name}.json").write_text(json.dumps(raw))
-    report()
+    if args.report or not args.dataset:  # a one-dataset run leaves merging to --report
+        report()
 
 
 def report() -> None:

@@ -18,7 +18,7 @@ def epoch_choices(max_epochs: int) -> tuple[int, ...]:
 def params(max_epochs: int) -> list[Param]:
     return [
         Choice("optimizer", ("adam", "adamw", "sgd")),
-        Float("learning_rate", 1e-4, 1e-1, log=True, step=10.0),
+        Float("learning_rate", 1e-4, 3e-2, log=True, step=10.0),  # 0.1 diverged too often
         Float(
             "weight_decay",
             1e-6,

@@ -88,9 +88,7 @@ class Executor(base_executor.BaseExecutor):
         def on_trial_end(trial: Trial) -> None:
             of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
             if trial.scored:
-                shown = ", ".join(
-                    f"{o.name}={trial.metrics[o.name]:.4g}" for o in plan.objectives
-                )
+                shown = ", ".join(f"{o.name}={trial.metrics[o.name]:.4g}" for o in plan.objectives)
                 log.info("Trial %d%s: %s (%.1fs)", trial.number + 1, of, shown, trial.wall_time_s)
             else:
                 log.info("Trial %d%s: %s", trial.number + 1, of, trial.error)
