@@ -181,6 +181,11 @@ class Choice(Param):
         ]
 
 
+def point_key(point: Mapping[str, Value]) -> tuple:
+    """A hashable identity of a point: two points with the same values are the same trial."""
+    return tuple(sorted(point.items()))
+
+
 class SearchSpace:
     """An ordered set of parameters; conditions may only point at earlier parameters."""
 
@@ -268,7 +273,7 @@ class SearchSpace:
             for param, value in zip(self.params, combo, strict=True):
                 if self.is_active(param, point):
                     point[param.name] = value
-            key = tuple(sorted(point.items()))
+            key = point_key(point)
             if key not in seen:
                 seen.add(key)
                 yield point

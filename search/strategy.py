@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from search.space import SearchSpace, Value
+from search.space import SearchSpace, Value, point_key
 from search.trial import Trial
 
 
@@ -24,6 +24,14 @@ from search.trial import Trial
 class Proposal:
     params: dict[str, Value]
     attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def untried(
+    candidates: list[dict[str, Value]], history: Sequence[Trial]
+) -> list[dict[str, Value]]:
+    """The candidates no trial has tried yet (all of them when every one has been tried)."""
+    tried = {point_key(t.params) for t in history}
+    return [c for c in candidates if point_key(c) not in tried] or candidates
 
 
 class Exhausted(Exception):

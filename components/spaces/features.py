@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from components import features
+
 
 @dataclass(frozen=True)
 class FeatureSet:
@@ -14,8 +16,6 @@ class FeatureSet:
 
 
 def embedding_param_name(transformed_name: str) -> str:
-    from components import features
-
     return "embed_" + transformed_name.removesuffix(features.CATEGORICAL_SUFFIX)
 
 

@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from search.mutation import mutate
 from search.space import SearchSpace
-from search.strategy import Proposal, Strategy
+from search.strategy import Proposal, Strategy, untried
 from search.trial import Trial
 
 REFIT_ALWAYS, REFIT_GROWTH = 30, 1.2
@@ -92,8 +92,7 @@ class GaussianProcessEI(Strategy):
         pool = [self.space.sample(rng) for _ in range(self.candidates)]
         best_points = [scored[i].params for i in np.argsort(y)[:5]]
         pool += [mutate(self.space, best_points[i % len(best_points)], rng) for i in range(64)]
-        seen = {tuple(sorted(t.params.items())) for t in history}
-        pool = [p for p in pool if tuple(sorted(p.items())) not in seen] or pool
+        pool = untried(pool, history)
         with threadpool_limits(1):
             mean, std = gp.predict(
                 np.array([self.space.to_unit(p) for p in pool]), return_std=True

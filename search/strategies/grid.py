@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from search.space import SearchSpace, Value
+from search.space import SearchSpace, Value, point_key
 from search.strategy import Exhausted, Proposal, Strategy
 from search.trial import Trial
-
-
-def _key(point: dict[str, Value]) -> tuple:
-    return tuple(sorted(point.items()))
 
 
 class GridSearch(Strategy):
@@ -31,11 +27,11 @@ class GridSearch(Strategy):
             point = next(self._source, None)
             if point is None:
                 return None
-            self._points.append((_key(point), point))
+            self._points.append((point_key(point), point))
         return self._points[index]
 
     def propose(self, history: Sequence[Trial], number: int) -> Proposal:
-        tried = {_key(t.params) for t in history}
+        tried = {point_key(t.params) for t in history}
         index = 0
         while (entry := self._point(index)) is not None:
             if entry[0] not in tried:

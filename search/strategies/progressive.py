@@ -29,7 +29,7 @@ from sklearn.ensemble import ExtraTreesRegressor
 
 from search.mutation import mutate
 from search.space import Choice, Int, Param, SearchSpace, Value
-from search.strategy import Proposal, Strategy
+from search.strategy import Proposal, Strategy, untried
 from search.trial import Trial
 
 INACTIVE = -1.0
@@ -119,8 +119,7 @@ class ProgressiveSearch(Strategy):
         for _ in range(len(candidates) // 4):
             point = self.space.sample(rng)
             candidates.append(self._at_level(point, level, rng) if level is not None else point)
-        tried = {tuple(sorted(t.params.items())) for t in history}
-        fresh = [c for c in candidates if tuple(sorted(c.items())) not in tried] or candidates
+        fresh = untried(candidates, history)
 
         surrogate = ExtraTreesRegressor(
             n_estimators=32, min_samples_leaf=1, random_state=int(rng.integers(2**31)), n_jobs=1

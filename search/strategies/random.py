@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from search.space import point_key
 from search.strategy import Proposal, Strategy
 from search.trial import Trial
 
@@ -15,9 +16,9 @@ class RandomSearch(Strategy):
 
     def propose(self, history: Sequence[Trial], number: int) -> Proposal:
         rng = self.rng_for(number)
-        seen = {tuple(sorted(t.params.items())) for t in history}
+        seen = {point_key(t.params) for t in history}
         for _ in range(MAX_DUPLICATE_DRAWS):  # a small discrete space can run dry
             point = self.space.sample(rng)
-            if tuple(sorted(point.items())) not in seen:
+            if point_key(point) not in seen:
                 return Proposal(point)
         return Proposal(point)
