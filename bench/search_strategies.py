@@ -52,11 +52,10 @@ def load_splits(prepared: search_datasets.Prepared):
         },
     )
     output = tft.TFTransformOutput(str(prepared.transform_graph))
-    n_classes = data.class_count(output) if prepared.task == "classification" else 1
-    return data.Splits.load(fn_args, output, prepared.task), build.feature_set(output), n_classes
+    return data.Splits.load(fn_args, output, prepared.task), build.feature_set(output)
 
 
-def run_study(prepared, splits, inputs_info, n_classes, strategy, seed, trials, epochs):
+def run_study(prepared, splits, inputs_info, strategy, seed, trials, epochs):
     from components.tuner.plan import SearchPlan
     from components.tuner.trials import TrialRunner
     from search.study import Study
@@ -71,7 +70,7 @@ def run_study(prepared, splits, inputs_info, n_classes, strategy, seed, trials, 
     }
     plan = SearchPlan.from_settings(settings, prepared.task, inputs_info)
     study = Study(plan.space, plan.strategy(), seed=seed)
-    runner = TrialRunner(SPACE, splits, inputs_info, prepared.task, n_classes, plan.primary)
+    runner = TrialRunner(SPACE, splits, inputs_info, prepared.task, plan.primary)
     study.optimize(runner, budget=plan.budget)
     return {
         "values": [t.value for t in study.trials],
@@ -99,13 +98,11 @@ def strategy_overhead(trials: int = 200) -> dict[str, float]:
 def run_dataset(prepared: search_datasets.Prepared, args: argparse.Namespace) -> dict:
     from search.strategies import STRATEGIES
 
-    splits, inputs_info, n_classes = load_splits(prepared)
+    splits, inputs_info = load_splits(prepared)
     runs = {}
     for strategy in sorted(STRATEGIES):
         runs[strategy] = [
-            run_study(
-                prepared, splits, inputs_info, n_classes, strategy, seed, args.trials, args.epochs
-            )
+            run_study(prepared, splits, inputs_info, strategy, seed, args.trials, args.epochs)
             for seed in range(args.seeds)
         ]
         best = [min(v for v in r["values"] if v is not None) for r in runs[strategy]]

@@ -49,11 +49,13 @@ def batches(
 
 @dataclass
 class Splits:
-    """Train and eval examples, read once and shared by every model trained on them."""
+    """Train and eval examples, read once and shared by every model trained on them, with
+    what the model's head needs to know about the label."""
 
     train: tf.data.Dataset
     eval: tf.data.Dataset
-    label_mean: float = 0.0
+    n_classes: int = 1  # classification: the label vocabulary's size
+    label_mean: float = 0.0  # regression: the label's moments on the training split
     label_std: float = 1.0
 
     @classmethod
@@ -61,7 +63,9 @@ class Splits:
         train = examples(fn_args.train_files, fn_args.data_accessor, tf_transform_output)
         evaluation = examples(fn_args.eval_files, fn_args.data_accessor, tf_transform_output)
         splits = cls(train, evaluation)
-        if task == "regression":
+        if task == "classification":
+            splits.n_classes = class_count(tf_transform_output)
+        else:
             splits.label_mean, splits.label_std = label_moments(train)
         return splits
 

@@ -41,7 +41,6 @@ def fit(
     splits: data.Splits,
     inputs_info: FeatureSet,
     task: str,
-    n_classes: int,
     seed: int,
     epochs: int | None = None,
     patience: int | None = None,
@@ -50,7 +49,7 @@ def fit(
     tf_keras.utils.set_random_seed(seed)
     batch_size = int(point["batch_size"])
     model = build.build_model(
-        point, space, inputs_info, task, n_classes, splits.label_mean, splits.label_std
+        point, space, inputs_info, task, splits.n_classes, splits.label_mean, splits.label_std
     )
     callbacks = [c for c in [build.schedule_callback(point)] if c is not None]
     if patience is not None:

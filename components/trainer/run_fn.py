@@ -36,7 +36,6 @@ def run_fn(fn_args: FnArgs) -> None:
         data.Splits.load(fn_args, transform_output, task),
         build.feature_set(transform_output),
         task,
-        data.class_count(transform_output) if task == "classification" else 1,
         seed=config["seed"],
         epochs=epochs,
         patience=config["early_stopping_patience"],

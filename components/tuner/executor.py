@@ -81,7 +81,6 @@ class Executor(base_executor.BaseExecutor):
             data.Splits.load(fn_args, transform_output, task),
             inputs_info,
             task,
-            data.class_count(transform_output) if task == "classification" else 1,
             plan.primary,
         )
 

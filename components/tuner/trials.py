@@ -26,7 +26,6 @@ class TrialRunner:
     splits: data.Splits
     inputs_info: FeatureSet
     task: str
-    n_classes: int
     primary: Objective
 
     def __post_init__(self) -> None:
@@ -46,7 +45,6 @@ class TrialRunner:
             self.splits,
             self.inputs_info,
             self.task,
-            self.n_classes,
             seed=trial.seed,
         )
         if self._latency_rows is None:
