@@ -1,9 +1,10 @@
-"""When a search stops: trials, wall-clock seconds, total training epochs, whichever ends first.
+"""When a search stops: trials, wall-clock seconds or compute, whichever ends first.
 
 Budgets are checked before each trial starts; a trial that has started runs to its end, so a
-budget can be overrun by at most one trial (as with Optuna's timeout). Epochs are counted from
-each trial's recorded ``budget["epochs"]``, so estimators that train trials for fewer epochs
-(low fidelity) spend the epoch budget honestly.
+budget can be overrun by at most one trial (as with Optuna's timeout). Compute is counted in
+full-data epochs from each trial's recorded cost (epochs x fraction of rows actually trained,
+see ``search.fidelity``), so estimators that train on fewer rows or epochs, stop curves early
+or inherit weights are charged what they spent, and searches compare at equal compute.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class BudgetError(ValueError):
 class Budget:
     max_trials: int | None = None
     max_seconds: float | None = None
-    max_epochs: int | None = None
+    max_epochs: float | None = None  # compute, in full-data epochs
 
     def __post_init__(self) -> None:
         limits = {
@@ -42,7 +43,12 @@ class Budget:
             return f"reached max trials ({self.max_trials})"
         if self.max_seconds is not None and elapsed_seconds >= self.max_seconds:
             return f"reached the time budget ({self.max_seconds:g} s)"
-        epochs = sum(t.budget.get("epochs", 0) for t in trials)
-        if self.max_epochs is not None and epochs >= self.max_epochs:
-            return f"reached the epoch budget ({epochs:g} of {self.max_epochs} epochs)"
+        spent = compute_spent(trials)
+        if self.max_epochs is not None and spent >= self.max_epochs:
+            return f"reached the compute budget ({spent:.3g} of {self.max_epochs} full-data epochs)"
         return None
+
+
+def compute_spent(trials: Sequence[Trial]) -> float:
+    """Full-data epochs trained so far (a trial without a recorded row fraction: all rows)."""
+    return sum(t.cost.get("compute", t.cost.get("epochs", 0.0)) for t in trials)

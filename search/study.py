@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.budget import Budget
+from search.estimator import Estimator
 from search.space import SearchSpace
 from search.strategy import Exhausted, Strategy
 from search.trial import Trial, TrialStatus
@@ -27,35 +28,63 @@ class Outcome:
     value: float
     metrics: dict[str, float] = field(default_factory=dict)
     curves: dict[str, list[float]] = field(default_factory=dict)
-    budget: dict[str, float] = field(default_factory=dict)
+    cost: dict[str, float] = field(default_factory=dict)  # see search.fidelity.trial_cost
+    attrs: dict[str, Any] = field(default_factory=dict)  # the objective's notes, recorded
+    stopped_early: bool = False  # the curve rule cut it: its value is as far as it got
 
 
 class Study:
-    def __init__(self, space: SearchSpace, strategy: Strategy, seed: int = 0) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        strategy: Strategy,
+        seed: int = 0,
+        estimator: Estimator | None = None,
+    ) -> None:
         self.space = space
         self.strategy = strategy
         self.seed = seed
+        self.estimator = estimator  # None: every trial as the objective sees fit
         self.trials: list[Trial] = []
         self.stop_reason: str | None = None
 
     def ask(self) -> Trial | None:
-        """The next trial to run, or None when the strategy has nothing left."""
+        """The next trial to run, or None when the strategy has nothing left.
+
+        With an estimator, its scheduler first decides between a new point (proposed by the
+        strategy from the history of one rung) and the promotion of a point already tried.
+        """
         number = len(self.trials)
         started = time.perf_counter()
-        try:
-            proposal = self.strategy.propose(tuple(self.trials), number)
-        except Exhausted as done:
-            log.info("Search exhausted: %s", done)
-            return None
-        if reason := self.space.check(proposal.params):
-            raise InvalidProposal(f"{self.strategy.name} proposed an invalid point: {reason}")
+        assignment = self.estimator.scheduler.assign(self.trials) if self.estimator else None
+        if assignment is not None and assignment.promote is not None:
+            params, attrs = dict(assignment.promote.params), dict(assignment.attrs)
+        else:
+            history = (
+                self.estimator.scheduler.view(self.trials) if self.estimator else self.trials
+            )
+            try:
+                proposal = self.strategy.propose(tuple(history), number)
+            except Exhausted as done:
+                log.info("Search exhausted: %s", done)
+                return None
+            if reason := self.space.check(proposal.params):
+                raise InvalidProposal(f"{self.strategy.name} proposed an invalid point: {reason}")
+            params = dict(proposal.params)
+            attrs = {**proposal.attrs, **(assignment.attrs if assignment else {})}
         trial = Trial(
             number,
-            dict(proposal.params),
+            params,
+            fidelity=assignment.fidelity if assignment else None,
             seed=self.seed * 100_003 + number,
-            attrs=dict(proposal.attrs),
-            proposal_s=time.perf_counter() - started,
+            attrs=attrs,
         )
+        if self.estimator is not None:
+            if (inherit := self.estimator.inheritance(trial, self.trials)) is not None:
+                trial.attrs["inherit"] = inherit
+            if (target := self.estimator.stop_target(trial, self.trials)) is not None:
+                trial.attrs["stop_target"] = target
+        trial.proposal_s = time.perf_counter() - started
         self.trials.append(trial)
         return trial
 
@@ -74,7 +103,9 @@ class Study:
 
     @property
     def best(self) -> Trial | None:
-        scored = [t for t in self.trials if t.scored]
+        """The best result at the highest fidelity reached (never a one-epoch fluke)."""
+        pool = self.estimator.final_trials(self.trials) if self.estimator else self.trials
+        scored = [t for t in pool if t.scored]
         return min(scored, key=lambda t: t.value) if scored else None  # type: ignore[arg-type,return-value]
 
     def optimize(
@@ -104,12 +135,16 @@ class Study:
                 self.tell(trial, None, TrialStatus.FAILED, f"{type(exc).__name__}: {exc}")
             else:
                 trial.wall_time_s = time.monotonic() - trial_started
+                status = TrialStatus.COMPLETE
                 if isinstance(outcome, Outcome):
                     trial.metrics.update(outcome.metrics)
                     trial.curves.update(outcome.curves)
-                    trial.budget.update(outcome.budget)
+                    trial.cost.update(outcome.cost)
+                    trial.attrs.update(outcome.attrs)
+                    status = TrialStatus.PRUNED if outcome.stopped_early else status
                     outcome = outcome.value
-                self.tell(trial, float(outcome))
+                self.tell(trial, float(outcome), status)
+            trial.cost["seconds"] = trial.wall_time_s
             if on_trial_end is not None:
                 on_trial_end(trial)
         self.stop_reason = reason
@@ -122,7 +157,8 @@ class Study:
                 "status": t.status.value,
                 "value": t.value,
                 "params": t.params,
-                "budget": t.budget,
+                "fidelity": t.fidelity.to_dict() if t.fidelity else None,
+                "cost": t.cost,
                 "seed": t.seed,
                 "error": t.error,
                 "attrs": t.attrs,

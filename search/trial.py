@@ -6,13 +6,14 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from search.fidelity import Fidelity
 from search.space import Value
 
 
 class TrialStatus(enum.Enum):
     RUNNING = "running"
     COMPLETE = "complete"
-    PRUNED = "pruned"  # stopped early by a scheduler; its last value is a low-fidelity result
+    PRUNED = "pruned"  # stopped early (its curve was not going to win); value as observed
     FAILED = "failed"  # final: the point cannot be trained (reason in ``error``)
 
 
@@ -21,16 +22,17 @@ class Trial:
     """Strategies read trials; only the study writes them.
 
     ``value`` is the objective, always minimised by the engine (a metric to maximise is
-    negated at the boundary, once). ``budget`` is a real field (e.g. {"epochs": 3}), never a
-    fake hyperparameter, so any strategy can compare like with like.
+    negated at the boundary, once). ``fidelity`` is what the estimator asked for and ``cost``
+    what the trial spent (epochs, rows, ``compute`` in full-data epochs, seconds): real
+    fields, never fake hyperparameters, so results are compared like with like.
     """
 
     number: int
     params: dict[str, Value]
     status: TrialStatus = TrialStatus.RUNNING
     value: float | None = None
-    budget: dict[str, float] = field(default_factory=dict)
-    intermediate: list[float] = field(default_factory=list)
+    fidelity: Fidelity | None = None
+    cost: dict[str, float] = field(default_factory=dict)
     seed: int = 0
     error: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)  # strategy bookkeeping, e.g. parent

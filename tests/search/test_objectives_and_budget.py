@@ -1,6 +1,7 @@
 import pytest
 
-from search.budget import Budget, BudgetError
+from search.budget import Budget, BudgetError, compute_spent
+from search.fidelity import trial_cost
 from search.objectives import NoFeasibleTrial, Objective, pareto_front, select
 from search.space import Float, SearchSpace
 from search.strategies import create_strategy
@@ -69,15 +70,26 @@ def make_study(seed=0):
     return Study(space, create_strategy("random", space, seed=seed), seed=seed)
 
 
-def test_epoch_budget_counts_the_epochs_trials_report():
+def test_compute_budget_counts_the_epochs_trials_report():
     study = make_study()
     study.optimize(
-        lambda t: Outcome(t.params["x"], {"val_loss": t.params["x"]}, budget={"epochs": 3}),
+        lambda t: Outcome(t.params["x"], {"val_loss": t.params["x"]}, cost={"epochs": 3}),
         budget=Budget(max_epochs=10),
     )
     assert len(study.trials) == 4  # 3 + 3 + 3 < 10, the fourth starts and ends the budget
-    assert "epoch budget" in study.stop_reason
+    assert "compute budget" in study.stop_reason
     assert all(t.metrics["val_loss"] == t.value for t in study.trials)
+
+
+def test_compute_budget_charges_epochs_times_the_fraction_of_rows():
+    study = make_study()
+    study.optimize(
+        lambda t: Outcome(t.params["x"], cost=trial_cost(epochs=4, rows=0.25)),
+        budget=Budget(max_epochs=3),
+    )
+    assert len(study.trials) == 3  # 1 + 1 < 3, the third reaches it
+    assert compute_spent(study.trials) == 3.0
+    assert all(t.cost["seconds"] >= 0 for t in study.trials)
 
 
 def test_time_budget_stops_starting_trials():
