@@ -45,7 +45,9 @@ class Budget:
             return f"reached the time budget ({self.max_seconds:g} s)"
         spent = compute_spent(trials)
         if self.max_epochs is not None and spent >= self.max_epochs:
-            return f"reached the compute budget ({spent:.3g} of {self.max_epochs} full-data epochs)"
+            return (
+                f"reached the compute budget ({spent:.3g} of {self.max_epochs} full-data epochs)"
+            )
         return None
 
 

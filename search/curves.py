@@ -25,7 +25,7 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.stats import norm
 
-UNSEEN_FALL = 0.25  # the least uncertainty of a forecast, as a fraction of the fall so far
+SLOPE_SHARE = 0.5  # least uncertainty: this share of the fall the recent slope extrapolates
 
 
 def _pow3(t, c, a, alpha):
@@ -69,11 +69,19 @@ def _asymptote_bounds(extra: int) -> Callable[[float, float], tuple[list[float],
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("pow3", _pow3, 3, lambda last, span: [last - span, 2 * span, 1.0], _asymptote_bounds(1)),
-    Family("exp3", _exp3, 3, lambda last, span: [last - 0.1 * span, span, 0.5], _asymptote_bounds(1)),
+    Family(
+        "pow3", _pow3, 3, lambda last, span: [last - span, 2 * span, 1.0], _asymptote_bounds(1)
+    ),
+    Family(
+        "exp3", _exp3, 3, lambda last, span: [last - 0.1 * span, span, 0.5], _asymptote_bounds(1)
+    ),
     Family("ilog2", _ilog2, 2, lambda last, span: [last - span, span], _asymptote_bounds(0)),
     Family(
-        "mmf", _mmf, 4, lambda last, span: [last - 0.5 * span, span, 0.5, 1.0], _asymptote_bounds(2)
+        "mmf",
+        _mmf,
+        4,
+        lambda last, span: [last - 0.5 * span, span, 0.5, 1.0],
+        _asymptote_bounds(2),
     ),
     Family(
         "janoschek",
@@ -148,10 +156,12 @@ def forecast(curve: Sequence[float], horizon: int, target: float) -> Forecast | 
     means = np.array([f[3] for f in fits])
     mean = float(weights @ means)
     disagreement = float(math.sqrt(weights @ (means - mean) ** 2))
-    # Extrapolating further than the curve is long is less certain, in proportion; and a
-    # handful of points cannot rule out a further fall of a quarter of the one already seen.
+    # Extrapolating further than the curve is long is less certain, in proportion; and no
+    # forecast is surer than a fraction of the fall the recent slope would give if it went on
+    # (a curve still falling fast has not shown its asymptote yet).
     reach = max(1.0, (horizon - n) / n)
-    floor = UNSEEN_FALL * span * math.sqrt(reach)
+    recent_slope = (y[-min(n, 3)] - y[-1]) / max(min(n, 3) - 1, 1)
+    floor = SLOPE_SHARE * recent_slope * (horizon - n)
     sigmas = np.maximum(np.array([f[2] for f in fits]) * math.sqrt(reach), floor)
     scales = np.sqrt(sigmas**2 + disagreement**2)
     probability = float(weights @ norm.cdf((target - means) / scales))

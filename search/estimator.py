@@ -154,7 +154,9 @@ def create_estimator(
             f"modifiers: {', '.join(MODIFIERS)})"
         )
     if len(schedulers) > 1:
-        raise EstimatorError(f"estimator '{name}' names two schedulers: {' and '.join(schedulers)}")
+        raise EstimatorError(
+            f"estimator '{name}' names two schedulers: {' and '.join(schedulers)}"
+        )
     if len(set(parts)) != len(parts):
         raise EstimatorError(f"estimator '{name}' repeats a part")
     kind = schedulers[0] if schedulers else "full"
@@ -166,11 +168,12 @@ def create_estimator(
     elif kind == "full":
         scheduler = FixedFidelity(full)
     else:
-        scheduler = SCHEDULER_NAMES[kind](full, eta=settings.eta, levels=settings.levels)
+        try:
+            scheduler = SCHEDULER_NAMES[kind](full, eta=settings.eta, levels=settings.levels)
+        except ValueError as exc:
+            raise EstimatorError(str(exc)) from None
     if not 0.0 < settings.inherit_fraction <= 1.0:
-        raise EstimatorError(
-            f"inherit_fraction {settings.inherit_fraction} must be in (0, 1]"
-        )
+        raise EstimatorError(f"inherit_fraction {settings.inherit_fraction} must be in (0, 1]")
     curve = None
     if "curve" in parts:
         try:

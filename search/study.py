@@ -60,9 +60,7 @@ class Study:
         if assignment is not None and assignment.promote is not None:
             params, attrs = dict(assignment.promote.params), dict(assignment.attrs)
         else:
-            history = (
-                self.estimator.scheduler.view(self.trials) if self.estimator else self.trials
-            )
+            history = self.estimator.scheduler.view(self.trials) if self.estimator else self.trials
             try:
                 proposal = self.strategy.propose(tuple(history), number)
             except Exhausted as done:
