@@ -50,7 +50,7 @@ class Scheduler(abc.ABC):
         self.levels = levels
 
     def rung_fidelity(self, rung: int) -> Fidelity:
-        """Rung ``levels - 1`` is the full fidelity; each rung below costs ``1/eta`` of the next."""
+        """Rung ``levels - 1`` is the full fidelity; each rung below costs 1/eta of the next."""
         return self.full.scaled(float(self.eta) ** (rung - (self.levels - 1)))
 
     @property
