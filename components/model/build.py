@@ -76,26 +76,30 @@ def build_model(
     n_classes: int,
     label_mean: float = 0.0,
     label_std: float = 1.0,
+    width_scale: float = 1.0,
 ) -> tf_keras.Model:
+    """Layers are named by structure (see ``architectures``) so weights can be inherited."""
     inputs: dict[str, Any] = {}
     encoded = []
     for name in inputs_info.numeric:
         inputs[name] = tf_keras.Input(shape=(), name=name, dtype=tf.float32)
-        encoded.append(tf_keras.layers.Reshape((1,))(inputs[name]))
+        encoded.append(tf_keras.layers.Reshape((1,), name=f"num_{name}")(inputs[name]))
     for name, buckets in sorted(inputs_info.categorical.items()):
         inputs[name] = tf_keras.Input(shape=(), name=name, dtype=tf.int64)
         size = int(point[embedding_param_name(name)])
-        encoded.append(tf_keras.layers.Embedding(buckets, size)(inputs[name]))
-    x = tf_keras.layers.Concatenate()(encoded) if len(encoded) > 1 else encoded[0]
-    x = BODIES[space](point, x)
+        encoded.append(
+            tf_keras.layers.Embedding(buckets, size, name=f"embed_{name}")(inputs[name])
+        )
+    x = tf_keras.layers.Concatenate(name="features")(encoded) if len(encoded) > 1 else encoded[0]
+    x = BODIES[space](point, x, width_scale)
     if task == "classification":
         outputs = tf_keras.layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
         model = tf_keras.Model(inputs, outputs)
         model.compile(optimizer(point), "sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
-    standardised = tf_keras.layers.Dense(1)(x)
+    standardised = tf_keras.layers.Dense(1, name="standardised")(x)
     scale = label_std if label_std > 0 and math.isfinite(label_std) else 1.0
-    rescaled = tf_keras.layers.Rescaling(scale, offset=label_mean)(standardised)
+    rescaled = tf_keras.layers.Rescaling(scale, offset=label_mean, name="rescale")(standardised)
     outputs = tf_keras.layers.Reshape((), name="prediction")(rescaled)
     model = tf_keras.Model(inputs, outputs)
     model.compile(
