@@ -24,8 +24,9 @@ from rich.console import Console
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from components.spaces import ARCHITECTURES
 from components.tuner.plan import PlanError, SearchPlan
-from pipeline.config import ConfigError, PipelineConfig, build_config
+from pipeline.config import DEFAULT_ESTIMATOR, ConfigError, PipelineConfig, build_config
 from pipeline.dataset import DataError
+from search.estimator import SCHEDULER_NAMES
 from search.strategies import STRATEGIES
 
 EXIT_BAD_INPUT = 2
@@ -61,10 +62,21 @@ def main() -> None:
     help="YAML file with settings; flags override it.",
 )
 @click.option("--strategy", help="Search strategy: " + ", ".join(sorted(STRATEGIES)) + ".")
+@click.option(
+    "--estimator",
+    help="How trials are measured: " + ", ".join(SCHEDULER_NAMES) + ", optionally +curve "
+    f"and/or +inherit (default {DEFAULT_ESTIMATOR}).",
+)
 @click.option("--space", help="Search space: " + ", ".join(ARCHITECTURES) + ".")
-@click.option("--max-trials", type=int, help="Most trials to run (default 4 without a budget).")
+@click.option("--max-trials", type=int, help="Most trials to run.")
 @click.option(
     "--time-budget", type=float, help="Seconds of search; no new trial starts after them."
+)
+@click.option(
+    "--compute-budget",
+    type=float,
+    help="Training compute of the search, in full-data epochs (epochs x fraction of rows, "
+    "summed over trials); default: four full trials' worth when no budget is given.",
 )
 @click.option(
     "--rerun",
@@ -79,9 +91,11 @@ def run(
     output: Path | None,
     config_file: Path | None,
     strategy: str | None,
+    estimator: str | None,
     space: str | None,
     max_trials: int | None,
     time_budget: float | None,
+    compute_budget: float | None,
     rerun: bool,
 ) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
@@ -94,9 +108,11 @@ def run(
             output=output,
             **{
                 "tuner.strategy": strategy,
+                "tuner.estimator": estimator,
                 "tuner.space": space,
                 "tuner.max_trials": max_trials,
                 "tuner.time_budget_s": time_budget,
+                "tuner.max_total_epochs": compute_budget,
             },
         )
     except ConfigError as exc:

@@ -38,26 +38,47 @@ class SplitConfig(_Strict):
     eval_buckets: int = Field(2, ge=1, le=100)
 
 
-DEFAULT_MAX_TRIALS = 4
+DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
+DEFAULT_ESTIMATOR = "hyperband"  # chosen by bench/estimators.py (README, "Benchmarks")
+
+
+class EstimationConfig(_Strict):
+    """The knobs of the performance estimators (``tuner.estimator``)."""
+
+    eta: int = Field(3, ge=2, le=10)  # schedulers keep the best 1/eta of each rung
+    levels: int = Field(3, ge=1, le=6)  # rungs; the lowest costs eta**-(levels-1) of a full one
+    low_epochs: float = Field(1 / 3, gt=0.0, le=1.0)  # "low": fraction of epochs_per_trial
+    low_rows: float = Field(1 / 3, gt=0.0, le=1.0)  # "low": fraction of the training rows
+    low_width: float = Field(1.0, gt=0.0, le=1.0)  # "low": multiplier on layer widths
+    curve_threshold: float = Field(0.05, gt=0.0, lt=1.0)  # stop when P(beat best) < this
+    curve_min_epochs: int = Field(3, ge=2, le=1000)
+    inherit_fraction: float = Field(0.5, gt=0.0, le=1.0)  # epochs a morphed child trains
 
 
 class TunerConfig(_Strict):
     """The search: which space, which strategy, which objectives, how much budget.
 
-    The budget is whichever of max_trials, time_budget_s and max_total_epochs ends first.
+    The budget is whichever of max_trials, time_budget_s and max_total_epochs (compute)
+    ends first.
     ``objectives[0]`` is the validation metric the strategy optimises; all of them form the
     Pareto front, and ``selection`` (with ``constraints``, upper bounds on metrics to minimise
     and lower bounds on metrics to maximise) picks the model the Trainer trains.
     """
 
     strategy: str = "tpe"
+    # How trials are measured: full, low, successive_halving, hyperband or asha, with
+    # optional +curve (learning-curve stopping) and +inherit (weight inheritance).
+    estimator: str = DEFAULT_ESTIMATOR
+    estimation: EstimationConfig = EstimationConfig()
     space: str = "macro"
     # Narrowing of the space, by parameter: a value, a list of values, or {low, high}.
     space_overrides: dict[str, Any] = {}
-    max_trials: int | None = Field(None, ge=1, le=100_000)  # 4 when no budget is given
+    max_trials: int | None = Field(None, ge=1, le=100_000)
     time_budget_s: float | None = Field(None, gt=0)
-    max_total_epochs: int | None = Field(None, ge=1)
-    epochs_per_trial: int = Field(5, ge=1, le=1000)  # the most the epochs choice may take
+    # Compute, in full-data epochs (epochs x fraction of rows, summed over trials); when no
+    # budget is given, that of four full trials.
+    max_total_epochs: float | None = Field(None, gt=0)
+    epochs_per_trial: int = Field(5, ge=1, le=1000)  # a full-fidelity trial's epochs
     objectives: tuple[str, ...] = ("val_loss", "latency_ms", "params")
     constraints: dict[str, float] = {}
     selection: Literal["best", "fastest", "smallest"] = "best"
@@ -72,6 +93,14 @@ class TunerConfig(_Strict):
         strategy_by_name(value)  # ValueError with the list of strategies
         return value
 
+    @field_validator("estimator")
+    @classmethod
+    def _known_estimator(cls, value: str) -> str:
+        from search.estimator import parse_estimator_name
+
+        parse_estimator_name(value)  # ValueError naming the parts that exist
+        return value
+
     @field_validator("space")
     @classmethod
     def _known_space(cls, value: str) -> str:
@@ -84,10 +113,13 @@ class TunerConfig(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _default_budget(cls, values: Any) -> Any:
-        """Four trials unless a budget is given: a time budget alone means 'search until then'."""
+        """The compute of four full trials unless a budget is given: a time budget alone
+        means 'search until then'."""
         budgets = ("max_trials", "time_budget_s", "max_total_epochs")
         if isinstance(values, dict) and all(values.get(k) is None for k in budgets):
-            return {**values, "max_trials": DEFAULT_MAX_TRIALS}
+            epochs = values.get("epochs_per_trial", 5)
+            if isinstance(epochs, int):
+                return {**values, "max_total_epochs": DEFAULT_FULL_TRIALS * epochs}
         return values
 
 

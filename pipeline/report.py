@@ -69,9 +69,11 @@ def print_summary(
         rows.append(
             (
                 "Search",
-                f"{search['strategy']} over the {search['space']} space: "
-                f"{search['completed']} of {search['trials']} trials completed "
-                f"({search['stop_reason']})",
+                f"{search['strategy']} with the {search['estimator']} estimator over the "
+                f"{search['space']} space: {search['trials']} trials, "
+                f"{search['completed']} completed, {search['stopped_early']} stopped early by "
+                f"their learning curve; {_fmt(search['compute'] or 0)} full-data epochs of "
+                f"compute ({search['stop_reason']})",
             )
         )
         if search["selected"] is not None:

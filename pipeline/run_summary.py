@@ -120,9 +120,12 @@ def _search_digest(study: dict[str, Any]) -> dict[str, Any]:
     primary = study["objectives"][0]["name"]
     return {
         "strategy": study["strategy"],
+        "estimator": study.get("estimator") or "full",
         "space": study["space_name"],
         "trials": len(trials),
         "completed": sum(t["status"] == "complete" for t in trials),
+        "stopped_early": sum(t["status"] == "pruned" for t in trials),
+        "compute": study.get("compute_spent"),
         "stop_reason": study["stop_reason"],
         "primary": primary,
         "selected": selected,

@@ -137,55 +137,57 @@ class Estimator:
         return better[int(np.argmin(distances))]
 
 
-def create_estimator(
-    name: str, full: Fidelity, space: SearchSpace, settings: EstimatorSettings | None = None
-) -> Estimator:
-    """``name``: a scheduler (full, low, successive_halving, hyperband, asha), optionally
-    followed by ``+curve`` and/or ``+inherit``; the modifiers alone mean full fidelity."""
-    settings = settings or EstimatorSettings()
+def parse_estimator_name(name: str) -> tuple[str, tuple[str, ...]]:
+    """(scheduler, modifiers) of a name such as ``hyperband+curve``; EstimatorError if bad."""
     parts = [p.strip() for p in name.split("+") if p.strip()]
     if not parts:
         raise EstimatorError("an estimator name is needed, e.g. 'hyperband' or 'full+curve'")
-    schedulers = [p for p in parts if p in SCHEDULER_NAMES]
     unknown = [p for p in parts if p not in SCHEDULER_NAMES and p not in MODIFIERS]
     if unknown:
         raise EstimatorError(
             f"unknown estimator part '{unknown[0]}' (schedulers: {', '.join(SCHEDULER_NAMES)}; "
             f"modifiers: {', '.join(MODIFIERS)})"
         )
+    schedulers = [p for p in parts if p in SCHEDULER_NAMES]
     if len(schedulers) > 1:
-        raise EstimatorError(
-            f"estimator '{name}' names two schedulers: {' and '.join(schedulers)}"
-        )
+        both = " and ".join(schedulers)
+        raise EstimatorError(f"estimator '{name}' names two schedulers: {both}")
     if len(set(parts)) != len(parts):
         raise EstimatorError(f"estimator '{name}' repeats a part")
-    kind = schedulers[0] if schedulers else "full"
-    if kind == "low":
-        low = settings.low_fidelity or Fidelity(
-            max(1, round(full.epochs / 3)), rows=full.rows / 3, width=full.width
-        )
-        scheduler: Scheduler = FixedFidelity(low)
-    elif kind == "full":
-        scheduler = FixedFidelity(full)
-    else:
-        try:
+    return (schedulers[0] if schedulers else "full"), tuple(m for m in MODIFIERS if m in parts)
+
+
+def create_estimator(
+    name: str, full: Fidelity, space: SearchSpace, settings: EstimatorSettings | None = None
+) -> Estimator:
+    """``name``: a scheduler (full, low, successive_halving, hyperband, asha), optionally
+    followed by ``+curve`` and/or ``+inherit``; the modifiers alone mean full fidelity."""
+    settings = settings or EstimatorSettings()
+    kind, modifiers = parse_estimator_name(name)
+    try:
+        if kind == "low":
+            low = settings.low_fidelity or Fidelity(
+                max(1, round(full.epochs / 3)), rows=full.rows / 3, width=full.width
+            )
+            scheduler: Scheduler = FixedFidelity(low)
+        elif kind == "full":
+            scheduler = FixedFidelity(full)
+        else:
             scheduler = SCHEDULER_NAMES[kind](full, eta=settings.eta, levels=settings.levels)
-        except ValueError as exc:
-            raise EstimatorError(str(exc)) from None
+        curve = (
+            CurveStopping(settings.curve_threshold, settings.curve_min_epochs)
+            if "curve" in modifiers
+            else None
+        )
+    except ValueError as exc:
+        raise EstimatorError(str(exc)) from None
     if not 0.0 < settings.inherit_fraction <= 1.0:
         raise EstimatorError(f"inherit_fraction {settings.inherit_fraction} must be in (0, 1]")
-    curve = None
-    if "curve" in parts:
-        try:
-            curve = CurveStopping(settings.curve_threshold, settings.curve_min_epochs)
-        except ValueError as exc:
-            raise EstimatorError(str(exc)) from None
-    canonical = "+".join([kind, *(m for m in MODIFIERS if m in parts)])
     return Estimator(
-        canonical,
+        "+".join([kind, *modifiers]),
         scheduler,
         curve_stopping=curve,
-        inherit="inherit" in parts,
+        inherit="inherit" in modifiers,
         inherit_fraction=settings.inherit_fraction,
         _space=space,
     )

@@ -15,6 +15,7 @@ from components import features
 
 SHUFFLE_BUFFER = 10_000
 READ_BATCH = 1024
+HASH_BUCKETS = 1_000_000
 
 
 def examples(
@@ -47,6 +48,24 @@ def batches(
     return cached.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def subset(cached: tf.data.Dataset, fraction: float) -> tf.data.Dataset:
+    """The same ``fraction`` of the rows on every call, spread over the whole split.
+
+    Rows are kept by a hash of their position, so every low-fidelity trial sees the same rows
+    (results stay comparable) and a CSV sorted by time or by label is sampled evenly, which
+    taking its first rows would not.
+    """
+    if fraction >= 1.0:
+        return cached
+    threshold = int(fraction * HASH_BUCKETS)
+    kept = cached.enumerate().filter(
+        lambda i, _: (
+            tf.strings.to_hash_bucket_fast(tf.strings.as_string(i), HASH_BUCKETS) < threshold
+        )
+    )
+    return kept.map(lambda _, row: row)
+
+
 @dataclass
 class Splits:
     """Train and eval examples, read once and shared by every model trained on them, with
@@ -57,6 +76,16 @@ class Splits:
     n_classes: int = 1  # classification: the label vocabulary's size
     label_mean: float = 0.0  # regression: the label's moments on the training split
     label_std: float = 1.0
+
+    def __post_init__(self) -> None:
+        self._train_rows: int | None = None
+
+    @property
+    def train_rows(self) -> int:
+        """Rows in the training split, counted once (which also fills the cache)."""
+        if self._train_rows is None:
+            self._train_rows = int(self.train.reduce(0, lambda count, _: count + 1))
+        return self._train_rows
 
     @classmethod
     def load(cls, fn_args, tf_transform_output: tft.TFTransformOutput, task: str) -> Splits:

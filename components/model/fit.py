@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import numpy as np
 import tf_keras
 
-from components.model import build, data
+from components.model import build, data, morph
 from components.spaces import FeatureSet
 
 
@@ -20,6 +20,8 @@ class FitResult:
     model: tf_keras.Model
     history: dict[str, list[float]]  # per epoch: loss, val_loss, and the task's metrics
     best_epoch: int  # 0-based epoch of the lowest validation loss
+    stopped_early: bool = False  # ``should_stop`` ended it
+    inheritance: morph.Inheritance | None = None
 
     @property
     def objective(self) -> float:
@@ -35,6 +37,23 @@ class FitResult:
         }
 
 
+class StopWhen(tf_keras.callbacks.Callback):
+    """Ends training when ``should_stop`` says so, given every epoch's metrics so far."""
+
+    def __init__(self, should_stop: Callable[[dict[str, list[float]]], bool]) -> None:
+        super().__init__()
+        self.should_stop = should_stop
+        self.seen: dict[str, list[float]] = {}
+        self.stopped = False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for name, value in (logs or {}).items():
+            self.seen.setdefault(name, []).append(float(value))
+        if self.should_stop(self.seen):
+            self.stopped = True
+            self.model.stop_training = True
+
+
 def fit(
     point: Mapping[str, Any],
     space: str,
@@ -44,28 +63,59 @@ def fit(
     seed: int,
     epochs: int | None = None,
     patience: int | None = None,
+    *,
+    rows: float = 1.0,
+    width_scale: float = 1.0,
+    initial: morph.Snapshot | None = None,
+    initial_epoch: int = 0,
+    should_stop: Callable[[dict[str, list[float]]], bool] | None = None,
 ) -> FitResult:
-    """Trains on train, validates on eval; optional early stopping restores the best weights."""
+    """Trains on train, validates on eval; optional early stopping restores the best weights.
+
+    The keyword arguments are a Tuner trial's fidelity and estimator: a fraction of the
+    training rows, narrower layers, weights inherited from another trial (then ``initial_epoch``
+    places the run in the learning-rate schedule), and a rule that may end training early.
+    """
     tf_keras.utils.set_random_seed(seed)
     batch_size = int(point["batch_size"])
+    epochs = int(epochs if epochs is not None else point["epochs"])
     model = build.build_model(
-        point, space, inputs_info, task, splits.n_classes, splits.label_mean, splits.label_std
+        point,
+        space,
+        inputs_info,
+        task,
+        splits.n_classes,
+        splits.label_mean,
+        splits.label_std,
+        width_scale=width_scale,
     )
-    callbacks = [c for c in [build.schedule_callback(point)] if c is not None]
+    inheritance = morph.inherit(model, initial, point) if initial is not None else None
+    scheduled = {**point, "epochs": initial_epoch + epochs}
+    callbacks = [c for c in [build.schedule_callback(scheduled)] if c is not None]
     if patience is not None:
         callbacks.append(
             tf_keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=patience, restore_best_weights=True
             )
         )
+    stopper = StopWhen(should_stop) if should_stop is not None else None
+    if stopper is not None:
+        callbacks.append(stopper)
     history = model.fit(
-        data.batches(splits.train, batch_size, shuffle=True, seed=seed),
+        data.batches(data.subset(splits.train, rows), batch_size, shuffle=True, seed=seed),
         validation_data=data.batches(splits.eval, batch_size, shuffle=False),
-        epochs=int(epochs if epochs is not None else point["epochs"]),
+        initial_epoch=initial_epoch,
+        epochs=initial_epoch + epochs,
         verbose=0,
         callbacks=callbacks,
     )
     per_epoch = {k: [float(v) for v in values] for k, values in history.history.items()}
     losses = np.array(per_epoch["val_loss"], dtype=float)
     losses[~np.isfinite(losses)] = np.inf
-    return FitResult(model, per_epoch, int(np.argmin(losses)))
+    return FitResult(
+        model,
+        per_epoch,
+        int(np.argmin(losses)),
+        stopped_early=bool(stopper and stopper.stopped),
+        inheritance=inheritance,
+    )

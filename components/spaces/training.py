@@ -2,17 +2,14 @@
 
 Weight decay only exists for the optimisers that decouple it (AdamW, SGD with momentum), so
 plain Adam never carries a meaningless value a model-based strategy would try to learn from.
-The epoch choices stop at the configured per-trial maximum: more epochs is a budget decision,
-not something the search may buy itself.
+Epochs are not searched: they are fidelity, the estimator's to spend (a Hyperband rung, a
+curve cut short), and a strategy that could buy itself more epochs would always prefer them.
+The space carries the full number as a fixed value, which the Trainer reads.
 """
 
 from __future__ import annotations
 
 from search.space import Choice, Condition, Float, Param
-
-
-def epoch_choices(max_epochs: int) -> tuple[int, ...]:
-    return tuple(sorted({max(1, max_epochs // 4), max(1, max_epochs // 2), max_epochs}))
 
 
 def params(max_epochs: int) -> list[Param]:
@@ -29,5 +26,5 @@ def params(max_epochs: int) -> list[Param]:
         ),
         Choice("schedule", ("constant", "cosine", "exponential")),
         Choice("batch_size", (32, 64, 128, 256)),
-        Choice("epochs", epoch_choices(max_epochs)),
+        Choice("epochs", (max_epochs,)),
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
@@ -26,12 +27,30 @@ from components.tuner.trials import TrialRunner
 from search.keras_tuner_oracle import to_hyperparameters
 from search.objectives import pareto_front, select
 from search.study import Study
-from search.trial import Trial
+from search.trial import Trial, TrialStatus
 
 log = logging.getLogger("automl.tuner")
 
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"  # the name TFX's Trainer reads
 SPACE_KEY = "space"  # recorded with the hyperparameters: which builder they are for
+WEIGHTS_DIR = "weights"  # trial snapshots for weight inheritance, removed after the search
+
+
+def describe_fidelity(trial: Trial) -> str:
+    """e.g. "[rung 1: 2 epochs, 56% rows]" for the log."""
+    fidelity = trial.fidelity
+    if fidelity is None:
+        return ""
+    parts = [f"{fidelity.epochs} epochs"]
+    if fidelity.rows < 1:
+        parts.append(f"{fidelity.rows:.0%} rows")
+    if fidelity.width < 1:
+        parts.append(f"{fidelity.width:.0%} width")
+    if "inherit" in trial.attrs:
+        parts.append(
+            f"{trial.attrs['inherit']['kind']}s trial {trial.attrs['inherit']['from'] + 1}"
+        )
+    return f"[rung {trial.attrs.get('rung', 0)}: {', '.join(parts)}]"
 
 
 def best_hyperparameters_config(plan: SearchPlan, trial: Trial) -> dict[str, Any]:
@@ -75,29 +94,42 @@ class Executor(base_executor.BaseExecutor):
 
         study_artifact = artifact_utils.get_single_instance(output_dict["study"])
         study_path = os.path.join(study_artifact.uri, record.STUDY_FILE)
-        study = Study(plan.space, plan.strategy(), seed=plan.seed)
+        estimator = plan.estimator()
+        study = Study(plan.space, plan.strategy(), seed=plan.seed, estimator=estimator)
+        weights_dir = os.path.join(study_artifact.uri, WEIGHTS_DIR) if estimator.inherit else None
+        if weights_dir:
+            os.makedirs(weights_dir, exist_ok=True)
         runner = TrialRunner(
             plan.space_name,
             data.Splits.load(fn_args, transform_output, task),
             inputs_info,
             task,
             plan.primary,
+            curve_stopping=estimator.curve_stopping,
+            weights_dir=weights_dir,
+            history=study.trials,
         )
 
         def on_trial_end(trial: Trial) -> None:
             of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
-            if trial.scored:
+            where = describe_fidelity(trial)
+            if trial.scored or trial.status is TrialStatus.PRUNED:
                 shown = ", ".join(f"{o.name}={trial.metrics[o.name]:.4g}" for o in plan.objectives)
-                log.info("Trial %d%s: %s (%.1fs)", trial.number + 1, of, shown, trial.wall_time_s)
+                stopped = f"; {trial.attrs['stop_reason']}" if "stop_reason" in trial.attrs else ""
+                log.info(
+                    "Trial %d%s %s: %s (%.1fs)%s",
+                    trial.number + 1, of, where, shown, trial.wall_time_s, stopped,
+                )  # fmt: skip
             else:
-                log.info("Trial %d%s: %s", trial.number + 1, of, trial.error)
+                log.info("Trial %d%s %s: %s", trial.number + 1, of, where, trial.error)
             record.write(study_path, plan, study, fn_args.schema_path)
 
         study.optimize(runner, budget=plan.budget, on_trial_end=on_trial_end)
-        front = pareto_front(study.trials, plan.objectives)
-        chosen = select(
-            study.trials, plan.primary, plan.constraints, plan.selection, plan.tolerance
-        )
+        if weights_dir:
+            shutil.rmtree(weights_dir, ignore_errors=True)  # only trials of this search need them
+        finalists = estimator.final_trials(study.trials)
+        front = pareto_front(finalists, plan.objectives)
+        chosen = select(finalists, plan.primary, plan.constraints, plan.selection, plan.tolerance)
         log.info(
             "Search stopped: %s. Selected trial %d (%s rule); Pareto front: trials %s",
             study.stop_reason,
@@ -109,6 +141,7 @@ class Executor(base_executor.BaseExecutor):
         study_artifact.set_int_custom_property("trials", len(study.trials))
         study_artifact.set_int_custom_property("selected_trial", chosen.number)
         study_artifact.set_string_custom_property("strategy", plan.strategy_name)
+        study_artifact.set_string_custom_property("estimator", estimator.name)
         study_artifact.set_string_custom_property("space", plan.space_name)
 
         best_uri = artifact_utils.get_single_uri(output_dict["best_hyperparameters"])

@@ -13,6 +13,8 @@ from typing import Any
 
 from components.spaces import FeatureSet, build_space
 from search.budget import Budget
+from search.estimator import Estimator, EstimatorSettings, create_estimator
+from search.fidelity import Fidelity
 from search.objectives import RULES, Objective
 from search.space import SearchSpace
 from search.strategies import create_strategy, strategy_by_name
@@ -50,10 +52,18 @@ class SearchPlan:
     constraints: dict[Objective, float]
     selection: str
     tolerance: float
+    estimator_name: str = "full"
+    estimator_settings: EstimatorSettings = EstimatorSettings()
+    full: Fidelity = Fidelity(1)
 
     @property
     def primary(self) -> Objective:
         return self.objectives[0]
+
+    def estimator(self) -> Estimator:
+        return create_estimator(
+            self.estimator_name, self.full, self.space, self.estimator_settings
+        )
 
     def strategy(self) -> Strategy:
         return create_strategy(
@@ -76,6 +86,10 @@ class SearchPlan:
     ) -> SearchPlan:
         strategy_by_name(settings["strategy"])
         overrides = dict(settings.get("space_overrides") or {})
+        if "epochs" in overrides:
+            raise ValueError(
+                "epochs are fidelity, not searched: set epochs_per_trial (a full trial's epochs)"
+            )
         if features is None:
             overrides = {k: v for k, v in overrides.items() if not k.startswith("embed_")}
         space = build_space(
@@ -97,7 +111,26 @@ class SearchPlan:
             raise ValueError(f"the first objective must be a validation metric, not '{names[0]}'")
         if settings.get("selection", "best") not in RULES:
             raise ValueError(f"unknown selection rule '{settings['selection']}'")
+        full = Fidelity(int(settings["epochs_per_trial"]))
+        estimation = dict(settings.get("estimation") or {})
+        estimator_settings = EstimatorSettings(
+            eta=int(estimation.get("eta", 3)),
+            levels=int(estimation.get("levels", 3)),
+            low_fidelity=Fidelity(
+                max(1, round(full.epochs * float(estimation.get("low_epochs", 1 / 3)))),
+                rows=float(estimation.get("low_rows", 1 / 3)),
+                width=float(estimation.get("low_width", 1.0)),
+            ),
+            curve_threshold=float(estimation.get("curve_threshold", 0.05)),
+            curve_min_epochs=int(estimation.get("curve_min_epochs", 3)),
+            inherit_fraction=float(estimation.get("inherit_fraction", 0.5)),
+        )
+        estimator_name = settings.get("estimator", "full")
+        create_estimator(estimator_name, full, space, estimator_settings)  # fails here if bad
         return cls(
+            estimator_name=estimator_name,
+            estimator_settings=estimator_settings,
+            full=full,
             space_name=settings["space"],
             space=space,
             strategy_name=settings["strategy"],

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from components.tuner.plan import SearchPlan
+from search.budget import compute_spent
 from search.study import Study
 from search.trial import Trial
 
 STUDY_FILE = "study.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-trial fidelity and cost (was "budget"), the estimator
 
 
 def as_dict(
@@ -30,6 +31,9 @@ def as_dict(
     return {
         "format_version": FORMAT_VERSION,
         "strategy": plan.strategy_name,
+        "estimator": study.estimator.name if study.estimator else None,
+        "full_fidelity": plan.full.to_dict(),
+        "compute_spent": compute_spent(study.trials),
         "space_name": plan.space_name,
         "space": str(plan.space).splitlines(),
         "seed": plan.seed,

@@ -1,16 +1,26 @@
-"""Running one trial: train the point, then measure what the objectives need."""
+"""Running one trial: train the point at its fidelity, then measure what the objectives need.
+
+The estimator's decisions arrive in the trial (its fidelity, ``attrs["inherit"]``,
+``attrs["stop_target"]``); this is where they are carried out: a fraction of the rows and
+narrower layers, weights inherited from an earlier trial's snapshot, and the learning-curve
+rule checked after every epoch.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tf_keras
 
-from components.model import data, fit, measure
+from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
+from search.curves import CurveStopping
+from search.fidelity import Fidelity, trial_cost
 from search.objectives import Objective
 from search.study import Outcome
 from search.trial import Trial
@@ -27,6 +37,9 @@ class TrialRunner:
     inputs_info: FeatureSet
     task: str
     primary: Objective
+    curve_stopping: CurveStopping | None = None
+    weights_dir: str | None = None  # where snapshots for weight inheritance are kept
+    history: Sequence[Trial] = field(default_factory=list)  # the study's trials, for parents
 
     def __post_init__(self) -> None:
         self._latency_rows: Any = None
@@ -38,7 +51,35 @@ class TrialRunner:
             # Graphs of earlier trials would otherwise pile up in Keras' global state.
             tf_keras.backend.clear_session()
 
+    def _snapshot_path(self, number: int) -> str | None:
+        return os.path.join(self.weights_dir, f"trial_{number}.npz") if self.weights_dir else None
+
+    def _primary_curve(self, metrics: dict[str, list[float]]) -> list[float]:
+        values = metrics.get(self.primary.name, [])
+        return [self.primary.loss_of({self.primary.name: v}) for v in values]
+
     def _run(self, trial: Trial) -> Outcome:
+        fidelity = trial.fidelity or Fidelity(int(trial.params["epochs"]))
+        epochs, initial_epoch, initial, earlier = fidelity.epochs, 0, None, {}
+        inherit = trial.attrs.get("inherit")
+        path = self._snapshot_path(inherit["from"]) if inherit else None
+        if inherit and path and os.path.exists(path):
+            initial = morph.Snapshot.load(path)
+            epochs, initial_epoch = int(inherit["epochs"]), int(inherit["initial_epoch"])
+            if inherit["kind"] == "continue":
+                earlier = self.history[int(inherit["from"])].curves
+
+        should_stop = None
+        target = trial.attrs.get("stop_target")
+        if self.curve_stopping is not None and target is not None:
+            rule, horizon = self.curve_stopping, initial_epoch + epochs
+            forecasts: list[Any] = []
+
+            def should_stop(seen: dict[str, list[float]]) -> bool:
+                curve = self._primary_curve(earlier) + self._primary_curve(seen)
+                forecasts[:] = [rule.check(curve, horizon, target)]
+                return forecasts[0] is not None
+
         result = fit.fit(
             trial.params,
             self.space_name,
@@ -46,7 +87,16 @@ class TrialRunner:
             self.inputs_info,
             self.task,
             seed=trial.seed,
+            epochs=epochs,
+            rows=fidelity.rows,
+            width_scale=fidelity.width,
+            initial=initial,
+            initial_epoch=initial_epoch,
+            should_stop=should_stop,
         )
+        trained = len(result.history["loss"])
+        if path := self._snapshot_path(trial.number):
+            morph.Snapshot.of(result.model).save(path)
         if self._latency_rows is None:
             self._latency_rows = measure.rows_for_latency(self.splits.eval)
         metrics = {
@@ -56,9 +106,24 @@ class TrialRunner:
         }
         if self.primary.name not in metrics:
             raise FloatingPointError(f"{self.primary.name} was never finite (training diverged)")
+        attrs: dict[str, Any] = {"model_epochs": initial_epoch + trained}
+        if result.inheritance is not None:
+            attrs["inherited"] = result.inheritance.as_dict()
+        if result.stopped_early:
+            forecast = forecasts[0]
+            attrs.update(
+                predicted_value=forecast.predicted,
+                stop_probability=forecast.probability,
+                stop_reason=(
+                    f"curve: P(beats {target:.4g}) = {forecast.probability:.3f} "
+                    f"after {initial_epoch + trained} of {initial_epoch + epochs} epochs"
+                ),
+            )
         return Outcome(
             value=self.primary.loss_of(metrics),
             metrics=metrics,
-            curves=result.history,
-            budget={"epochs": float(len(result.history["loss"]))},
+            curves={k: [*earlier.get(k, []), *v] for k, v in result.history.items()},
+            cost=trial_cost(trained, fidelity.rows, self.splits.train_rows),
+            attrs=attrs,
+            stopped_early=result.stopped_early,
         )
