@@ -1,10 +1,10 @@
-"""The benchmark's datasets, prepared once by the product itself (`automl run` up to Transform).
+"""The benchmarks' datasets, prepared once by the product itself (`automl run` up to Transform).
 
-penguins (embedded), the Chicago taxi CSV shipped in the tfx wheel (its first rows, to keep the
-benchmark in tens of minutes on 2 cores) and a generated binary task whose label depends on
+penguins (embedded), the Chicago taxi CSV shipped in the tfx wheel (its first rows, or all
+15k), scikit-learn's bundled digits, and a generated binary task whose label depends on
 feature interactions only (products of numerics, gated by categoricals), where depth and
-width matter and a linear model does not reach the optimum. Generation is seeded: the same
-file every time.
+width matter and a linear model does not reach the optimum (3k rows, or 100k for scale).
+Generation is seeded: the same file every time.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 AUTOML = str(Path(sys.executable).parent / "automl")
 TAXI_ROWS = 4000
 INTERACTION_ROWS = 3000
+LARGE_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,30 @@ class Prepared:
     transformed_examples: Path
 
 
-def _taxi_sample(work: Path) -> Path:
+def _taxi_sample(work: Path, rows: int | None = TAXI_ROWS) -> Path:
+    """The taxi CSV shipped in the tfx wheel: its first ``rows`` rows, or all of them."""
     source = Path(__import__("tfx").__file__).parent / (
         "examples/chicago_taxi_pipeline/data/simple/data.csv"
     )
-    target = work / "taxi.csv"
+    target = work / ("taxi.csv" if rows else "taxi_full.csv")
     with source.open() as handle:
-        lines = [next(handle) for _ in range(TAXI_ROWS + 1)]
+        lines = handle.readlines() if rows is None else [next(handle) for _ in range(rows + 1)]
     target.write_text("".join(lines))
     return target
+
+
+def digits_csv(path: Path) -> Path:
+    """scikit-learn's bundled 8x8 digits: 64 pixel columns, ten classes (named, so that the
+    label is read as a category)."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*(f"p{i:02d}" for i in range(64)), "digit"])
+        for pixels, label in zip(digits.data, digits.target, strict=True):
+            writer.writerow([*(f"{v:g}" for v in pixels), f"d{label}"])
+    return path
 
 
 def interaction_csv(path: Path, rows: int = INTERACTION_ROWS, seed: int = 7) -> Path:
@@ -63,6 +79,7 @@ def _latest(folder: Path) -> Path:
 
 
 NAMES = ("penguins", "taxi", "interactions")
+ESTIMATOR_NAMES = ("penguins", "digits", "taxi_full", "interactions_100k")
 
 
 def prepare(work: Path, names: tuple[str, ...] | list[str] = NAMES) -> list[Prepared]:
@@ -75,12 +92,32 @@ def prepare(work: Path, names: tuple[str, ...] | list[str] = NAMES) -> list[Prep
             ["--data", str(interaction_csv(work / "interactions.csv")), "--label", "outcome"],
             "classification",
         ),
+        "digits": lambda: (
+            ["--data", str(digits_csv(work / "digits.csv")), "--label", "digit"],
+            "classification",
+        ),
+        "taxi_full": lambda: (
+            ["--data", str(_taxi_sample(work, rows=None)), "--label", "fare"],
+            "regression",
+        ),
+        "interactions_100k": lambda: (
+            [
+                "--data",
+                str(interaction_csv(work / "interactions_100k.csv", rows=LARGE_ROWS)),
+                "--label",
+                "outcome",
+            ],
+            "classification",
+        ),
     }
     prepared = []
     for name in names:
         args, task = datasets[name]()
         output = work / name
-        command = [AUTOML, "run", "--output", str(output), "--max-trials", "1", *args]
+        command = [
+            AUTOML, "run", "--output", str(output), "--max-trials", "1",
+            "--estimator", "low", *args,
+        ]  # fmt: skip
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise SystemExit(f"preparing {name} failed:\n{result.stderr[-2000:]}")

@@ -108,13 +108,18 @@ class Executor(base_executor.BaseExecutor):
             curve_stopping=estimator.curve_stopping,
             weights_dir=weights_dir,
             history=study.trials,
+            final_rung=estimator.scheduler.top,
         )
 
         def on_trial_end(trial: Trial) -> None:
             of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
             where = describe_fidelity(trial)
             if trial.scored or trial.status is TrialStatus.PRUNED:
-                shown = ", ".join(f"{o.name}={trial.metrics[o.name]:.4g}" for o in plan.objectives)
+                shown = ", ".join(
+                    f"{o.name}={trial.metrics[o.name]:.4g}"
+                    for o in plan.objectives
+                    if o.name in trial.metrics  # latency: measured at the final rung only
+                )
                 stopped = f"; {trial.attrs['stop_reason']}" if "stop_reason" in trial.attrs else ""
                 log.info(
                     "Trial %d%s %s: %s (%.1fs)%s",
@@ -128,7 +133,12 @@ class Executor(base_executor.BaseExecutor):
         if weights_dir:
             shutil.rmtree(weights_dir, ignore_errors=True)  # only trials of this search need them
         finalists = estimator.final_trials(study.trials)
-        front = pareto_front(finalists, plan.objectives)
+        # A budget spent before any trial reached the final rung leaves lower-rung finalists,
+        # which were not measured for latency: their front is over what was measured.
+        measured = [
+            o for o in plan.objectives if all(o.name in t.metrics for t in finalists if t.scored)
+        ]
+        front = pareto_front(finalists, measured)
         chosen = select(finalists, plan.primary, plan.constraints, plan.selection, plan.tolerance)
         log.info(
             "Search stopped: %s. Selected trial %d (%s rule); Pareto front: trials %s",

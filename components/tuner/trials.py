@@ -40,6 +40,7 @@ class TrialRunner:
     curve_stopping: CurveStopping | None = None
     weights_dir: str | None = None  # where snapshots for weight inheritance are kept
     history: Sequence[Trial] = field(default_factory=list)  # the study's trials, for parents
+    final_rung: int | None = None  # only trials of this rung can be selected: measure those
 
     def __post_init__(self) -> None:
         self._latency_rows: Any = None
@@ -97,13 +98,11 @@ class TrialRunner:
         trained = len(result.history["loss"])
         if path := self._snapshot_path(trial.number):
             morph.Snapshot.of(result.model).save(path)
-        if self._latency_rows is None:
-            self._latency_rows = measure.rows_for_latency(self.splits.eval)
-        metrics = {
-            **result.validation_metrics(),
-            **measure.size(result.model),
-            "latency_ms": measure.latency_ms(result.model, self._latency_rows),
-        }
+        metrics = {**result.validation_metrics(), **measure.size(result.model)}
+        if self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung:
+            if self._latency_rows is None:
+                self._latency_rows = measure.rows_for_latency(self.splits.eval)
+            metrics["latency_ms"] = measure.latency_ms(result.model, self._latency_rows)
         if self.primary.name not in metrics:
             raise FloatingPointError(f"{self.primary.name} was never finite (training diverged)")
         attrs: dict[str, Any] = {"model_epochs": initial_epoch + trained}

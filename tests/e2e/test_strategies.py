@@ -52,13 +52,16 @@ def test_strategy_runs_the_pipeline_and_trainer_uses_its_choice(strategy, output
             strategy,
             "--space",
             space,
+            "--estimator",
+            "full",
             "--max-trials",
             str(TRIALS),
         ],
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
-    assert f"{strategy} over the {space} space: {TRIALS} of {TRIALS} trials completed" in (
-        result.output
+    assert (
+        f"{strategy} with the full estimator over the {space} space: {TRIALS} trials, "
+        f"{TRIALS} completed" in result.output
     )
 
     root = output / "pipeline_root"
@@ -68,10 +71,11 @@ def test_strategy_runs_the_pipeline_and_trainer_uses_its_choice(strategy, output
     seeds = set()
     for trial in study["trials"]:
         assert trial["status"] == "complete", trial["error"]
-        epochs = trial["params"]["epochs"]
-        assert 1 <= epochs <= EPOCHS
-        assert len(trial["curves"]["loss"]) == len(trial["curves"]["val_loss"]) == epochs
-        assert trial["budget"] == {"epochs": epochs}
+        assert trial["params"]["epochs"] == EPOCHS  # epochs are fidelity, not searched
+        assert trial["fidelity"] == {"epochs": EPOCHS, "rows": 1.0, "width": 1.0}
+        assert len(trial["curves"]["loss"]) == len(trial["curves"]["val_loss"]) == EPOCHS
+        assert trial["cost"]["epochs"] == trial["cost"]["compute"] == EPOCHS
+        assert trial["cost"]["row_epochs"] > 0 and trial["cost"]["seconds"] > 0
         metrics = trial["metrics"]
         assert set(metrics) >= {"val_loss", "val_accuracy", "params", "size_bytes", "latency_ms"}
         assert metrics["latency_ms"] > 0 and metrics["params"] > 0

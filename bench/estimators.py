@@ -1,0 +1,196 @@
+"""Estimator benchmark: our (strategy, estimator) pairs against KerasTuner and Optuna.
+
+Same search space (macro), same transformed data split, same model builder, same compute
+budget in full-data epochs, several seeds, every method in one process one after the other on
+one machine. Per run: the anytime curve (best full-fidelity validation loss against compute),
+the compute spent, wall time, and the selected point retrained from scratch for a full trial
+(what the Trainer would give a user, which matters for weight inheritance).
+
+Usage: python bench/estimators.py [--dataset D] [--seeds N] [--budget-trials N] [--epochs N]
+       python bench/estimators.py --report      (merge what the per-dataset runs kept)
+`make bench-estimators` runs the datasets two at a time (one per core), then the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import components  # noqa: E402,F401  (Keras 2 before TensorFlow)
+from bench import estimators_report, peers, search_datasets  # noqa: E402
+from bench.search_strategies import load_splits  # noqa: E402
+
+WORK = HERE / "work" / "estimators"
+RESULTS = HERE / "results"
+SPACE = "macro"
+PEERS = {
+    "KerasTuner random": lambda problem, seed, budget: peers.keras_tuner_run(
+        "random", problem, seed, budget
+    ),
+    "KerasTuner Bayesian": lambda problem, seed, budget: peers.keras_tuner_run(
+        "bayesian", problem, seed, budget
+    ),
+    "KerasTuner Hyperband": lambda problem, seed, budget: peers.keras_tuner_run(
+        "hyperband", problem, seed, budget
+    ),
+    "Optuna TPE + Hyperband pruner": peers.optuna_tpe_hyperband_run,
+}
+OURS = (
+    ("tpe", "full"),
+    ("tpe", "hyperband"),
+    ("tpe", "asha+curve"),
+    ("tpe", "hyperband+inherit"),
+    ("evolution", "hyperband+inherit"),
+)
+
+
+def ours_run(
+    strategy: str, estimator: str, problem: peers.Problem, seed: int, budget: float
+) -> peers.Meter:
+    from components.tuner.plan import SearchPlan
+    from components.tuner.trials import TrialRunner
+    from search.study import Study
+
+    settings = {
+        "strategy": strategy,
+        "estimator": estimator,
+        "space": SPACE,
+        "max_total_epochs": budget,
+        "epochs_per_trial": problem.epochs,
+        "objectives": ["val_loss"],
+        "seed": seed,
+    }
+    plan = SearchPlan.from_settings(settings, problem.task, problem.inputs_info)
+    chosen = plan.estimator()
+    study = Study(plan.space, plan.strategy(), seed=seed, estimator=chosen)
+    meter = peers.Meter(budget)
+    with tempfile.TemporaryDirectory() as weights:
+        runner = TrialRunner(
+            SPACE,
+            problem.splits,
+            problem.inputs_info,
+            problem.task,
+            plan.primary,
+            curve_stopping=chosen.curve_stopping,
+            weights_dir=weights if chosen.inherit else None,
+            history=study.trials,
+            final_rung=chosen.scheduler.top,
+        )
+
+        def on_trial_end(trial: Any) -> None:
+            meter.spent += trial.cost.get("compute", 0.0)
+            full = trial.attrs.get("rung", 0) == chosen.scheduler.top
+            meter.trial_ended(trial.value if trial.scored else None, trial.params, full)
+
+        study.optimize(runner, budget=plan.budget, on_trial_end=on_trial_end)
+    return meter
+
+
+def retrained(problem: peers.Problem, point: dict[str, Any] | None) -> float | None:
+    """The selected point trained from scratch for a full trial, as the Trainer would."""
+    if point is None:
+        return None
+    from components.model import fit
+
+    result = fit.fit(
+        point,
+        SPACE,
+        problem.splits,
+        problem.inputs_info,
+        problem.task,
+        seed=0,
+        epochs=problem.epochs,
+    )
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+    return result.objective
+
+
+def run_dataset(prepared: search_datasets.Prepared, args: argparse.Namespace) -> dict:
+    from components.spaces import build_space
+
+    splits, inputs_info = load_splits(prepared)
+    problem = peers.Problem(
+        splits,
+        inputs_info,
+        prepared.task,
+        build_space(SPACE, inputs_info, args.epochs, {}),
+        SPACE,
+        args.epochs,
+    )
+    budget = float(args.budget_trials * args.epochs)
+    methods = {name: run for name, run in PEERS.items()}
+    for strategy, estimator in OURS:
+        methods[f"ours {strategy} / {estimator}"] = (
+            lambda problem, seed, budget, s=strategy, e=estimator: ours_run(
+                s, e, problem, seed, budget
+            )
+        )
+    if args.only:
+        methods = {k: v for k, v in methods.items() if any(o in k for o in args.only)}
+    runs: dict[str, list[dict]] = {}
+    for name, method in methods.items():
+        runs[name] = []
+        for seed in range(args.seeds):
+            started = time.monotonic()
+            meter = method(problem, seed, budget)
+            wall = time.monotonic() - started
+            runs[name].append(
+                {
+                    "curve": meter.curve,
+                    "final": meter.best,
+                    "spent": meter.spent,
+                    "trials": meter.trials,
+                    "wall_s": wall,
+                    "retrained": retrained(problem, meter.best_point),
+                    "point": meter.best_point,
+                }
+            )
+            print(
+                f"{prepared.name} | {name} | seed {seed}: best {meter.best:.4g} after "
+                f"{meter.spent:.1f} of {budget:g} epochs, {meter.trials} trials, {wall:.0f}s",
+                flush=True,
+            )
+    return {
+        "task": prepared.task,
+        "rows": splits.train_rows,
+        "budget": budget,
+        "epochs": args.epochs,
+        "runs": runs,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=search_datasets.ESTIMATOR_NAMES, action="append")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4, help="a full trial's epochs")
+    parser.add_argument(
+        "--budget-trials", type=int, default=8, help="budget, in full trials' compute"
+    )
+    parser.add_argument("--only", action="append", help="methods whose name contains this")
+    parser.add_argument("--report", action="store_true", help="only merge the kept results")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    if not args.report:
+        names = args.dataset or list(search_datasets.ESTIMATOR_NAMES)
+        for prepared in search_datasets.prepare(WORK, names):
+            started = time.monotonic()
+            raw = run_dataset(prepared, args)
+            raw["seconds"] = time.monotonic() - started
+            (WORK / f"{prepared.name}.json").write_text(json.dumps(raw))
+    if args.report or not args.dataset:
+        estimators_report.write(WORK, RESULTS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The estimator benchmark's table, anytime plots and the default it chooses.
+
+Curves are averaged over seeds on a common compute grid (a run's best-so-far is a step
+function of compute). "Compute to reach" is where a mean curve first gets to a target: for
+the best peer, its own final value (when it last improved); for ours, that same value. The
+default pair is ours with the best mean normalised final value over the datasets (0 = the
+best any method reached on that dataset, 1 = the worst), so one easy dataset cannot carry it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+GRID_POINTS = 200
+
+
+def _mean_curve(runs: list[dict], grid: np.ndarray) -> np.ndarray:
+    """Mean best-so-far over seeds at each compute; NaN until every seed has a result."""
+    values = []
+    for run in runs:
+        steps = [(c, v) for c, v in run["curve"] if math.isfinite(v)]
+        at = np.full(len(grid), np.nan)
+        for compute, value in steps:
+            at[grid >= compute - 1e-9] = value
+        values.append(at)
+    return np.mean(values, axis=0)
+
+
+def _reach(curve: np.ndarray, grid: np.ndarray, target: float) -> float | None:
+    hit = np.where(np.nan_to_num(curve, nan=np.inf) <= target + 1e-12)[0]
+    return float(grid[hit[0]]) if len(hit) else None
+
+
+def summarise(name: str, dataset: dict) -> dict[str, Any]:
+    runs = dataset["runs"]
+    top = max(max((c for c, _ in r["curve"]), default=0.0) for rs in runs.values() for r in rs)
+    grid = np.linspace(0.0, max(top, dataset["budget"]), GRID_POINTS)
+    curves = {method: _mean_curve(rs, grid) for method, rs in runs.items()}
+    finals = {m: statistics.mean(r["final"] for r in rs) for m, rs in runs.items()}
+    retrained = {
+        m: statistics.mean(r["retrained"] for r in rs if r["retrained"] is not None)
+        if any(r["retrained"] is not None for r in rs)
+        else math.nan
+        for m, rs in runs.items()
+    }
+    peer_names = [m for m in runs if not m.startswith("ours")]
+    best_peer = min(peer_names, key=lambda m: finals[m])
+    target = finals[best_peer]
+    reach = {m: _reach(curves[m], grid, target) for m in runs}
+    low, high = min(finals.values()), max(finals.values())
+    return {
+        "dataset": name,
+        "task": dataset["task"],
+        "rows": dataset["rows"],
+        "budget": dataset["budget"],
+        "grid": grid.tolist(),
+        "curves": {m: c.tolist() for m, c in curves.items()},
+        "final": finals,
+        "retrained": retrained,
+        "spent": {m: statistics.mean(r["spent"] for r in rs) for m, rs in runs.items()},
+        "wall_s": {m: statistics.mean(r["wall_s"] for r in rs) for m, rs in runs.items()},
+        "trials": {m: statistics.mean(r["trials"] for r in rs) for m, rs in runs.items()},
+        "best_peer": best_peer,
+        "reach_best_peer": reach,
+        "normalised": {
+            m: (v - low) / (high - low) if high > low else 0.0 for m, v in finals.items()
+        },
+    }
+
+
+def choose_default(summaries: list[dict]) -> str:
+    ours = [m for m in summaries[0]["final"] if m.startswith("ours")]
+    return min(ours, key=lambda m: statistics.mean(s["normalised"][m] for s in summaries))
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.{digits}g}"
+
+
+def markdown(summaries: list[dict], default: str, settings: dict) -> str:
+    lines = [
+        "# Estimator benchmark",
+        "",
+        f"Budget: {settings['budget_trials']} full trials' compute ({settings['epochs']} epochs "
+        f"each) per run, in full-data epochs; {settings['seeds']} seeds; mean over seeds. "
+        "Final = best validation loss at full fidelity found by the search; retrained = the "
+        "selected point trained from scratch for one full trial; reach = compute (full-data "
+        "epochs) at which the mean anytime curve first reaches the best peer's final value.",
+        "",
+        f"**Default chosen: {default}** (best mean normalised final value over the datasets).",
+        "",
+    ]
+    for s in summaries:
+        peer_reach = s["reach_best_peer"][s["best_peer"]]
+        lines += [
+            f"## {s['dataset']} ({s['task']}, {s['rows']} training rows, budget {s['budget']:g})",
+            "",
+            f"Best peer: {s['best_peer']} (final {_fmt(s['final'][s['best_peer']])}, reached "
+            f"at {_fmt(peer_reach, 3)} epochs).",
+            "",
+            "| method | final val_loss | retrained | compute spent | reach best peer "
+            "| vs peer's compute | trials | wall s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for m in sorted(s["final"], key=lambda m: s["final"][m]):
+            reach = s["reach_best_peer"][m]
+            ratio = reach / peer_reach if reach is not None and peer_reach else None
+            name = f"**{m}**" if m == default else m
+            lines.append(
+                f"| {name} | {_fmt(s['final'][m])} | {_fmt(s['retrained'][m])} "
+                f"| {_fmt(s['spent'][m], 3)} | {_fmt(reach, 3)} | {_fmt(ratio, 2)} "
+                f"| {_fmt(s['trials'][m], 3)} | {_fmt(s['wall_s'][m], 3)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(summaries: list[dict], default: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(summaries), figsize=(5.5 * len(summaries), 4.2))
+    for ax, s in zip(np.atleast_1d(axes), summaries, strict=True):
+        grid = np.array(s["grid"])
+        for m, values in s["curves"].items():
+            style = "-" if m.startswith("ours") else "--"
+            width = 2.6 if m == default else 1.2
+            ax.plot(grid, values, style, linewidth=width, label=m)
+        ax.set_title(f"{s['dataset']} ({s['rows']} rows)")
+        ax.set_xlabel("compute (full-data epochs)")
+        ax.set_ylabel("best validation loss")
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def write(work: Path, results: Path) -> None:
+    kept = sorted(work.glob("*.json"))
+    if not kept:
+        raise SystemExit("no results kept yet: run the benchmark first")
+    raw = {p.stem: json.loads(p.read_text()) for p in kept}
+    summaries = [summarise(name, dataset) for name, dataset in raw.items()]
+    default = choose_default(summaries)
+    first = next(iter(raw.values()))
+    settings = {
+        "budget_trials": first["budget"] / first["epochs"],
+        "epochs": first["epochs"],
+        "seeds": len(next(iter(first["runs"].values()))),
+    }
+    results.mkdir(exist_ok=True)
+    (results / "estimators.json").write_text(
+        json.dumps({"default": default, "settings": settings, "datasets": summaries}, indent=1)
+    )
+    (results / "estimators.md").write_text(markdown(summaries, default, settings))
+    plot(summaries, default, results / "estimators.png")
+    print((results / "estimators.md").read_text())
