@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search lint clean
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators lint clean
 
 # The environment is rebuilt only when the lock files change.
 $(VENV)/.installed: requirements/stack.lock requirements/no-deps.txt pyproject.toml
@@ -38,6 +38,14 @@ bench: $(VENV)/.installed
 bench-search: $(VENV)/.installed
 	for d in penguins taxi interactions; do $(VPY) bench/search_strategies.py --dataset $$d & done; wait
 	$(VPY) bench/search_strategies.py --report
+
+# The headline benchmark (~2 h on 2 cores): the 100k-row dataset on one core, the rest on the other.
+BENCH_ESTIMATORS_ARGS ?= --seeds 3 --epochs 3 --budget-trials 8
+bench-estimators: $(VENV)/.installed
+	$(VPY) bench/estimators.py --dataset interactions_100k $(BENCH_ESTIMATORS_ARGS) & \
+	$(VPY) bench/estimators.py --dataset penguins --dataset digits --dataset taxi_full \
+		$(BENCH_ESTIMATORS_ARGS) & wait
+	$(VPY) bench/estimators.py --report
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache

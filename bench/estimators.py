@@ -14,6 +14,7 @@ Usage: python bench/estimators.py [--dataset D] [--seeds N] [--budget-trials N] 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
@@ -115,7 +116,11 @@ def retrained(problem: peers.Problem, point: dict[str, Any] | None) -> float | N
     return result.objective
 
 
-def run_dataset(prepared: search_datasets.Prepared, args: argparse.Namespace) -> dict:
+def run_dataset(
+    prepared: search_datasets.Prepared, args: argparse.Namespace, keep: Any = None
+) -> dict:
+    """Every method on one dataset, peers and ours alternating, ``keep(raw)`` after each
+    method's seeds, so a run cut short still holds whole, comparable methods."""
     from components.spaces import build_space
 
     splits, inputs_info = load_splits(prepared)
@@ -128,16 +133,30 @@ def run_dataset(prepared: search_datasets.Prepared, args: argparse.Namespace) ->
         args.epochs,
     )
     budget = float(args.budget_trials * args.epochs)
-    methods = {name: run for name, run in PEERS.items()}
-    for strategy, estimator in OURS:
-        methods[f"ours {strategy} / {estimator}"] = (
+    ours = {
+        f"ours {strategy} / {estimator}": (
             lambda problem, seed, budget, s=strategy, e=estimator: ours_run(
                 s, e, problem, seed, budget
             )
         )
+        for strategy, estimator in OURS
+    }
+    methods = dict(
+        pair
+        for pairs in itertools.zip_longest(PEERS.items(), ours.items())
+        for pair in pairs
+        if pair is not None
+    )
     if args.only:
         methods = {k: v for k, v in methods.items() if any(o in k for o in args.only)}
     runs: dict[str, list[dict]] = {}
+    raw = {
+        "task": prepared.task,
+        "rows": splits.train_rows,
+        "budget": budget,
+        "epochs": args.epochs,
+        "runs": runs,
+    }
     for name, method in methods.items():
         runs[name] = []
         for seed in range(args.seeds):
@@ -160,13 +179,9 @@ def run_dataset(prepared: search_datasets.Prepared, args: argparse.Namespace) ->
                 f"{meter.spent:.1f} of {budget:g} epochs, {meter.trials} trials, {wall:.0f}s",
                 flush=True,
             )
-    return {
-        "task": prepared.task,
-        "rows": splits.train_rows,
-        "budget": budget,
-        "epochs": args.epochs,
-        "runs": runs,
-    }
+        if keep is not None:
+            keep(raw)  # whole methods only: every method in a report has all its seeds
+    return raw
 
 
 def main() -> None:
@@ -185,9 +200,12 @@ def main() -> None:
         names = args.dataset or list(search_datasets.ESTIMATOR_NAMES)
         for prepared in search_datasets.prepare(WORK, names):
             started = time.monotonic()
-            raw = run_dataset(prepared, args)
-            raw["seconds"] = time.monotonic() - started
-            (WORK / f"{prepared.name}.json").write_text(json.dumps(raw))
+            path = WORK / f"{prepared.name}.json"
+
+            def keep(raw: dict, path: Path = path, started: float = started) -> None:
+                path.write_text(json.dumps({**raw, "seconds": time.monotonic() - started}))
+
+            run_dataset(prepared, args, keep)
     if args.report or not args.dataset:
         estimators_report.write(WORK, RESULTS)
 

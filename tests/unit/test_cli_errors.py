@@ -75,6 +75,11 @@ def test_unknown_task_is_rejected_by_the_cli(tmp_path: Path):
         ([], "objectives: [val_rmse]", "objective 'val_rmse' is not measured for classification"),
         ([], "constraints: {memory_mb: 3}", "objective 'memory_mb' is not measured"),
         ([], "objectives: [latency_ms]", "the first objective must be a validation metric"),
+        (["--estimator", "hyperbnad"], "", "unknown estimator part 'hyperbnad' (schedulers:"),
+        (["--estimator", "asha+hyperband"], "", "names two schedulers: asha and hyperband"),
+        (["--compute-budget", "0"], "", "tuner.max_total_epochs: Input should be greater"),
+        ([], "estimation: {eta: 1}", "tuner.estimation.eta: Input should be greater"),
+        ([], "space_overrides: {epochs: 3}", "epochs are fidelity, not searched"),
     ],
 )
 def test_bad_search_settings_fail_before_anything_runs(tmp_path: Path, args, tuner_yaml, fragment):

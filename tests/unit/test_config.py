@@ -73,3 +73,21 @@ def test_config_is_immutable():
     config = PipelineConfig()
     with pytest.raises(ValidationError):
         config.label = "x"  # type: ignore[misc]
+
+
+def test_without_a_budget_the_search_gets_four_full_trials_of_compute():
+    assert build_config().tuner.max_total_epochs == 4 * 5
+    tuner = build_config(**{"tuner.epochs_per_trial": 3}).tuner
+    assert (tuner.max_total_epochs, tuner.max_trials) == (12, None)
+    assert build_config(**{"tuner.max_trials": 6}).tuner.max_total_epochs is None
+
+
+def test_the_default_estimator_is_the_one_the_benchmark_chose():
+    import json
+
+    from pipeline.config import DEFAULT_ESTIMATOR, TunerConfig
+
+    results = Path(__file__).parents[2] / "bench" / "results" / "estimators.json"
+    chosen = json.loads(results.read_text())["default"]  # "ours <strategy> / <estimator>"
+    strategy, estimator = chosen.removeprefix("ours ").split(" / ")
+    assert (TunerConfig().strategy, DEFAULT_ESTIMATOR) == (strategy, estimator)
