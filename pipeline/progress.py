@@ -17,7 +17,7 @@ from rich.console import Console
 _RUNNING = re.compile(r"Component (\S+) is running\.")
 _FINISHED = re.compile(r"Component (\S+) is finished\.")
 _CACHED = re.compile(r"A cached execution \d+ is used\.")
-_TRIAL = re.compile(r"(Trial \d+(?: of \d+)?: .*)")
+_TRIAL = re.compile(r"(Trial \d+(?: of \d+)?(?: \[[^]]*\])?: .*)")
 
 
 class ProgressHandler(logging.Handler):

@@ -47,9 +47,9 @@ def describe_fidelity(trial: Trial) -> str:
     if fidelity.width < 1:
         parts.append(f"{fidelity.width:.0%} width")
     if "inherit" in trial.attrs:
-        parts.append(
-            f"{trial.attrs['inherit']['kind']}s trial {trial.attrs['inherit']['from'] + 1}"
-        )
+        inherit = trial.attrs["inherit"]
+        verb = "continues" if inherit["kind"] == "continue" else "inherits from"
+        parts.append(f"{verb} trial {inherit['from'] + 1}")
     return f"[rung {trial.attrs.get('rung', 0)}: {', '.join(parts)}]"
 
 
