@@ -137,19 +137,28 @@ def plot(summaries: list[dict], default: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    methods = sorted({m for s in summaries for m in s["curves"]})
+    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
     fig, axes = plt.subplots(1, len(summaries), figsize=(5.5 * len(summaries), 4.2))
     for ax, s in zip(np.atleast_1d(axes), summaries, strict=True):
         grid = np.array(s["grid"])
-        for m, values in s["curves"].items():
+        for m in methods:
+            if m not in s["curves"]:
+                continue
             style = "-" if m.startswith("ours") else "--"
             width = 2.6 if m == default else 1.2
-            ax.plot(grid, values, style, linewidth=width, label=m)
+            ax.plot(grid, s["curves"][m], style, color=colours[m], linewidth=width, label=m)
         ax.set_title(f"{s['dataset']} ({s['rows']} rows)")
         ax.set_xlabel("compute (full-data epochs)")
         ax.set_ylabel("best validation loss")
         ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].legend(fontsize=7)
-    fig.tight_layout()
+    handles = {
+        label: line
+        for ax in np.atleast_1d(axes)
+        for line, label in zip(*ax.get_legend_handles_labels(), strict=True)
+    }
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=5, fontsize=7)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(path, dpi=110)
 
 
