@@ -39,7 +39,8 @@ bench-search: $(VENV)/.installed
 	for d in penguins taxi interactions; do $(VPY) bench/search_strategies.py --dataset $$d & done; wait
 	$(VPY) bench/search_strategies.py --report
 
-# The headline benchmark (~2 h on 2 cores): the 100k-row dataset on one core, the rest on the other.
+# The headline benchmark (~3 h on 2 cores, nothing else running): the 100k-row dataset in one
+# process, the other three in another; results merged by --report.
 BENCH_ESTIMATORS_ARGS ?= --seeds 3 --epochs 3 --budget-trials 8
 bench-estimators: $(VENV)/.installed
 	$(VPY) bench/estimators.py --dataset interactions_100k $(BENCH_ESTIMATORS_ARGS) & \
