@@ -113,17 +113,18 @@ class SearchPlan:
             raise ValueError(f"unknown selection rule '{settings['selection']}'")
         full = Fidelity(int(settings["epochs_per_trial"]))
         estimation = dict(settings.get("estimation") or {})
+        defaults = EstimatorSettings()  # one place for the defaults the config leaves out
         estimator_settings = EstimatorSettings(
-            eta=int(estimation.get("eta", 3)),
-            levels=int(estimation.get("levels", 3)),
+            eta=int(estimation.get("eta", defaults.eta)),
+            levels=int(estimation.get("levels", defaults.levels)),
             low_fidelity=Fidelity(
                 max(1, round(full.epochs * float(estimation.get("low_epochs", 1 / 3)))),
                 rows=float(estimation.get("low_rows", 1 / 3)),
                 width=float(estimation.get("low_width", 1.0)),
             ),
-            curve_threshold=float(estimation.get("curve_threshold", 0.05)),
-            curve_min_epochs=int(estimation.get("curve_min_epochs", 3)),
-            inherit_fraction=float(estimation.get("inherit_fraction", 0.5)),
+            curve_threshold=float(estimation.get("curve_threshold", defaults.curve_threshold)),
+            curve_min_epochs=int(estimation.get("curve_min_epochs", defaults.curve_min_epochs)),
+            inherit_fraction=float(estimation.get("inherit_fraction", defaults.inherit_fraction)),
         )
         estimator_name = settings.get("estimator", "full")
         create_estimator(estimator_name, full, space, estimator_settings)  # fails here if bad
