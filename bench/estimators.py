@@ -7,6 +7,7 @@ the compute spent, wall time, and the selected point retrained from scratch for 
 (what the Trainer would give a user, which matters for weight inheritance).
 
 Usage: python bench/estimators.py [--dataset D] [--seeds N] [--budget-trials N] [--epochs N]
+                                  [--resume]
        python bench/estimators.py --report      (merge what the per-dataset runs kept)
 `make bench-estimators` runs the datasets two at a time (one per core), then the report.
 """
@@ -117,10 +118,15 @@ def retrained(problem: peers.Problem, point: dict[str, Any] | None) -> float | N
 
 
 def run_dataset(
-    prepared: search_datasets.Prepared, args: argparse.Namespace, keep: Any = None
+    prepared: search_datasets.Prepared,
+    args: argparse.Namespace,
+    keep: Any = None,
+    kept: dict | None = None,
 ) -> dict:
     """Every method on one dataset, peers and ours alternating, ``keep(raw)`` after each
-    method's seeds, so a run cut short still holds whole, comparable methods."""
+    method's seeds, so a run cut short still holds whole, comparable methods. Methods whose
+    seeds ``kept`` (an earlier run's raw results with the same budget) already holds are not
+    run again, which lets a cut-short run be resumed."""
     from components.spaces import build_space
 
     splits, inputs_info = load_splits(prepared)
@@ -150,6 +156,10 @@ def run_dataset(
     if args.only:
         methods = {k: v for k, v in methods.items() if any(o in k for o in args.only)}
     runs: dict[str, list[dict]] = {}
+    if kept and (kept["budget"], kept["epochs"]) == (budget, args.epochs):
+        runs.update(
+            (name, seeds) for name, seeds in kept["runs"].items() if len(seeds) >= args.seeds
+        )
     raw = {
         "task": prepared.task,
         "rows": splits.train_rows,
@@ -158,6 +168,9 @@ def run_dataset(
         "runs": runs,
     }
     for name, method in methods.items():
+        if name in runs:
+            print(f"{prepared.name} | {name}: kept from the earlier run", flush=True)
+            continue
         runs[name] = []
         for seed in range(args.seeds):
             started = time.monotonic()
@@ -194,18 +207,22 @@ def main() -> None:
     )
     parser.add_argument("--only", action="append", help="methods whose name contains this")
     parser.add_argument("--report", action="store_true", help="only merge the kept results")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the methods an earlier run finished"
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if not args.report:
         names = args.dataset or list(search_datasets.ESTIMATOR_NAMES)
         for prepared in search_datasets.prepare(WORK, names):
-            started = time.monotonic()
             path = WORK / f"{prepared.name}.json"
+            kept = json.loads(path.read_text()) if args.resume and path.exists() else None
+            started = time.monotonic() - (kept or {}).get("seconds", 0.0)
 
             def keep(raw: dict, path: Path = path, started: float = started) -> None:
                 path.write_text(json.dumps({**raw, "seconds": time.monotonic() - started}))
 
-            run_dataset(prepared, args, keep)
+            run_dataset(prepared, args, keep, kept)
     if args.report or not args.dataset:
         estimators_report.write(WORK, RESULTS)
 
