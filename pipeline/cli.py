@@ -79,6 +79,16 @@ def main() -> None:
     "summed over trials); default: four full trials' worth when no budget is given.",
 )
 @click.option(
+    "--parallel-trials",
+    type=int,
+    help="Trials trained at a time, each in its own process (default 1).",
+)
+@click.option(
+    "--new-study",
+    is_flag=True,
+    help="Start the search afresh even if an interrupted one for the same data is unfinished.",
+)
+@click.option(
     "--rerun",
     is_flag=True,
     help="Run the pipeline even if nothing changed since the last run (TFX's cache "
@@ -96,6 +106,8 @@ def run(
     max_trials: int | None,
     time_budget: float | None,
     compute_budget: float | None,
+    parallel_trials: int | None,
+    new_study: bool,
     rerun: bool,
 ) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
@@ -113,6 +125,8 @@ def run(
                 "tuner.max_trials": max_trials,
                 "tuner.time_budget_s": time_budget,
                 "tuner.max_total_epochs": compute_budget,
+                "tuner.parallel_trials": parallel_trials,
+                "tuner.resume": False if new_study else None,
             },
         )
     except ConfigError as exc:

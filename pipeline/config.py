@@ -84,6 +84,28 @@ class TunerConfig(_Strict):
     selection: Literal["best", "fastest", "smallest"] = "best"
     tolerance: float = Field(0.02, ge=0.0, le=1.0)  # for fastest/smallest: relative to best
     seed: int = 42
+    # Trials at a time, each in its own process, sharing the study store.
+    parallel_trials: int = Field(1, ge=1, le=64)
+    # SQLAlchemy URL of the study store; default: a SQLite file under the pipeline root.
+    # Workers on several machines need a database server (postgresql://...).
+    study_store: str | None = None
+    resume: bool = True  # continue an unfinished study of the same inputs (after a crash)
+    trial_attempts: int = Field(3, ge=1, le=20)  # a trial whose worker dies is retried
+    heartbeat_timeout_s: float = Field(60.0, gt=0)  # a silent remote worker is dead after it
+
+    @field_validator("study_store")
+    @classmethod
+    def _known_store(cls, value: str | None) -> str | None:
+        if value is not None:
+            import sqlalchemy
+
+            try:
+                sqlalchemy.engine.make_url(value)
+            except sqlalchemy.exc.ArgumentError:
+                raise ValueError(
+                    f"'{value}' is not a database URL (e.g. sqlite:////abs/path/studies.sqlite)"
+                ) from None
+        return value
 
     @field_validator("strategy")
     @classmethod

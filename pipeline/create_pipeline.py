@@ -7,6 +7,8 @@ cache is not invalidated by a rebuilt user module.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +73,16 @@ def _example_gen(config: PipelineConfig, data_root: str) -> CsvExampleGen:
     )
 
 
+def tuner_settings(config: PipelineConfig, pipeline_root: str) -> dict:
+    """The tuner section, with the study store under a local pipeline root by default (a
+    bucket cannot hold a SQLite file: remote roots need ``tuner.study_store``)."""
+    settings = config.tuner.model_dump(mode="json")
+    if settings["study_store"] is None and "://" not in pipeline_root:
+        path = os.path.join(os.path.abspath(pipeline_root), "tuner", "studies.sqlite")
+        settings["study_store"] = f"sqlite:///{path}"
+    return settings
+
+
 def create_pipeline(
     config: PipelineConfig,
     facts: DataFacts,
@@ -115,7 +127,7 @@ def create_pipeline(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
-        settings=config.tuner.model_dump(mode="json"),
+        settings=tuner_settings(config, pipeline_root),
         task=facts.task,
     )
     trainer = Trainer(

@@ -52,5 +52,18 @@ class Budget:
 
 
 def compute_spent(trials: Sequence[Trial]) -> float:
-    """Full-data epochs trained so far (a trial without a recorded row fraction: all rows)."""
-    return sum(t.cost.get("compute", t.cost.get("epochs", 0.0)) for t in trials)
+    """Full-data epochs trained so far (a trial without a recorded row fraction: all rows).
+
+    A trial still running (on a parallel worker) is charged what its fidelity plans, so N
+    workers stop starting trials once the budget is committed instead of overrunning it by N.
+    """
+    return sum(_compute(t) for t in trials)
+
+
+def _compute(trial: Trial) -> float:
+    if trial.finished:
+        return trial.cost.get("compute", trial.cost.get("epochs", 0.0))
+    if trial.fidelity is None:
+        return 0.0
+    epochs = (trial.attrs.get("inherit") or {}).get("epochs", trial.fidelity.epochs)
+    return float(epochs) * trial.fidelity.rows

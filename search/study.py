@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ from search.budget import Budget
 from search.estimator import Estimator
 from search.space import SearchSpace
 from search.strategy import Exhausted, Strategy
-from search.trial import Trial, TrialStatus
+from search.trial import Trial, TrialStatus, trial_to_record
 
 log = logging.getLogger("automl.search")
 
@@ -31,6 +31,35 @@ class Outcome:
     cost: dict[str, float] = field(default_factory=dict)  # see search.fidelity.trial_cost
     attrs: dict[str, Any] = field(default_factory=dict)  # the objective's notes, recorded
     stopped_early: bool = False  # the curve rule cut it: its value is as far as it got
+
+
+EXHAUSTED = "the strategy has nothing left to propose"
+
+
+def run_trial(objective: Callable[[Trial], float | Outcome], trial: Trial) -> None:
+    """Runs the objective on ``trial`` and records what came of it in the trial.
+
+    An objective that raises fails only its trial: a diverging or unbuildable point must not
+    end a search that other points can still win.
+    """
+    started = time.monotonic()
+    try:
+        outcome = objective(trial)
+    except Exception as exc:  # noqa: BLE001
+        trial.status, trial.value = TrialStatus.FAILED, None
+        trial.error = f"{type(exc).__name__}: {exc}"
+    else:
+        status = TrialStatus.COMPLETE
+        if isinstance(outcome, Outcome):
+            trial.metrics.update(outcome.metrics)
+            trial.curves.update(outcome.curves)
+            trial.cost.update(outcome.cost)
+            trial.attrs.update(outcome.attrs)
+            status = TrialStatus.PRUNED if outcome.stopped_early else status
+            outcome = outcome.value
+        trial.status, trial.value, trial.error = status, float(outcome), None
+    trial.wall_time_s = time.monotonic() - started
+    trial.cost["seconds"] = trial.wall_time_s
 
 
 class Study:
@@ -113,57 +142,33 @@ class Study:
         budget: Budget | None = None,
         on_trial_end: Callable[[Trial], None] | None = None,
     ) -> Trial | None:
-        """Runs trials until the budget (or ``n_trials``) is spent or the strategy is exhausted.
-
-        An objective that raises fails only its trial: a diverging or unbuildable point must
-        not end a search that other points can still win.
-        """
+        """Runs trials one after the other in this process until the budget (or
+        ``n_trials``) is spent or the strategy is exhausted. (The Tuner runs them in worker
+        processes over a shared store instead, see components.tuner.workers.)"""
         budget = budget or Budget(max_trials=n_trials)
         started = time.monotonic()
         while (reason := budget.stop_reason(self.trials, time.monotonic() - started)) is None:
             trial = self.ask()
             if trial is None:
-                reason = "the strategy has nothing left to propose"
+                reason = EXHAUSTED
                 break
-            trial_started = time.monotonic()
-            try:
-                outcome = objective(trial)
-            except Exception as exc:  # noqa: BLE001
-                trial.wall_time_s = time.monotonic() - trial_started
-                self.tell(trial, None, TrialStatus.FAILED, f"{type(exc).__name__}: {exc}")
-            else:
-                trial.wall_time_s = time.monotonic() - trial_started
-                status = TrialStatus.COMPLETE
-                if isinstance(outcome, Outcome):
-                    trial.metrics.update(outcome.metrics)
-                    trial.curves.update(outcome.curves)
-                    trial.cost.update(outcome.cost)
-                    trial.attrs.update(outcome.attrs)
-                    status = TrialStatus.PRUNED if outcome.stopped_early else status
-                    outcome = outcome.value
-                self.tell(trial, float(outcome), status)
-            trial.cost["seconds"] = trial.wall_time_s
+            run_trial(objective, trial)
             if on_trial_end is not None:
                 on_trial_end(trial)
         self.stop_reason = reason
         return self.best
 
+    def propose_next(
+        self, history: Sequence[Trial], budget: Budget, elapsed_s: float
+    ) -> Trial | str:
+        """``ask`` for a shared study: the next trial given the whole history as the store
+        holds it (other workers' trials included, running ones charged their planned
+        compute), or the reason there is none."""
+        self.trials = list(history)
+        if (reason := budget.stop_reason(self.trials, elapsed_s)) is not None:
+            return reason
+        trial = self.ask()
+        return trial if trial is not None else EXHAUSTED
+
     def to_records(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "number": t.number,
-                "status": t.status.value,
-                "value": t.value,
-                "params": t.params,
-                "fidelity": t.fidelity.to_dict() if t.fidelity else None,
-                "cost": t.cost,
-                "seed": t.seed,
-                "error": t.error,
-                "attrs": t.attrs,
-                "metrics": t.metrics,
-                "curves": t.curves,
-                "wall_time_s": t.wall_time_s,
-                "proposal_s": t.proposal_s,
-            }
-            for t in self.trials
-        ]
+        return [trial_to_record(t) for t in self.trials]

@@ -48,3 +48,41 @@ class Trial:
     @property
     def scored(self) -> bool:
         return self.status is TrialStatus.COMPLETE and self.value is not None
+
+
+def trial_to_record(trial: Trial) -> dict[str, Any]:
+    """The trial as plain JSON types: what study files and the study store hold."""
+    return {
+        "number": trial.number,
+        "status": trial.status.value,
+        "value": trial.value,
+        "params": trial.params,
+        "fidelity": trial.fidelity.to_dict() if trial.fidelity else None,
+        "cost": trial.cost,
+        "seed": trial.seed,
+        "error": trial.error,
+        "attrs": trial.attrs,
+        "metrics": trial.metrics,
+        "curves": trial.curves,
+        "wall_time_s": trial.wall_time_s,
+        "proposal_s": trial.proposal_s,
+    }
+
+
+def trial_from_record(record: dict[str, Any]) -> Trial:
+    fidelity = record.get("fidelity")
+    return Trial(
+        number=int(record["number"]),
+        params=dict(record["params"]),
+        status=TrialStatus(record["status"]),
+        value=record.get("value"),
+        fidelity=Fidelity.from_dict(fidelity) if fidelity else None,
+        cost=dict(record.get("cost") or {}),
+        seed=int(record.get("seed", 0)),
+        error=record.get("error"),
+        attrs=dict(record.get("attrs") or {}),
+        metrics=dict(record.get("metrics") or {}),
+        curves={k: list(v) for k, v in (record.get("curves") or {}).items()},
+        wall_time_s=float(record.get("wall_time_s") or 0.0),
+        proposal_s=float(record.get("proposal_s") or 0.0),
+    )

@@ -1,39 +1,41 @@
 """The Tuner executor: plan, search, select, write the two artifacts.
 
 Everything that can be wrong with the settings is checked (``SearchPlan``) before the data is
-read or a model built. The study file is rewritten after every trial, so a long search shows
-its progress in the artifact store and an interrupted one leaves its history behind.
+read or a model built. Trials live in a study store (search.store) keyed by the Tuner's input
+artifacts: a run killed at any point and started again (TFX's cache gives the Tuner the same
+inputs) resumes the unfinished study instead of starting over, and ``parallel_trials`` workers
+share it (components.tuner.workers). The study file is rewritten after every trial, so a long
+search shows its progress in the artifact store.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import shutil
+import tempfile
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-import tensorflow_transform as tft
 from tfx import types
-from tfx.components.trainer import fn_args_utils
 from tfx.dsl.components.base import base_executor
-from tfx.types import artifact_utils, standard_component_specs
+from tfx.types import artifact_utils
 
-from components.model import build, data
 from components.tuner import record
+from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
-from components.tuner.trials import TrialRunner
+from components.tuner.workers import Workers
 from search.keras_tuner_oracle import to_hyperparameters
 from search.objectives import pareto_front, select
-from search.study import Study
+from search.store import StudyStore
 from search.trial import Trial, TrialStatus
 
 log = logging.getLogger("automl.tuner")
 
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"  # the name TFX's Trainer reads
 SPACE_KEY = "space"  # recorded with the hyperparameters: which builder they are for
-WEIGHTS_DIR = "weights"  # trial snapshots for weight inheritance, removed after the search
 
 
 def describe_fidelity(trial: Trial) -> str:
@@ -51,6 +53,41 @@ def describe_fidelity(trial: Trial) -> str:
         verb = "continues" if inherit["kind"] == "continue" else "inherits from"
         parts.append(f"{verb} trial {inherit['from'] + 1}")
     return f"[rung {trial.attrs.get('rung', 0)}: {', '.join(parts)}]"
+
+
+def log_trial(plan: SearchPlan, trial: Trial) -> None:
+    """One line per finished trial; pipeline.progress reads these."""
+    of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
+    where = describe_fidelity(trial)
+    if trial.scored or trial.status is TrialStatus.PRUNED:
+        shown = ", ".join(
+            f"{o.name}={trial.metrics[o.name]:.4g}"
+            for o in plan.objectives
+            if o.name in trial.metrics  # latency: measured at the final rung only
+        )
+        stopped = f"; {trial.attrs['stop_reason']}" if "stop_reason" in trial.attrs else ""
+        log.info(
+            "Trial %d%s %s: %s (%.1fs)%s",
+            trial.number + 1, of, where, shown, trial.wall_time_s, stopped,
+        )  # fmt: skip
+    else:
+        log.info("Trial %d%s %s: %s", trial.number + 1, of, where, trial.error)
+
+
+def default_store(study_uri: str) -> str:
+    """Without a configured store (the pipeline gives one under a local root), a study lives
+    in its own artifact, or a local temporary folder when that is a bucket: it runs, but a
+    rerun cannot resume it."""
+    folder = tempfile.mkdtemp(prefix="automl-study-") if "://" in study_uri else study_uri
+    return "sqlite:///" + os.path.join(os.path.abspath(folder), "study.sqlite")
+
+
+def weights_root(store_url: str) -> str | None:
+    """Snapshots for weight inheritance beside a SQLite store (every worker reads them);
+    a server store's workers share no disk, so inheritance there needs a configured path."""
+    if store_url.startswith("sqlite:///"):
+        return os.path.join(os.path.dirname(store_url[len("sqlite:///") :]), "weights")
+    return None
 
 
 def best_hyperparameters_config(plan: SearchPlan, trial: Trial) -> dict[str, Any]:
@@ -79,59 +116,46 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: dict[str, Any],
     ) -> None:
         settings = json.loads(exec_properties["settings"])
-        task = exec_properties["task"]
-        fn_args = fn_args_utils.get_common_fn_args(
-            input_dict,
-            {
-                standard_component_specs.TRAIN_ARGS_KEY: "{}",
-                standard_component_specs.EVAL_ARGS_KEY: "{}",
-            },
-        )
-        transform_output = tft.TFTransformOutput(fn_args.transform_graph_path)
-        inputs_info = build.feature_set(transform_output)
-        plan = SearchPlan.from_settings(settings, task, inputs_info)
-        log.info("Search space %s:\n%s", plan.space_name, plan.space)
-
         study_artifact = artifact_utils.get_single_instance(output_dict["study"])
         study_path = os.path.join(study_artifact.uri, record.STUDY_FILE)
-        estimator = plan.estimator()
-        study = Study(plan.space, plan.strategy(), seed=plan.seed, estimator=estimator)
-        weights_dir = os.path.join(study_artifact.uri, WEIGHTS_DIR) if estimator.inherit else None
-        if weights_dir:
-            os.makedirs(weights_dir, exist_ok=True)
-        runner = TrialRunner(
-            plan.space_name,
-            data.Splits.load(fn_args, transform_output, task),
-            inputs_info,
-            task,
-            plan.primary,
-            curve_stopping=estimator.curve_stopping,
-            weights_dir=weights_dir,
-            history=study.trials,
-            final_rung=estimator.scheduler.top,
+        store_url = settings.get("study_store") or default_store(study_artifact.uri)
+        job = TunerJob(input_dict, settings, exec_properties["task"], weights_root(store_url))
+        plan = job.plan
+        log.info("Search space %s:\n%s", plan.space_name, plan.space)
+
+        store = StudyStore(
+            store_url,
+            heartbeat_timeout_s=float(settings.get("heartbeat_timeout_s", 60.0)),
+            max_attempts=int(settings.get("trial_attempts", 3)),
         )
+        stored = store.open(
+            job.study_key, job.searched, job.to_json(), resume=settings.get("resume", True)
+        )
+        study = job.study()
+        estimator = study.estimator
+        assert estimator is not None
+        study.trials = store.trials(stored.id)
+        if stored.resumed:
+            done = sum(t.finished for t in study.trials)
+            log.info("Resuming study %d: %d trials finished earlier", stored.id, done)
+        parallel = int(settings.get("parallel_trials", 1))
 
         def on_trial_end(trial: Trial) -> None:
-            of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
-            where = describe_fidelity(trial)
-            if trial.scored or trial.status is TrialStatus.PRUNED:
-                shown = ", ".join(
-                    f"{o.name}={trial.metrics[o.name]:.4g}"
-                    for o in plan.objectives
-                    if o.name in trial.metrics  # latency: measured at the final rung only
-                )
-                stopped = f"; {trial.attrs['stop_reason']}" if "stop_reason" in trial.attrs else ""
-                log.info(
-                    "Trial %d%s %s: %s (%.1fs)%s",
-                    trial.number + 1, of, where, shown, trial.wall_time_s, stopped,
-                )  # fmt: skip
-            else:
-                log.info("Trial %d%s %s: %s", trial.number + 1, of, where, trial.error)
-            record.write(study_path, plan, study, fn_args.schema_path)
+            study.trials = store.trials(stored.id)
+            log_trial(plan, trial)
+            record.write(study_path, plan, study, job.fn_args.schema_path)
 
-        study.optimize(runner, budget=plan.budget, on_trial_end=on_trial_end)
-        if weights_dir:
-            shutil.rmtree(weights_dir, ignore_errors=True)  # only trials of this search need them
+        study.stop_reason = Workers(
+            store,
+            stored.id,
+            functools.partial(study.propose_next, budget=plan.budget),
+            parallel=parallel,
+            on_trial_end=on_trial_end,
+        ).run()
+        study.trials = store.trials(stored.id)
+        store.close(stored.id)  # a rerun after this point starts a new study
+        if weights := job.weights_dir(stored.id):
+            shutil.rmtree(weights, ignore_errors=True)  # only trials of this search need them
         finalists = estimator.final_trials(study.trials)
         # A budget spent before any trial reached the final rung leaves lower-rung finalists,
         # which were not measured for latency: their front is over what was measured.
@@ -147,12 +171,13 @@ class Executor(base_executor.BaseExecutor):
             plan.selection,
             [t.number + 1 for t in front],
         )
-        record.write(study_path, plan, study, fn_args.schema_path, front, chosen)
+        record.write(study_path, plan, study, job.fn_args.schema_path, front, chosen)
         study_artifact.set_int_custom_property("trials", len(study.trials))
         study_artifact.set_int_custom_property("selected_trial", chosen.number)
         study_artifact.set_string_custom_property("strategy", plan.strategy_name)
         study_artifact.set_string_custom_property("estimator", estimator.name)
         study_artifact.set_string_custom_property("space", plan.space_name)
+        study_artifact.set_int_custom_property("parallel_trials", parallel)
 
         best_uri = artifact_utils.get_single_uri(output_dict["best_hyperparameters"])
         with open(os.path.join(best_uri, BEST_HYPERPARAMETERS_FILE), "w") as handle:

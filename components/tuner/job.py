@@ -1,0 +1,127 @@
+"""What a Tuner worker needs to run trials of a stored study, as plain JSON.
+
+The executor, a local trial process and a worker pod on Kubernetes all rebuild the same plan,
+data and trial runner from this one description (the input artifacts serialised the way TFX
+serialises them between its own processes), so a worker joins a study knowing only the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+import tensorflow_transform as tft
+from tfx import types
+from tfx.components.trainer import fn_args_utils
+from tfx.types import artifact_utils, standard_component_specs
+
+from components.model import build, data
+from components.tuner.plan import SearchPlan
+from components.tuner.trials import TrialRunner
+from search.study import Study
+from search.trial import Trial
+
+# Settings a resumed study may change: how much to search, where, and how to pick. Every other
+# setting shapes the proposals, so a study resumed with another value would be a mix of two.
+RESUMABLE = frozenset(
+    {
+        "max_trials",
+        "time_budget_s",
+        "max_total_epochs",
+        "parallel_trials",
+        "study_store",
+        "resume",
+        "trial_attempts",
+        "heartbeat_timeout_s",
+        "selection",
+        "tolerance",
+        "constraints",
+    }
+)
+
+
+@dataclass(frozen=True)
+class TunerJob:
+    inputs: dict[str, list[types.Artifact]]
+    settings: dict[str, Any]
+    task: str
+    weights_root: str | None = None  # shared snapshots for weight inheritance, per study
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "inputs": artifact_utils.jsonify_artifact_dict(self.inputs),
+            "settings": self.settings,
+            "task": self.task,
+            "weights_root": self.weights_root,
+        }
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> TunerJob:
+        return cls(
+            artifact_utils.parse_artifact_dict(values["inputs"]),
+            values["settings"],
+            values["task"],
+            values.get("weights_root"),
+        )
+
+    @property
+    def study_key(self) -> str:
+        """The inputs searched: a rerun on cached upstream artifacts finds its study again."""
+        uris = sorted(a.uri for artifacts in self.inputs.values() for a in artifacts)
+        return hashlib.sha256(json.dumps(uris).encode()).hexdigest()[:32]
+
+    @property
+    def searched(self) -> dict[str, Any]:
+        return {k: v for k, v in self.settings.items() if k not in RESUMABLE}
+
+    @functools.cached_property
+    def fn_args(self) -> Any:
+        return fn_args_utils.get_common_fn_args(
+            self.inputs,
+            {
+                standard_component_specs.TRAIN_ARGS_KEY: "{}",
+                standard_component_specs.EVAL_ARGS_KEY: "{}",
+            },
+        )
+
+    @functools.cached_property
+    def transform_output(self) -> tft.TFTransformOutput:
+        return tft.TFTransformOutput(self.fn_args.transform_graph_path)
+
+    @functools.cached_property
+    def plan(self) -> SearchPlan:
+        return SearchPlan.from_settings(
+            self.settings, self.task, build.feature_set(self.transform_output)
+        )
+
+    def study(self) -> Study:
+        plan = self.plan
+        return Study(plan.space, plan.strategy(), seed=plan.seed, estimator=plan.estimator())
+
+    def weights_dir(self, study_id: int) -> str | None:
+        if self.weights_root is None or not self.plan.estimator().inherit:
+            return None
+        path = os.path.join(self.weights_root, f"study-{study_id}")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def runner(self, history: Sequence[Trial], study_id: int) -> TrialRunner:
+        """The objective, reading the data (once per process that calls it)."""
+        estimator = self.plan.estimator()
+        return TrialRunner(
+            self.plan.space_name,
+            data.Splits.load(self.fn_args, self.transform_output, self.task),
+            build.feature_set(self.transform_output),
+            self.task,
+            self.plan.primary,
+            curve_stopping=estimator.curve_stopping,
+            weights_dir=self.weights_dir(study_id),
+            history=history,
+            final_rung=estimator.scheduler.top,
+        )

@@ -1,0 +1,172 @@
+"""Trial workers: N trials at a time over a shared study store, each in its own process.
+
+A supervisor claims trials from the store (the strategy proposes inside the store's write
+transaction), starts one process per trial, heartbeats for them, and hears their end. Why a
+process per trial: TensorFlow and Keras keep memory a process never gives back (graphs, the
+allocator's arenas), so a long search in one process grows until it dies; a process that ends
+returns all of it. The processes fork from a server that imported TensorFlow once, so a trial
+starts in a fraction of a second instead of paying the import.
+
+What happens when something dies: a trial process that exits abnormally (killed, out of
+memory) is released and retried by the next claim, up to the store's attempt limit; a
+supervisor that dies takes its trial processes with it (they watch it), and a new supervisor
+(the same command run again, or another worker pod) reclaims its trials from the store.
+
+Scheduling: every strategy and scheduler works as it does sequentially. ASHA and evolution
+never wait; Hyperband's rungs are synchronous, so while a rung waits for a running trial, a
+worker starts the next bracket (see search.schedulers.Hyperband.assign). Budgets charge
+running trials their planned compute, so N workers do not overrun a compute budget by N.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+
+from search.store import StudyStore, worker_name
+from search.study import run_trial
+from search.trial import Trial
+
+log = logging.getLogger("automl.tuner")
+
+PRELOAD = ("components.tuner.job",)  # TensorFlow, TFX and our model code, imported once
+_WATCH_S = 1.0
+
+
+def watch_supervisor(supervisor: tuple[int, float]) -> None:
+    """Ends this trial process when its supervisor (pid, start time) is gone: an orphan must
+    not keep training a trial that the store will hand to another worker."""
+
+    def alive() -> bool:
+        try:
+            return psutil.Process(supervisor[0]).create_time() == supervisor[1]
+        except psutil.NoSuchProcess:
+            return False
+
+    def watch() -> None:
+        while alive():
+            time.sleep(_WATCH_S)
+        os._exit(70)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def run_tuner_trial(
+    store_url: str, study_id: int, number: int, worker: str, supervisor: tuple[int, float]
+) -> None:
+    """A trial process's body: train trial ``number`` of the study and record it."""
+    watch_supervisor(supervisor)
+    from components.tuner.job import TunerJob
+
+    store = StudyStore(store_url)
+    job = TunerJob.from_json(store.settings(study_id)["job"])
+    history = store.trials(study_id)
+    trial = history[number]
+    run_trial(job.runner(history, study_id), trial)
+    if not store.finish(study_id, trial, worker):
+        log.warning("Trial %d was handed to another worker meanwhile; result dropped", number + 1)
+
+
+class Workers:
+    """Runs a stored study to its end with ``parallel`` trial processes at a time."""
+
+    def __init__(
+        self,
+        store: StudyStore,
+        study_id: int,
+        propose: Callable[..., Trial | str],
+        parallel: int = 1,
+        on_trial_end: Callable[[Trial], None] | None = None,
+        heartbeat_s: float = 10.0,
+        poll_s: float = 0.2,
+        trial_main: Callable[..., None] = run_tuner_trial,
+        preload: tuple[str, ...] = PRELOAD,
+    ) -> None:
+        self.store = store
+        self.study_id = study_id
+        self.propose = propose  # (history, elapsed_s=...) -> Trial or why there is none
+        self.parallel = parallel
+        self.on_trial_end = on_trial_end
+        self.heartbeat_s = heartbeat_s
+        self.poll_s = poll_s
+        self.worker = worker_name()
+        self.trial_main = trial_main  # (store url, study id, number, worker, supervisor)
+        self.preload = preload
+
+    def run(self) -> str:
+        """Claims and runs trials until none is left to claim and none is running; returns
+        why the search stopped."""
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(self.preload))
+        me = psutil.Process()
+        running: dict[int, Any] = {}
+        started = time.monotonic()
+        last_beat = 0.0
+        stop_reason: str | None = None
+        try:
+            while True:
+                if self._reap(running):
+                    stop_reason = None  # a trial ended: the budget or strategy may allow more
+                if time.monotonic() - last_beat > self.heartbeat_s:
+                    self.store.heartbeat(self.study_id, self.worker)
+                    last_beat = time.monotonic()
+                if stop_reason is None and len(running) < self.parallel:
+                    claim = self.store.claim(
+                        self.study_id,
+                        self.worker,
+                        functools.partial(self.propose, elapsed_s=time.monotonic() - started),
+                    )
+                    if claim.trial is None:
+                        stop_reason = claim.reason
+                    else:
+                        if claim.retried:
+                            log.info("Trial %d: retried (its worker died)", claim.trial.number + 1)
+                        process = context.Process(
+                            target=self.trial_main,
+                            args=(
+                                self.store.url,
+                                self.study_id,
+                                claim.trial.number,
+                                self.worker,
+                                (me.pid, me.create_time()),
+                            ),
+                            name=f"trial-{claim.trial.number + 1}",
+                        )
+                        process.start()
+                        running[claim.trial.number] = process
+                        continue  # fill the other slots before waiting
+                if stop_reason is not None and not running:
+                    return stop_reason
+                time.sleep(self.poll_s)
+        finally:
+            for process in running.values():
+                process.kill()
+                process.join()
+
+    def _reap(self, running: dict[int, Any]) -> bool:
+        ended = [n for n, p in running.items() if not p.is_alive()]
+        if not ended:
+            return False
+        trials = self.store.trials(self.study_id)
+        for number in ended:
+            process = running.pop(number)
+            process.join()
+            trial = trials[number]
+            if not trial.finished:  # died before recording: retried by the next claim
+                log.warning(
+                    "Trial %d: its process ended with exit code %s; it will be retried",
+                    number + 1,
+                    process.exitcode,
+                )
+                self.store.release(self.study_id, number, self.worker)
+            elif self.on_trial_end is not None:
+                self.on_trial_end(trial)
+        return True

@@ -1,0 +1,307 @@
+"""A durable study that several workers share: SQLite in WAL mode locally, any SQLAlchemy
+database (PostgreSQL, MySQL) on a cluster.
+
+Why a database and not files or a chief service: a transaction is the well-tested lock we need.
+Claiming a trial (read the history, let the strategy propose, insert the new trial as running)
+happens inside one write transaction, so two workers never get the same trial and never
+propose from the same stale history, and a result is one atomic UPDATE. SQLite serialises the
+claims with ``BEGIN IMMEDIATE`` (WAL keeps readers unblocked); server databases with a
+``SELECT ... FOR UPDATE`` of the study row. This is Optuna's RDBStorage design (same engine
+layer, heartbeats, retry of trials whose worker died), not a new protocol.
+
+A running trial belongs to a worker named ``host:pid:start-time``. On the worker's own host a
+dead process is seen at once (its pid is gone or reused), which makes a local resume after
+``kill -9`` immediate; elsewhere a worker is dead when its heartbeat is older than
+``heartbeat_timeout_s``. A dead worker's trial is handed, with the same point, fidelity and
+seed, to the next worker that claims, up to ``max_attempts`` times, and then fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+import sqlalchemy as sa
+
+from search.trial import Trial, TrialStatus, trial_from_record, trial_to_record
+
+_metadata = sa.MetaData()
+STUDIES = sa.Table(
+    "studies",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(128), nullable=False, index=True),  # the inputs it searches
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # the settings it searches with
+    sa.Column("state", sa.String(16), nullable=False),  # running | finished | abandoned
+    sa.Column("settings", sa.Text, nullable=False),  # JSON: what a worker needs to join
+    sa.Column("created", sa.Float, nullable=False),
+)
+TRIALS = sa.Table(
+    "trials",
+    _metadata,
+    sa.Column("study_id", sa.Integer, sa.ForeignKey("studies.id"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("worker", sa.String(256)),
+    sa.Column("heartbeat", sa.Float),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),  # JSON, see search.trial.trial_to_record
+)
+
+
+class StudyMismatch(ValueError):
+    """Resuming a study with settings it was not started with; one line, fit for a terminal."""
+
+
+def worker_name() -> str:
+    """This process as a worker: host, pid and the pid's start time (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{psutil.Process().create_time():.2f}"
+
+
+def _alive_locally(worker: str) -> bool | None:
+    """True/False for a worker of this host, None for a worker elsewhere."""
+    host, _, rest = worker.partition(":")
+    if host != socket.gethostname():
+        return None
+    pid, _, started = rest.partition(":")
+    try:
+        process = psutil.Process(int(pid))
+        return f"{process.create_time():.2f}" == started and process.status() != "zombie"
+    except (psutil.NoSuchProcess, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a worker got: a trial to run (``retried`` when a dead worker had it), or why not."""
+
+    trial: Trial | None
+    reason: str | None = None
+    retried: bool = False
+
+
+@dataclass(frozen=True)
+class StoredStudy:
+    id: int
+    resumed: bool  # an unfinished study for the same inputs and settings was found
+    settings: dict[str, Any]  # {"searched": ..., "job": ...}, as given to open
+
+
+def _engine(url: str) -> sa.Engine:
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 120})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(connection: Any, _: Any) -> None:
+        connection.isolation_level = None  # transactions are begun below, not by the driver
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=120000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading
+
+    return engine
+
+
+class StudyStore:
+    def __init__(self, url: str, heartbeat_timeout_s: float = 60.0, max_attempts: int = 3) -> None:
+        if url.startswith("sqlite:///"):
+            os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///") :])), exist_ok=True)
+        self.url = url
+        self.heartbeat_timeout_s = heartbeat_timeout_s
+        self.max_attempts = max_attempts
+        self.engine = _engine(url)
+        _metadata.create_all(self.engine)
+
+    def open(
+        self, key: str, searched: dict[str, Any], job: dict[str, Any], resume: bool = True
+    ) -> StoredStudy:
+        """The unfinished study for ``key`` (resumed), else a new one.
+
+        ``searched`` is what proposals depend on (space, strategy, estimator, seed...): an
+        unfinished study started with other values is refused (StudyMismatch), never mixed
+        into, and ``resume=False`` abandons it (its trials stay in the store) to start afresh.
+        ``job`` is what a worker needs to join (data, budget); a resume replaces it.
+        """
+        fingerprint = hashlib.sha256(json.dumps(searched, sort_keys=True).encode()).hexdigest()
+        settings = {"searched": searched, "job": job}
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(STUDIES)
+                .where(STUDIES.c.key == key, STUDIES.c.state == "running")
+                .order_by(STUDIES.c.id.desc())
+            ).first()
+            if row is not None and resume:
+                if row.fingerprint != fingerprint:
+                    old = json.loads(row.settings)["searched"]
+                    raise StudyMismatch(_mismatch(old, searched, row.id))
+                conn.execute(
+                    STUDIES.update()
+                    .where(STUDIES.c.id == row.id)
+                    .values(settings=json.dumps(settings, sort_keys=True))
+                )
+                return StoredStudy(row.id, True, settings)
+            if row is not None:
+                conn.execute(
+                    STUDIES.update().where(STUDIES.c.id == row.id).values(state="abandoned")
+                )
+            study_id = conn.execute(
+                STUDIES.insert().values(
+                    key=key,
+                    fingerprint=fingerprint,
+                    state="running",
+                    settings=json.dumps(settings, sort_keys=True),
+                    created=time.time(),
+                )
+            ).inserted_primary_key[0]
+            return StoredStudy(int(study_id), False, settings)
+
+    def settings(self, study_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                sa.select(STUDIES.c.settings).where(STUDIES.c.id == study_id)
+            ).scalar_one()
+        return json.loads(text)
+
+    def trials(self, study_id: int) -> list[Trial]:
+        with self.engine.connect() as conn:
+            return [trial_from_record(json.loads(r)) for r in self._records(conn, study_id)]
+
+    def claim(
+        self, study_id: int, worker: str, propose: Callable[[list[Trial]], Trial | str]
+    ) -> Claim:
+        """The next trial for ``worker``: a dead worker's trial first, else ``propose``'s new
+        one (given the whole history; it returns a Trial numbered ``len(history)``, or the
+        reason there is none), all in one write transaction."""
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(sa.select(STUDIES.c.id).where(STUDIES.c.id == study_id).with_for_update())
+            for row in conn.execute(
+                sa.select(TRIALS).where(
+                    TRIALS.c.study_id == study_id, TRIALS.c.status == TrialStatus.RUNNING.value
+                )
+            ).all():
+                if self._alive(row, now):
+                    continue
+                match = (TRIALS.c.study_id == study_id) & (TRIALS.c.number == row.number)
+                if row.attempts >= self.max_attempts:
+                    failed = json.loads(row.record) | {
+                        "status": TrialStatus.FAILED.value,
+                        "error": f"its worker died {row.attempts} times (last: {row.worker})",
+                    }
+                    conn.execute(
+                        TRIALS.update()
+                        .where(match)
+                        .values(status=TrialStatus.FAILED.value, record=json.dumps(failed))
+                    )
+                    continue
+                conn.execute(
+                    TRIALS.update()
+                    .where(match)
+                    .values(worker=worker, heartbeat=now, attempts=row.attempts + 1)
+                )
+                return Claim(trial_from_record(json.loads(row.record)), retried=True)
+            history = [trial_from_record(json.loads(r)) for r in self._records(conn, study_id)]
+            proposed = propose(history)
+            if isinstance(proposed, str):
+                return Claim(None, proposed)
+            if proposed.number != len(history):
+                raise ValueError(f"trial {proposed.number} proposed after {len(history)} trials")
+            conn.execute(
+                TRIALS.insert().values(
+                    study_id=study_id,
+                    number=proposed.number,
+                    status=proposed.status.value,
+                    worker=worker,
+                    heartbeat=now,
+                    attempts=1,
+                    record=json.dumps(trial_to_record(proposed)),
+                )
+            )
+            return Claim(proposed)
+
+    def heartbeat(self, study_id: int, worker: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                TRIALS.update()
+                .where(
+                    TRIALS.c.study_id == study_id,
+                    TRIALS.c.worker == worker,
+                    TRIALS.c.status == TrialStatus.RUNNING.value,
+                )
+                .values(heartbeat=time.time())
+            )
+
+    def finish(self, study_id: int, trial: Trial, worker: str) -> bool:
+        """Records a finished trial; False (nothing written) when ``worker`` no longer holds
+        it, e.g. it was presumed dead and the trial handed to another worker."""
+        if not trial.finished:
+            raise ValueError(f"trial {trial.number} is still running")
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                TRIALS.update()
+                .where(
+                    TRIALS.c.study_id == study_id,
+                    TRIALS.c.number == trial.number,
+                    TRIALS.c.worker == worker,
+                    TRIALS.c.status == TrialStatus.RUNNING.value,
+                )
+                .values(status=trial.status.value, record=json.dumps(trial_to_record(trial)))
+            )
+            return done.rowcount == 1
+
+    def release(self, study_id: int, number: int, worker: str) -> None:
+        """``worker`` lost the trial's process: the next claim retries (or fails) it at once."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                TRIALS.update()
+                .where(
+                    TRIALS.c.study_id == study_id,
+                    TRIALS.c.number == number,
+                    TRIALS.c.worker == worker,
+                    TRIALS.c.status == TrialStatus.RUNNING.value,
+                )
+                .values(worker="released", heartbeat=0.0)
+            )
+
+    def close(self, study_id: int, state: str = "finished") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(STUDIES.update().where(STUDIES.c.id == study_id).values(state=state))
+
+    def _alive(self, row: Any, now: float) -> bool:
+        if row.worker == "released":
+            return False
+        local = _alive_locally(row.worker or "")
+        if local is not None:
+            return local
+        return now - (row.heartbeat or 0.0) < self.heartbeat_timeout_s
+
+    @staticmethod
+    def _records(conn: sa.Connection, study_id: int) -> list[str]:
+        query = (
+            sa.select(TRIALS.c.record)
+            .where(TRIALS.c.study_id == study_id)
+            .order_by(TRIALS.c.number)
+        )
+        return list(conn.execute(query).scalars())
+
+
+def _mismatch(old: dict[str, Any], new: dict[str, Any], study_id: int) -> str:
+    changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    shown = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:3])
+    return (
+        f"an unfinished study (#{study_id}) for these inputs was started with other settings "
+        f"({shown or 'fingerprint'}); rerun with those settings to resume it, or start a new "
+        "study (automl run --new-study)"
+    )

@@ -1,0 +1,105 @@
+"""The study store's rules, on a real SQLite file: who may resume, who gets a dead worker's
+trial, and what a running trial costs the budget."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from search.budget import Budget, compute_spent
+from search.fidelity import Fidelity
+from search.store import StudyMismatch, StudyStore, worker_name
+from search.trial import Trial, TrialStatus
+
+SEARCHED = {"space": "macro", "strategy": "tpe", "seed": 1}
+DEAD_HERE = f"{socket.gethostname()}:999999999:0.00"  # a pid that cannot exist
+ELSEWHERE = "another-host:12:34.00"
+
+
+def new_trial(history: list[Trial]) -> Trial:
+    return Trial(len(history), {"x": len(history)}, seed=100 + len(history))
+
+
+@pytest.fixture
+def store(tmp_path) -> StudyStore:
+    return StudyStore(f"sqlite:///{tmp_path}/studies.sqlite", heartbeat_timeout_s=0.5)
+
+
+def test_an_unfinished_study_is_resumed_and_a_finished_one_is_not(store):
+    first = store.open("inputs", SEARCHED, {"budget": 1})
+    again = store.open("inputs", SEARCHED, {"budget": 2})
+    assert (again.id, again.resumed, again.settings["job"]) == (first.id, True, {"budget": 2})
+    store.close(first.id)
+    assert not store.open("inputs", SEARCHED, {}).resumed
+
+
+def test_resuming_with_another_space_is_refused_in_one_line_and_changes_nothing(store):
+    first = store.open("inputs", SEARCHED, {})
+    store.claim(first.id, worker_name(), new_trial)
+    with pytest.raises(StudyMismatch) as refused:
+        store.open("inputs", {**SEARCHED, "space": "micro"}, {})
+    message = str(refused.value)
+    assert "\n" not in message and "'macro' -> 'micro'" in message and "--new-study" in message
+    assert len(store.trials(first.id)) == 1
+    fresh = store.open("inputs", {**SEARCHED, "space": "micro"}, {}, resume=False)
+    assert fresh.id != first.id and store.trials(fresh.id) == []
+    assert store.open("inputs", {**SEARCHED, "space": "micro"}, {}).id == fresh.id
+
+
+def test_a_dead_local_workers_trial_is_retried_at_once_with_its_point_and_seed(store):
+    study = store.open("inputs", SEARCHED, {}).id
+    lost = store.claim(study, DEAD_HERE, new_trial).trial
+    retried = store.claim(study, worker_name(), new_trial)
+    assert retried.retried and retried.trial is not None
+    assert (retried.trial.number, retried.trial.params, retried.trial.seed) == (
+        lost.number, lost.params, lost.seed,
+    )  # fmt: skip
+
+
+def test_a_remote_worker_is_dead_only_after_its_heartbeat_times_out(store):
+    import time
+
+    study = store.open("inputs", SEARCHED, {}).id
+    store.claim(study, ELSEWHERE, new_trial)
+    assert store.claim(study, worker_name(), new_trial).trial.number == 1  # alive: a new one
+    time.sleep(0.6)
+    assert store.claim(study, worker_name(), new_trial).trial.number == 0  # timed out
+
+
+def test_a_trial_that_keeps_killing_its_worker_fails_after_the_attempt_limit(tmp_path):
+    store = StudyStore(f"sqlite:///{tmp_path}/s.sqlite", max_attempts=2)
+    study = store.open("inputs", SEARCHED, {}).id
+    store.claim(study, DEAD_HERE, new_trial)
+    assert store.claim(study, DEAD_HERE, new_trial).retried
+    claim = store.claim(study, worker_name(), new_trial)
+    assert not claim.retried and claim.trial.number == 1
+    failed = store.trials(study)[0]
+    assert failed.status is TrialStatus.FAILED and "died 2 times" in failed.error
+
+
+def test_only_the_worker_holding_a_trial_may_record_it(store):
+    study = store.open("inputs", SEARCHED, {}).id
+    trial = store.claim(study, DEAD_HERE, new_trial).trial
+    store.claim(study, worker_name(), new_trial)  # handed over
+    trial.status, trial.value = TrialStatus.COMPLETE, 1.0
+    assert not store.finish(study, trial, DEAD_HERE)
+    assert store.finish(study, trial, worker_name())
+    assert store.trials(study)[0].value == 1.0
+
+
+def test_a_worker_that_lost_its_trial_process_hands_it_to_the_next_claim(store):
+    me = worker_name()
+    study = store.open("inputs", SEARCHED, {}).id
+    store.claim(study, me, new_trial)
+    assert store.claim(study, me, new_trial).trial.number == 1  # its own: alive
+    store.release(study, 0, me)
+    assert store.claim(study, me, new_trial).retried
+
+
+def test_running_trials_are_charged_their_planned_compute():
+    done = Trial(0, {}, status=TrialStatus.COMPLETE, value=1.0, cost={"compute": 2.0})
+    running = Trial(1, {}, fidelity=Fidelity(3, rows=0.5))
+    continuing = Trial(2, {}, fidelity=Fidelity(9), attrs={"inherit": {"epochs": 6}})
+    assert compute_spent([done, running, continuing]) == pytest.approx(2.0 + 1.5 + 6.0)
+    assert Budget(max_epochs=9.5).stop_reason([done, running, continuing], 0.0) is not None

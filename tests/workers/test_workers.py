@@ -1,0 +1,142 @@
+"""Workers over a shared SQLite study: concurrency, kill -9 and resume, with a synthetic
+objective so that dozens of trials and kills cost seconds (tests/e2e cover the Tuner itself)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+
+from search.store import StudyStore
+from search.trial import TrialStatus
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_supervisor(url: str, events: Path, trials: int, parallel: int, sleep_s: float):
+    """The workload in a process of its own; its output goes to a file beside the events (a
+    pipe would be held open by trial processes that outlive a killed supervisor)."""
+    with open(f"{events}.log", "a") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.workers.synthetic_workload", url, str(events),
+             str(trials), str(parallel), str(sleep_s)],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+
+
+def finish(process: subprocess.Popen, events: Path) -> None:
+    assert process.wait(timeout=300) == 0, Path(f"{events}.log").read_text()[-3000:]
+
+
+def trial_processes(process: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        try:
+            if "forkserver" not in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # ended (or a zombie) meanwhile
+            pass
+    return found
+
+
+def read_events(path: Path) -> list[tuple[str, int]]:
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [(kind, int(number)) for kind, number, _ in (line.split() for line in lines)]
+
+
+def assert_complete_without_repeats(url: str, events: Path, trials: int) -> list:
+    store = StudyStore(url)
+    stored = store.trials(1)  # the first study of a fresh store
+    assert len(stored) == trials
+    assert all(t.status is TrialStatus.COMPLETE for t in stored), [t.error for t in stored]
+    log = read_events(events)
+    finishes = Counter(n for kind, n in log if kind == "finish")
+    assert finishes == Counter(range(trials)), "every trial recorded exactly once"
+    for number in range(trials):
+        finished_at = log.index(("finish", number))
+        assert ("start", number) not in log[finished_at:], f"trial {number} trained again"
+    return stored
+
+
+def test_two_supervisors_share_a_study_and_never_train_the_same_trial(tmp_path):
+    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
+    supervisors = [start_supervisor(url, events, 16, 1, 0.3) for _ in range(2)]
+    for process in supervisors:
+        finish(process, events)
+    stored = assert_complete_without_repeats(url, events, 16)
+    starts = Counter(n for kind, n in read_events(events) if kind == "start")
+    assert set(starts.values()) == {1}, "no trial was started twice"
+    owners = {t.number: t for t in stored}
+    assert len(owners) == 16
+    pids = {pid for _, _, pid in (line.split() for line in events.read_text().splitlines())}
+    assert len(pids) == 32 // 2, "one process per trial"
+
+
+def _kill_somewhere(process: subprocess.Popen, rng: np.random.Generator) -> str | None:
+    """SIGKILL the whole run or one of its trial processes, at a random moment once trials
+    are running; None when the run finished first."""
+    deadline = time.monotonic() + 120
+    while not trial_processes(process) and process.poll() is None:
+        assert time.monotonic() < deadline, "no trial process started"
+        time.sleep(0.05)
+    time.sleep(float(rng.uniform(0.0, 1.5)))
+    if process.poll() is not None:
+        return None
+    children = trial_processes(process)
+    if children and rng.random() < 0.5:
+        try:
+            os.kill(int(rng.choice([c.pid for c in children])), signal.SIGKILL)
+        except ProcessLookupError:
+            return None
+        return "worker"
+    process.kill()
+    process.wait()
+    return "run"
+
+
+def test_kill_9_of_workers_and_of_the_run_at_random_moments_loses_and_repeats_nothing(tmp_path):
+    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
+    rng = np.random.default_rng(2026)
+    kills: list[str] = []
+    process = start_supervisor(url, events, 40, 2, 0.5)
+    while len(kills) < 8 and (kill := _kill_somewhere(process, rng)) is not None:
+        kills.append(kill)
+        if kill == "run":
+            process = start_supervisor(url, events, 40, 2, 0.5)
+    finish(process, events)
+    assert len(kills) >= 5, kills
+    assert {"run", "worker"} <= set(kills), kills
+    assert_complete_without_repeats(url, events, 40)
+
+
+def test_a_resumed_sequential_study_ends_as_an_uninterrupted_one(tmp_path):
+    """TPE is deterministic given the history, and a killed trial is retried with its point
+    and seed: so the resumed study equals the one that was never killed."""
+    once = f"sqlite:///{tmp_path}/once.sqlite"
+    finish(start_supervisor(once, tmp_path / "once.events", 12, 1, 0.2), tmp_path / "once.events")
+    url, events = f"sqlite:///{tmp_path}/killed.sqlite", tmp_path / "killed.events"
+    rng = np.random.default_rng(5)
+    kills: list[str] = []
+    process = start_supervisor(url, events, 12, 1, 0.2)
+    while len(kills) < 5 and (kill := _kill_somewhere(process, rng)) is not None:
+        kills.append(kill)
+        if kill == "run":
+            process = start_supervisor(url, events, 12, 1, 0.2)
+    finish(process, events)
+    assert len(kills) == 5, kills
+    resumed = assert_complete_without_repeats(url, events, 12)
+    reference = StudyStore(once).trials(1)
+    assert [t.params for t in resumed] == [t.params for t in reference]
+    assert [t.value for t in resumed] == pytest.approx([t.value for t in reference])
