@@ -42,9 +42,11 @@ def data_line(config: PipelineConfig, profile: DatasetProfile) -> str:
 
 def failure_message(exc: BaseException, log_path: Path) -> str:
     from components.data_gate.component import DataAnomaliesError
+    from search.store import StudyMismatch
 
+    said_for_users = (DataAnomaliesError, StudyMismatch)  # their message is the whole story
     cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, DataAnomaliesError):
+    while cause is not None and not isinstance(cause, said_for_users):
         cause = cause.__cause__ or cause.__context__
     if cause is not None:
         return f"{cause}\n(full log: {log_path})"

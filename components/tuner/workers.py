@@ -70,6 +70,7 @@ def run_tuner_trial(
     job = TunerJob.from_json(store.settings(study_id)["job"])
     history = store.trials(study_id)
     trial = history[number]
+    trial.attrs.update(pid=os.getpid(), started_at=time.time())  # who ran it, and when
     run_trial(job.runner(history, study_id), trial)
     if not store.finish(study_id, trial, worker):
         log.warning("Trial %d was handed to another worker meanwhile; result dropped", number + 1)

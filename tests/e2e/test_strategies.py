@@ -54,6 +54,8 @@ def test_strategy_runs_the_pipeline_and_trainer_uses_its_choice(strategy, output
             space,
             "--estimator",
             "full",
+            "--parallel-trials",
+            "2",
             "--max-trials",
             str(TRIALS),
         ],
@@ -83,6 +85,10 @@ def test_strategy_runs_the_pipeline_and_trainer_uses_its_choice(strategy, output
         assert trial["wall_time_s"] > 0
         seeds.add(trial["seed"])
     assert len(seeds) == TRIALS
+    # Both trials ran at once, each in a process of its own.
+    first, second = sorted(study["trials"], key=lambda t: t["attrs"]["started_at"])
+    assert first["attrs"]["pid"] != second["attrs"]["pid"]
+    assert second["attrs"]["started_at"] < first["attrs"]["started_at"] + first["wall_time_s"]
     selected = study["trials"][study["selected_trial"]]
     assert study["selected_trial"] in study["pareto_front"]
     assert selected["value"] == min(t["value"] for t in study["trials"])  # the 'best' rule

@@ -1,0 +1,69 @@
+"""Kill -9 the whole `automl run` in the middle of its search, then run the same command
+again: the study resumes (finished trials are not trained again), and a resume with another
+search space is refused in one line without touching the study."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AUTOML, REPO, run_automl
+
+pytestmark = pytest.mark.e2e
+TRIALS = 5
+
+
+def finished_trials(output: Path) -> dict[int, dict]:
+    """The finished trials in the study store, as recorded."""
+    path = output / "pipeline_root" / "tuner" / "studies.sqlite"
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT number, record FROM trials WHERE status != 'running'")
+        return {number: json.loads(record) for number, record in rows}
+
+
+def test_a_run_killed_mid_search_resumes_and_refuses_another_space(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("tuner: {epochs_per_trial: 2}\ntrainer: {early_stopping_patience: 1}\n")
+    args = ["run", "--output", str(tmp_path / "out"), "--config", str(config),
+            "--estimator", "full", "--max-trials", str(TRIALS)]  # fmt: skip
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    run = subprocess.Popen(
+        [AUTOML, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 900
+    for line in run.stdout:  # type: ignore[union-attr]
+        if f"Trial 2 of {TRIALS}" in line:
+            break
+        assert time.monotonic() < deadline, "the search never reached its second trial"
+    time.sleep(1.0)  # into trial 3
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    before = finished_trials(tmp_path / "out")
+    assert 2 <= len(before) < TRIALS
+
+    refused = run_automl(*args, "--space", "micro")
+    assert refused.returncode != 0
+    message = [line for line in refused.stderr.splitlines() if "unfinished study" in line]
+    assert message and "'macro' -> 'micro'" in message[0], refused.stderr[-2000:]
+    assert finished_trials(tmp_path / "out") == before
+
+    resumed = run_automl(*args)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert f"{TRIALS} trials, {TRIALS} completed" in resumed.stdout
+    logs = sorted((tmp_path / "out" / "logs").glob("run-*.log"))
+    last_log = logs[-1].read_text()
+    assert f"{len(before)} trials finished earlier" in last_log
+    for number in before:  # trained in the killed run only
+        assert f"Trial {number + 1} of {TRIALS} " not in last_log
+    after = finished_trials(tmp_path / "out")
+    assert sorted(after) == list(range(TRIALS))
+    for number, record in before.items():
+        assert after[number] == record
