@@ -92,6 +92,10 @@ class TunerConfig(_Strict):
     resume: bool = True  # continue an unfinished study of the same inputs (after a crash)
     trial_attempts: int = Field(3, ge=1, le=20)  # a trial whose worker dies is retried
     heartbeat_timeout_s: float = Field(60.0, gt=0)  # a silent remote worker is dead after it
+    # A search on new data starts from the last finished study in the store over the same
+    # space: its best warm_start_trials points first, the strategy modelling all its results.
+    warm_start: bool = True
+    warm_start_trials: int = Field(3, ge=0, le=100)
 
     @field_validator("study_store")
     @classmethod

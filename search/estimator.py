@@ -119,7 +119,10 @@ class Estimator:
 
     def _parent(self, trial: Trial, history: Sequence[Trial]) -> Trial | None:
         if "parent" in trial.attrs:
-            parent = history[int(trial.attrs["parent"])]
+            number = int(trial.attrs["parent"])
+            if number < 0:  # an earlier study's result (warm start): its weights are gone
+                return None
+            parent = history[number]
             return parent if parent.scored else None
         rung = trial.attrs.get("rung", 0)
         ranked = sorted(

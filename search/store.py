@@ -167,6 +167,20 @@ class StudyStore:
             ).inserted_primary_key[0]
             return StoredStudy(int(study_id), False, settings)
 
+    def latest_finished(self, other_than_key: str, space: str) -> int | None:
+        """The newest finished study of another key (earlier data) over the same space: what
+        a retrain warm-starts from."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(STUDIES.c.id, STUDIES.c.settings)
+                .where(STUDIES.c.state == "finished", STUDIES.c.key != other_than_key)
+                .order_by(STUDIES.c.id.desc())
+            ).all()
+        for row in rows:
+            if json.loads(row.settings)["searched"].get("space") == space:
+                return int(row.id)
+        return None
+
     def settings(self, study_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
             text = conn.execute(

@@ -69,11 +69,17 @@ class Study:
         strategy: Strategy,
         seed: int = 0,
         estimator: Estimator | None = None,
+        prior: Sequence[Trial] = (),
+        replay: int = 0,
     ) -> None:
         self.space = space
         self.strategy = strategy
         self.seed = seed
         self.estimator = estimator  # None: every trial as the objective sees fit
+        # Warm start (search.warm_start): an earlier study's results, best first, which the
+        # strategy sees as history; the best ``replay`` of them are this study's first points.
+        self.prior = list(prior)
+        self.replay = min(replay, len(self.prior))
         self.trials: list[Trial] = []
         self.stop_reason: str | None = None
 
@@ -86,10 +92,19 @@ class Study:
         number = len(self.trials)
         started = time.perf_counter()
         assignment = self.estimator.scheduler.assign(self.trials) if self.estimator else None
+        replayed = sum(1 for t in self.trials if "replay_of" in t.attrs)
         if assignment is not None and assignment.promote is not None:
             params, attrs = dict(assignment.promote.params), dict(assignment.attrs)
+        elif replayed < self.replay:
+            earlier = self.prior[replayed]
+            params = dict(earlier.params)
+            attrs = {
+                "replay_of": earlier.attrs["warm_start"],
+                **(assignment.attrs if assignment else {}),
+            }
         else:
-            history = self.estimator.scheduler.view(self.trials) if self.estimator else self.trials
+            seen = [*self.prior, *self.trials]
+            history = self.estimator.scheduler.view(seen) if self.estimator else seen
             try:
                 proposal = self.strategy.propose(tuple(history), number)
             except Exhausted as done:

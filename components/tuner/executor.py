@@ -31,6 +31,7 @@ from search.keras_tuner_oracle import to_hyperparameters
 from search.objectives import pareto_front, select
 from search.store import StudyStore
 from search.trial import Trial, TrialStatus
+from search.warm_start import prior_trials
 
 log = logging.getLogger("automl.tuner")
 
@@ -128,10 +129,26 @@ class Executor(base_executor.BaseExecutor):
             heartbeat_timeout_s=float(settings.get("heartbeat_timeout_s", 60.0)),
             max_attempts=int(settings.get("trial_attempts", 3)),
         )
-        stored = store.open(
-            job.study_key, job.searched, job.to_json(), resume=settings.get("resume", True)
+        earlier = (
+            store.latest_finished(job.study_key, plan.space_name)
+            if settings.get("warm_start", True)
+            else None
         )
-        study = job.study()
+        stored = store.open(
+            job.study_key,
+            {**job.searched, "warm_start_from": earlier},
+            job.to_json(),
+            resume=settings.get("resume", True),
+        )
+        prior = []
+        if earlier is not None:
+            top = plan.estimator().scheduler.top
+            prior = prior_trials(store.trials(earlier), plan.space, top)
+            log.info(
+                "Warm start from study %d: %d earlier results; the best %d are tried first",
+                earlier, len(prior), min(len(prior), int(settings.get("warm_start_trials", 3))),
+            )  # fmt: skip
+        study = job.study(prior)
         estimator = study.estimator
         assert estimator is not None
         study.trials = store.trials(stored.id)

@@ -39,6 +39,8 @@ RESUMABLE = frozenset(
         "resume",
         "trial_attempts",
         "heartbeat_timeout_s",
+        "warm_start",  # which study it starts from is recorded as warm_start_from instead
+        "warm_start_trials",
         "selection",
         "tolerance",
         "constraints",
@@ -100,9 +102,16 @@ class TunerJob:
             self.settings, self.task, build.feature_set(self.transform_output)
         )
 
-    def study(self) -> Study:
+    def study(self, prior: Sequence[Trial] = ()) -> Study:
         plan = self.plan
-        return Study(plan.space, plan.strategy(), seed=plan.seed, estimator=plan.estimator())
+        return Study(
+            plan.space,
+            plan.strategy(),
+            seed=plan.seed,
+            estimator=plan.estimator(),
+            prior=prior,
+            replay=int(self.settings.get("warm_start_trials", 3)),
+        )
 
     def weights_dir(self, study_id: int) -> str | None:
         if self.weights_root is None or not self.plan.estimator().inherit:

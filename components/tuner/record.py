@@ -48,6 +48,10 @@ def as_dict(
         "schema": schema_path,
         "finished": chosen is not None,
         "stop_reason": study.stop_reason,
+        "warm_start": {
+            "earlier_results": len(study.prior),
+            "replayed": [t.number for t in study.trials if "replay_of" in t.attrs],
+        },
         "pareto_front": [t.number for t in front],
         "selected_trial": chosen.number if chosen is not None else None,
         "trials": study.to_records(),

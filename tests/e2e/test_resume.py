@@ -67,3 +67,36 @@ def test_a_run_killed_mid_search_resumes_and_refuses_another_space(tmp_path):
     assert sorted(after) == list(range(TRIALS))
     for number, record in before.items():
         assert after[number] == record
+
+
+def test_a_retrain_on_new_data_warm_starts_from_the_last_study(tmp_path):
+    from pipeline.dataset import embedded_penguins_csv
+
+    rows = embedded_penguins_csv().read_text().splitlines(keepends=True)
+    older, newer = tmp_path / "older.csv", tmp_path / "newer.csv"
+    older.write_text("".join(rows[:250]))
+    newer.write_text("".join(rows))
+    config = tmp_path / "tiny.yaml"
+    config.write_text("tuner: {epochs_per_trial: 2}\ntrainer: {early_stopping_patience: 1}\n")
+    output = tmp_path / "out"
+
+    def run(data: Path) -> dict:
+        result = run_automl("run", "--output", str(output), "--config", str(config),
+                            "--data", str(data), "--label", "species", "--estimator", "full",
+                            "--max-trials", "4")  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        studies = output / "pipeline_root" / "AutoMLTuner" / "study"
+        latest = max(studies.iterdir(), key=lambda p: int(p.name))
+        return json.loads((latest / "study.json").read_text())
+
+    first = run(older)
+    assert first["warm_start"] == {"earlier_results": 0, "replayed": []}
+    second = run(newer)
+    log = sorted((output / "logs").glob("run-*.log"))[-1].read_text()
+    assert "Warm start from study 1: 4 earlier results; the best 3 are tried first" in log
+    assert second["warm_start"] == {"earlier_results": 4, "replayed": [0, 1, 2]}
+    ranked = sorted(first["trials"], key=lambda t: t["value"])
+    assert [t["params"] for t in second["trials"][:3]] == [t["params"] for t in ranked[:3]]
+    assert [t["attrs"]["replay_of"] for t in second["trials"][:3]] == [
+        t["number"] for t in ranked[:3]
+    ]
