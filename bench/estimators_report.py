@@ -3,7 +3,8 @@
 Curves are averaged over seeds on a common compute grid (a run's best-so-far is a step
 function of compute). "Compute to reach" is where a mean curve first gets to a target: for
 the best peer, its own final value (when it last improved); for ours, that same value. The
-default pair is ours with the best mean normalised final value over the datasets (0 = the
+default pair is ours with the best mean normalised retrained value over the datasets, among
+those that ran on every dataset (0 = the
 best any method reached on that dataset, 1 = the worst), so one easy dataset cannot carry it.
 """
 
@@ -78,12 +79,15 @@ def summarise(name: str, dataset: dict) -> dict[str, Any]:
 
 
 def choose_default(summaries: list[dict]) -> str:
-    """Ours with the best mean normalised final over the datasets it ran on (a dataset cut
-    short by time holds fewer methods; a method must have run on most datasets)."""
+    """Ours with the best mean normalised value over the datasets. Only methods that ran on
+    every dataset compete (a run cut short holds fewer methods on some dataset, and a mean
+    over easier datasets is not comparable); when none did, those on most datasets."""
     ours = {m for s in summaries for m in s["normalised"] if m.startswith("ours")}
     ran = {m: [s["normalised"][m] for s in summaries if m in s["normalised"]] for m in ours}
-    enough = [m for m in ours if 2 * len(ran[m]) > len(summaries)]
-    return min(sorted(enough or ours), key=lambda m: statistics.mean(ran[m]))
+    everywhere = [m for m in ours if len(ran[m]) == len(summaries)]
+    most = max((len(v) for v in ran.values()), default=0)
+    candidates = everywhere or [m for m in ours if len(ran[m]) == most]
+    return min(sorted(candidates), key=lambda m: statistics.mean(ran[m]))
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -103,7 +107,8 @@ def markdown(summaries: list[dict], default: str, settings: dict) -> str:
         "epochs) at which the mean anytime curve first reaches the best peer's final value.",
         "",
         f"**Default chosen: {default}** (best mean normalised retrained value over the "
-        "datasets: 0 = the best any method reached on a dataset, 1 = the worst).",
+        "datasets, among ours that ran on every dataset: 0 = the best any method reached on "
+        "a dataset, 1 = the worst).",
         "",
     ]
     for s in summaries:
