@@ -59,6 +59,21 @@ def watch_supervisor(supervisor: tuple[int, float]) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _share_cores(parallel: int) -> None:
+    """N trials at once each get 1/N of the cores: TensorFlow would otherwise give every one
+    a thread per core, and N processes would fight over them."""
+    if parallel <= 1:
+        return
+    import tensorflow as tf
+
+    threads = max(1, (os.cpu_count() or 1) // parallel)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # the runtime already started: keep its defaults
+        log.warning("could not limit trial %d's threads", os.getpid())
+
+
 def run_tuner_trial(
     store_url: str, study_id: int, number: int, worker: str, supervisor: tuple[int, float]
 ) -> None:
@@ -68,6 +83,7 @@ def run_tuner_trial(
 
     store = StudyStore(store_url)
     job = TunerJob.from_json(store.settings(study_id)["job"])
+    _share_cores(int(job.settings.get("parallel_trials", 1)))
     history = store.trials(study_id)
     trial = history[number]
     trial.attrs.update(pid=os.getpid(), started_at=time.time())  # who ran it, and when
