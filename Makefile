@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators lint clean
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers lint clean
 
 # The environment is rebuilt only when the lock files change.
 $(VENV)/.installed: requirements/stack.lock requirements/no-deps.txt pyproject.toml
@@ -47,6 +47,11 @@ bench-estimators: $(VENV)/.installed
 	$(VPY) bench/estimators.py --dataset penguins --dataset digits --dataset taxi_full \
 		$(BENCH_ESTIMATORS_ARGS) & wait
 	$(VPY) bench/estimators.py --report
+
+# Parallel workers, memory over 50 trials vs KerasTuner, warm vs cold retrain (nothing else
+# running: the 1-vs-2 ratio is about the cores).
+bench-workers: $(VENV)/.installed
+	$(VPY) bench/workers.py
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache

@@ -53,6 +53,8 @@ def describe_fidelity(trial: Trial) -> str:
         inherit = trial.attrs["inherit"]
         verb = "continues" if inherit["kind"] == "continue" else "inherits from"
         parts.append(f"{verb} trial {inherit['from'] + 1}")
+    if "replay_of" in trial.attrs:
+        parts.append(f"warm start: the earlier study's trial {trial.attrs['replay_of'] + 1}")
     return f"[rung {trial.attrs.get('rung', 0)}: {', '.join(parts)}]"
 
 
