@@ -30,7 +30,8 @@ import psutil  # noqa: E402
 
 from bench import search_datasets  # noqa: E402
 
-WORK = HERE / "work" / "workers"
+DATA = HERE / "work" / "estimators"  # prepared datasets, shared with bench/estimators.py
+SAMPLES = HERE / "work" / "search"  # the taxi sample, shared with bench/search_strategies.py
 RESULTS = HERE / "results"
 
 
@@ -119,7 +120,7 @@ def search(
 
 
 def throughput(trials: int) -> dict[str, Any]:
-    (prepared,) = search_datasets.prepare(WORK, ["digits"])
+    (prepared,) = search_datasets.prepare(DATA, ["digits"])
     rows = {}
     for parallel in (1, 2):
         with tempfile.TemporaryDirectory() as folder:
@@ -134,7 +135,7 @@ def memory(trials: int) -> dict[str, Any]:
     from bench.search_strategies import load_splits
     from components.spaces import build_space
 
-    (prepared,) = search_datasets.prepare(WORK, ["penguins"])
+    (prepared,) = search_datasets.prepare(DATA, ["penguins"])
     windows: dict[str, list[int]] = {"ours": [], "KerasTuner": []}
     sampler = PeakRss()
     sampler.mark()
@@ -178,7 +179,8 @@ def memory(trials: int) -> dict[str, Any]:
 
 def warm_start(trials: int) -> dict[str, Any]:
     """A retrain on the full taxi CSV after a search on a sample of it: cold, then warm."""
-    older, newer = search_datasets.prepare(WORK, ["taxi", "taxi_full"])
+    (older,) = search_datasets.prepare(SAMPLES, ["taxi"])
+    (newer,) = search_datasets.prepare(DATA, ["taxi_full"])
     with tempfile.TemporaryDirectory() as folder:
         cold, cold_wall = search(newer, f"sqlite:///{folder}/cold.sqlite", trials)
         url = f"sqlite:///{folder}/warm.sqlite"
@@ -254,7 +256,6 @@ def main() -> None:
     parser.add_argument("--part", action="append", choices=["throughput", "memory", "warm"])
     parser.add_argument("--trials", type=int, help="trials per search (default per part)")
     args = parser.parse_args()
-    WORK.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "workers.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     parts = {"throughput": (throughput, 16), "memory": (memory, 50), "warm": (warm_start, 12)}
