@@ -209,6 +209,21 @@ def warm_start(trials: int) -> dict[str, Any]:
     return result
 
 
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        title,
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+        "",
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = ["# Workers benchmark", ""]
     if t := results.get("throughput"):
@@ -220,34 +235,28 @@ def markdown(results: dict[str, Any]) -> str:
             "",
         ]
     if m := results.get("memory"):
-        lines += [
-            "**Memory** (peak RSS of the whole tuning run, supervisor and trial "
-            f"processes; {m['dataset']}, {m['trials']} trials):",
-            "",
-            "| | by trial 5 | by the last trial | growth |",
-            "|---|---|---|---|",
-        ]
-        for name in ("ours", "KerasTuner"):
-            r = m[name]
-            lines.append(
-                f"| {name} | {r['after_5_mb']:.0f} MB | {r['after_last_mb']:.0f} MB "
-                f"(trial {r['trials']}) | {r['growth']:.2f}x |"
-            )
-        lines.append("")
+        lines += _table(
+            "**Memory** (peak RSS of the whole tuning run, supervisor and trial processes; "
+            f"{m['dataset']}, {m['trials']} trials):",
+            ["", "by trial 5", "by the last trial", "growth"],
+            [
+                [name, f"{m[name]['after_5_mb']:.0f} MB",
+                 f"{m[name]['after_last_mb']:.0f} MB (trial {m[name]['trials']})",
+                 f"{m[name]['growth']:.2f}x"]
+                for name in ("ours", "KerasTuner")
+            ],
+        )  # fmt: skip
     if w := results.get("warm"):
-        lines += [
+        lines += _table(
             f"**Warm start** ({w['dataset']}; target = the cold search's best, "
             f"{w['target']:.4g}):",
-            "",
-            "| | best | trials to target | training s to target | wall s |",
-            "|---|---|---|---|---|",
-        ]
-        for name in ("cold", "warm"):
-            r = w[name]
-            lines.append(
-                f"| {name} | {r['best']:.4g} | {r['trials_to_target']} | "
-                f"{r['train_s_to_target'] or 0:.0f} | {r['wall_s']:.0f} |"
-            )
+            ["", "best", "trials to target", "training s to target", "wall s"],
+            [
+                [name, f"{w[name]['best']:.4g}", _or_dash(w[name]["trials_to_target"]),
+                 _or_dash(w[name]["train_s_to_target"]), f"{w[name]['wall_s']:.0f}"]
+                for name in ("cold", "warm")
+            ],
+        )  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -248,13 +248,7 @@ class StudyStore:
     def heartbeat(self, study_id: int, worker: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                TRIALS.update()
-                .where(
-                    TRIALS.c.study_id == study_id,
-                    TRIALS.c.worker == worker,
-                    TRIALS.c.status == TrialStatus.RUNNING.value,
-                )
-                .values(heartbeat=time.time())
+                TRIALS.update().where(_held(study_id, worker)).values(heartbeat=time.time())
             )
 
     def finish(self, study_id: int, trial: Trial, worker: str) -> bool:
@@ -265,12 +259,7 @@ class StudyStore:
         with self.engine.begin() as conn:
             done = conn.execute(
                 TRIALS.update()
-                .where(
-                    TRIALS.c.study_id == study_id,
-                    TRIALS.c.number == trial.number,
-                    TRIALS.c.worker == worker,
-                    TRIALS.c.status == TrialStatus.RUNNING.value,
-                )
+                .where(_held(study_id, worker), TRIALS.c.number == trial.number)
                 .values(status=trial.status.value, record=json.dumps(trial_to_record(trial)))
             )
             return done.rowcount == 1
@@ -280,12 +269,7 @@ class StudyStore:
         with self.engine.begin() as conn:
             conn.execute(
                 TRIALS.update()
-                .where(
-                    TRIALS.c.study_id == study_id,
-                    TRIALS.c.number == number,
-                    TRIALS.c.worker == worker,
-                    TRIALS.c.status == TrialStatus.RUNNING.value,
-                )
+                .where(_held(study_id, worker), TRIALS.c.number == number)
                 .values(worker="released", heartbeat=0.0)
             )
 
@@ -309,6 +293,15 @@ class StudyStore:
             .order_by(TRIALS.c.number)
         )
         return list(conn.execute(query).scalars())
+
+
+def _held(study_id: int, worker: str) -> Any:
+    """The running trials of a study that ``worker`` holds."""
+    return (
+        (TRIALS.c.study_id == study_id)
+        & (TRIALS.c.worker == worker)
+        & (TRIALS.c.status == TrialStatus.RUNNING.value)
+    )
 
 
 def _mismatch(old: dict[str, Any], new: dict[str, Any], study_id: int) -> str:

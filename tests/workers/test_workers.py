@@ -106,16 +106,23 @@ def _kill_somewhere(process: subprocess.Popen, rng: np.random.Generator) -> str 
     return "run"
 
 
-def test_kill_9_of_workers_and_of_the_run_at_random_moments_loses_and_repeats_nothing(tmp_path):
-    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
-    rng = np.random.default_rng(2026)
+def kill_and_resume(url: str, events: Path, trials: int, parallel: int, seed: int, times: int):
+    """Runs the workload to its end, killing it (or a worker) up to ``times`` times and
+    starting the same command again after each kill of the whole run; the kinds of kills."""
+    rng = np.random.default_rng(seed)
     kills: list[str] = []
-    process = start_supervisor(url, events, 40, 2, 0.5)
-    while len(kills) < 8 and (kill := _kill_somewhere(process, rng)) is not None:
+    process = start_supervisor(url, events, trials, parallel, 0.5 if parallel > 1 else 0.2)
+    while len(kills) < times and (kill := _kill_somewhere(process, rng)) is not None:
         kills.append(kill)
         if kill == "run":
-            process = start_supervisor(url, events, 40, 2, 0.5)
+            process = start_supervisor(url, events, trials, parallel, 0.5 if parallel > 1 else 0.2)
     finish(process, events)
+    return kills
+
+
+def test_kill_9_of_workers_and_of_the_run_at_random_moments_loses_and_repeats_nothing(tmp_path):
+    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
+    kills = kill_and_resume(url, events, 40, parallel=2, seed=2026, times=8)
     assert len(kills) >= 5, kills
     assert {"run", "worker"} <= set(kills), kills
     assert_complete_without_repeats(url, events, 40)
@@ -127,14 +134,7 @@ def test_a_resumed_sequential_study_ends_as_an_uninterrupted_one(tmp_path):
     once = f"sqlite:///{tmp_path}/once.sqlite"
     finish(start_supervisor(once, tmp_path / "once.events", 12, 1, 0.2), tmp_path / "once.events")
     url, events = f"sqlite:///{tmp_path}/killed.sqlite", tmp_path / "killed.events"
-    rng = np.random.default_rng(5)
-    kills: list[str] = []
-    process = start_supervisor(url, events, 12, 1, 0.2)
-    while len(kills) < 5 and (kill := _kill_somewhere(process, rng)) is not None:
-        kills.append(kill)
-        if kill == "run":
-            process = start_supervisor(url, events, 12, 1, 0.2)
-    finish(process, events)
+    kills = kill_and_resume(url, events, 12, parallel=1, seed=5, times=5)
     assert len(kills) == 5, kills
     resumed = assert_complete_without_repeats(url, events, 12)
     reference = StudyStore(once).trials(1)
