@@ -121,6 +121,8 @@ def search(
 
 def throughput(trials: int) -> dict[str, Any]:
     (prepared,) = search_datasets.prepare(DATA, ["digits"])
+    with tempfile.TemporaryDirectory() as folder:  # not timed: starts the fork server
+        search(prepared, f"sqlite:///{folder}/s.sqlite", 2, 2)
     rows = {}
     for parallel in (1, 2):
         with tempfile.TemporaryDirectory() as folder:
