@@ -32,20 +32,27 @@ RESULTS = HERE / "results"
 SPACE = "macro"
 
 
-def load_splits(prepared: search_datasets.Prepared):
-    import tensorflow_transform as tft
-    from tfx.components.trainer import fn_args_utils
-    from tfx.types import standard_artifacts, standard_component_specs
-
-    from components.model import build, data
+def artifacts(prepared: search_datasets.Prepared) -> dict:
+    """The Tuner's input artifacts for a prepared dataset, as TFX would hand them over."""
+    from tfx.types import standard_artifacts
 
     examples = standard_artifacts.Examples()
     examples.uri = str(prepared.transformed_examples)
     examples.split_names = '["train", "eval"]'
     graph = standard_artifacts.TransformGraph()
     graph.uri = str(prepared.transform_graph)
+    return {"examples": [examples], "transform_graph": [graph]}
+
+
+def load_splits(prepared: search_datasets.Prepared):
+    import tensorflow_transform as tft
+    from tfx.components.trainer import fn_args_utils
+    from tfx.types import standard_component_specs
+
+    from components.model import build, data
+
     fn_args = fn_args_utils.get_common_fn_args(
-        {"examples": [examples], "transform_graph": [graph]},
+        artifacts(prepared),
         {
             standard_component_specs.TRAIN_ARGS_KEY: "{}",
             standard_component_specs.EVAL_ARGS_KEY: "{}",

@@ -29,6 +29,7 @@ import components  # noqa: E402,F401  (Keras 2 before TensorFlow)
 import psutil  # noqa: E402
 
 from bench import search_datasets  # noqa: E402
+from bench.search_strategies import artifacts  # noqa: E402
 
 DATA = HERE / "work" / "estimators"  # prepared datasets, shared with bench/estimators.py
 SAMPLES = HERE / "work" / "search"  # the taxi sample, shared with bench/search_strategies.py
@@ -65,17 +66,6 @@ class PeakRss:
         self._stop.set()
 
 
-def inputs(prepared: search_datasets.Prepared) -> dict[str, list[Any]]:
-    from tfx.types import standard_artifacts
-
-    examples = standard_artifacts.Examples()
-    examples.uri = str(prepared.transformed_examples)
-    examples.split_names = '["train", "eval"]'
-    graph = standard_artifacts.TransformGraph()
-    graph.uri = str(prepared.transform_graph)
-    return {"examples": [examples], "transform_graph": [graph]}
-
-
 def search(
     prepared: search_datasets.Prepared,
     store_url: str,
@@ -100,7 +90,7 @@ def search(
         parallel_trials=parallel,
         seed=0,
     ).model_dump(mode="json")
-    job = TunerJob(inputs(prepared), settings, prepared.task)
+    job = TunerJob(artifacts(prepared), settings, prepared.task)
     store = StudyStore(store_url)
     earlier = store.latest_finished(job.study_key, job.plan.space_name) if warm else None
     stored = store.open(job.study_key, {**job.searched, "warm_start_from": earlier}, job.to_json())

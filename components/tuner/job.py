@@ -22,6 +22,7 @@ from tfx.components.trainer import fn_args_utils
 from tfx.types import artifact_utils, standard_component_specs
 
 from components.model import build, data
+from components.spaces import FeatureSet
 from components.tuner.plan import SearchPlan
 from components.tuner.trials import TrialRunner
 from search.study import Study
@@ -97,10 +98,12 @@ class TunerJob:
         return tft.TFTransformOutput(self.fn_args.transform_graph_path)
 
     @functools.cached_property
+    def inputs_info(self) -> FeatureSet:
+        return build.feature_set(self.transform_output)
+
+    @functools.cached_property
     def plan(self) -> SearchPlan:
-        return SearchPlan.from_settings(
-            self.settings, self.task, build.feature_set(self.transform_output)
-        )
+        return SearchPlan.from_settings(self.settings, self.task, self.inputs_info)
 
     def study(self, prior: Sequence[Trial] = ()) -> Study:
         plan = self.plan
@@ -126,7 +129,7 @@ class TunerJob:
         return TrialRunner(
             self.plan.space_name,
             data.Splits.load(self.fn_args, self.transform_output, self.task),
-            build.feature_set(self.transform_output),
+            self.inputs_info,
             self.task,
             self.plan.primary,
             curve_stopping=estimator.curve_stopping,
