@@ -8,3 +8,12 @@ once, here, before anything imports TensorFlow, and our own code imports `tf_ker
 import os
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
+
+
+def __getattr__(name: str) -> object:
+    """``components.TuningStudy`` is the artifact type's KFP name; imported only when asked."""
+    if name == "TuningStudy":
+        from components.tuner.component import TuningStudy
+
+        return TuningStudy
+    raise AttributeError(f"module 'components' has no attribute '{name}'")

@@ -11,6 +11,7 @@ import os
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from tfx.components.evaluator.component import Evaluator
@@ -23,12 +24,14 @@ from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
 from tfx.dsl.components.common.resolver import Resolver
+from tfx.orchestration import data_types
 from tfx.orchestration.pipeline import Pipeline
 from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
 from components.baseline import strategy as baseline
+from components.baseline.pushed import BaselineTolerantEvaluator, LatestPushedModel
 from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_gate.component import DataGate
 from components.tuner.component import AutoMLTuner
@@ -38,6 +41,7 @@ from pipeline.config import PipelineConfig
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
 STAGED_FILE = "data.csv"
+Target = Literal["local", "kubeflow"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ class DataFacts:
     baseline_rmse: float | None = None  # RMSE of always predicting the mean
 
 
-def _example_gen(config: PipelineConfig, data_root: str) -> CsvExampleGen:
+def _example_gen(
+    config: PipelineConfig, data_root: str | data_types.RuntimeParameter
+) -> CsvExampleGen:
     return CsvExampleGen(
         input_base=data_root,
         input_config=example_gen_pb2.Input(
@@ -90,8 +96,16 @@ def create_pipeline(
     serving_dir: str,
     metadata_connection_config: object | None = None,
     beam_pipeline_args: list[str] | None = None,
+    target: Target = "local",
 ) -> Pipeline:
-    example_gen = _example_gen(config, facts.data_root)
+    """The pipeline for either runner. For ``kubeflow`` the data folder and the search budgets
+    are run-time parameters (a scheduled run can point at new data), and the Evaluator's
+    baseline is found in the serving folder instead of MLMD (components.baseline.pushed)."""
+    kubeflow = target == "kubeflow"
+    data_root: str | data_types.RuntimeParameter = facts.data_root
+    if kubeflow:
+        data_root = data_types.RuntimeParameter("data_root", ptype=str, default=facts.data_root)
+    example_gen = _example_gen(config, data_root)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     curated = config.curated_schema_path()
     if curated is not None:
@@ -129,6 +143,7 @@ def create_pipeline(
         schema=schema_gen.outputs["schema"],
         settings=tuner_settings(config, pipeline_root),
         task=facts.task,
+        **(_run_time_budgets() if kubeflow else {}),
     )
     trainer = Trainer(
         run_fn=RUN_FN,
@@ -147,18 +162,25 @@ def create_pipeline(
         },
     )
 
-    baseline_resolver = Resolver(
-        strategy_class=LatestBlessedBaselineStrategy,
-        **{
-            baseline.MODEL: Channel(type=standard_artifacts.Model),
-            baseline.BLESSING: Channel(type=standard_artifacts.ModelBlessing),
-            baseline.CANDIDATE: trainer.outputs["model"],
-        },
-    ).with_id("latest_blessed_model_resolver")
-    evaluator = Evaluator(
+    if kubeflow:
+        baseline_node = LatestPushedModel(push_base_directory=serving_dir).with_id(
+            "latest_pushed_model"
+        )
+        evaluator_class = BaselineTolerantEvaluator
+    else:
+        baseline_node = Resolver(
+            strategy_class=LatestBlessedBaselineStrategy,
+            **{
+                baseline.MODEL: Channel(type=standard_artifacts.Model),
+                baseline.BLESSING: Channel(type=standard_artifacts.ModelBlessing),
+                baseline.CANDIDATE: trainer.outputs["model"],
+            },
+        ).with_id("latest_blessed_model_resolver")
+        evaluator_class = Evaluator
+    evaluator = evaluator_class(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=baseline_resolver.outputs["model"],
+        baseline_model=baseline_node.outputs["model"],
         eval_config=evaluation.eval_config(
             facts.task,
             config.evaluator,
@@ -166,7 +188,7 @@ def create_pipeline(
             facts.baseline_accuracy,
             facts.baseline_rmse,
         ),
-    )
+    ).with_id("Evaluator")
     pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
@@ -186,7 +208,7 @@ def create_pipeline(
             transform,
             tuner,
             trainer,
-            baseline_resolver,
+            baseline_node,
             evaluator,
             pusher,
         ],
@@ -194,6 +216,14 @@ def create_pipeline(
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args or [],
     )
+
+
+def _run_time_budgets() -> dict[str, data_types.RuntimeParameter]:
+    """0 means "as compiled" (the config's budgets)."""
+    return {
+        "max_trials": data_types.RuntimeParameter("max_trials", ptype=int, default=0),
+        "compute_budget": data_types.RuntimeParameter("compute_budget", ptype=float, default=0.0),
+    }
 
 
 def serving_dir(config: PipelineConfig) -> Path:

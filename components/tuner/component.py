@@ -12,6 +12,7 @@ from typing import Any
 
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
+from tfx.orchestration import data_types
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
@@ -19,15 +20,23 @@ from components.tuner.executor import Executor
 
 
 class TuningStudy(types.Artifact):
-    """The record of one search (study.json): trials, measurements, Pareto front, choice."""
+    """The record of one search (study.json): trials, measurements, Pareto front, choice.
 
-    TYPE_NAME = "AutoMLTuningStudy"
+    On KFP the type name is also the import path of the class (TFX's v2 entry point imports
+    it by that name, which must look like "package.Class"): components exports it lazily.
+    """
+
+    TYPE_NAME = "components.TuningStudy"
 
 
 class AutoMLTunerSpec(ComponentSpec):
     PARAMETERS = {
         "settings": ExecutionParameter(type=str),  # JSON of the config's tuner section
         "task": ExecutionParameter(type=str),
+        # Budgets that replace the settings' when positive: run-time parameters on KFP, so a
+        # scheduled retrain can be given more or less search without recompiling.
+        "max_trials": ExecutionParameter(type=int, optional=True),
+        "compute_budget": ExecutionParameter(type=float, optional=True),
     }
     INPUTS = {
         "examples": ChannelParameter(type=standard_artifacts.Examples),
@@ -51,6 +60,8 @@ class AutoMLTuner(base_component.BaseComponent):
         settings: dict[str, Any],
         task: str,
         schema: types.BaseChannel | None = None,
+        max_trials: int | data_types.RuntimeParameter | None = None,
+        compute_budget: float | data_types.RuntimeParameter | None = None,
     ) -> None:
         spec = AutoMLTunerSpec(
             examples=examples,
@@ -58,6 +69,8 @@ class AutoMLTuner(base_component.BaseComponent):
             schema=schema,
             settings=json.dumps(settings, sort_keys=True),
             task=task,
+            max_trials=max_trials,
+            compute_budget=compute_budget,
             best_hyperparameters=types.Channel(type=standard_artifacts.HyperParameters),
             study=types.Channel(type=TuningStudy),
         )

@@ -111,6 +111,18 @@ def point_from_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return str(hp.values[SPACE_KEY]), point
 
 
+def with_run_time_budgets(settings: dict[str, Any], exec_properties: dict[str, Any]) -> dict:
+    """The settings with the budgets given as run-time parameters (0 or absent: compiled)."""
+    replaced = dict(settings)
+    for prop, key in (("max_trials", "max_trials"), ("compute_budget", "max_total_epochs")):
+        value = exec_properties.get(prop)
+        if value is not None and value < 0:
+            raise ValueError(f"the run-time parameter {prop} must be positive, not {value}")
+        if value:
+            replaced[key] = value
+    return replaced
+
+
 class Executor(base_executor.BaseExecutor):
     def Do(
         self,
@@ -118,7 +130,7 @@ class Executor(base_executor.BaseExecutor):
         output_dict: dict[str, list[types.Artifact]],
         exec_properties: dict[str, Any],
     ) -> None:
-        settings = json.loads(exec_properties["settings"])
+        settings = with_run_time_budgets(json.loads(exec_properties["settings"]), exec_properties)
         study_artifact = artifact_utils.get_single_instance(output_dict["study"])
         study_path = os.path.join(study_artifact.uri, record.STUDY_FILE)
         store_url = settings.get("study_store") or default_store(study_artifact.uri)

@@ -1,0 +1,172 @@
+"""Compiles the pipeline to KFP v2 IR with TFX's KubeflowV2DagRunner.
+
+The pipeline is the one ``create_pipeline`` builds for the local runner (target "kubeflow":
+run-time parameters, a baseline found without MLMD). What is added here belongs to the
+cluster only: our image with our entry point, resource requests and limits per component, and
+the volume that holds the data and the served models.
+
+Two output formats: ``.json`` is TFX's own (a PipelineJob: spec plus run-time config, what
+Vertex AI takes); ``.yaml`` is the package ``kfp.Client`` uploads (the PipelineSpec with its
+default root, then the Kubernetes platform spec that mounts the volume).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2
+
+from pipeline.config import PipelineConfig
+from pipeline.create_pipeline import DataFacts, create_pipeline
+
+# Every task runs TFX's executor through ours, which maps object-store URIs to the files KFP's
+# launcher downloads and uploads (pipeline.kfp_entrypoint).
+ENTRYPOINT = ["python", "-m", "pipeline.kfp_entrypoint"]
+ResourceSpec = pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_request: float
+    cpu_limit: float
+    memory_gib: float  # request = limit: a TensorFlow process over its request gets evicted
+
+    def spec(self) -> ResourceSpec:
+        return ResourceSpec(
+            cpu_limit=self.cpu_limit,
+            memory_limit=self.memory_gib,
+            resource_cpu_request=f"{self.cpu_request:g}",
+            resource_cpu_limit=f"{self.cpu_limit:g}",
+            resource_memory_request=f"{self.memory_gib:g}Gi",
+            resource_memory_limit=f"{self.memory_gib:g}Gi",
+        )
+
+
+DEFAULT_RESOURCES = Resources(cpu_request=0.5, cpu_limit=1, memory_gib=2)
+# The Tuner trains parallel_trials models at once; the Trainer one, longer; both load
+# TensorFlow and the transformed data, as Transform and the Evaluator's Beam pipeline do.
+RESOURCES = {
+    "AutoMLTuner": Resources(cpu_request=2, cpu_limit=4, memory_gib=8),
+    "Trainer": Resources(cpu_request=1, cpu_limit=2, memory_gib=4),
+    "Transform": Resources(cpu_request=1, cpu_limit=2, memory_gib=4),
+    "Evaluator": Resources(cpu_request=1, cpu_limit=2, memory_gib=4),
+}
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A PersistentVolumeClaim mounted into every task: the data, the pushed models and the
+    study store (SQLite is safe on one node's volume; several nodes need a database server,
+    ``tuner.study_store``)."""
+
+    claim: str
+    mount_path: str
+
+    def data_root(self, config: PipelineConfig) -> str:
+        return f"{self.mount_path}/data/{config.resolved_dataset_name}"
+
+    def serving_dir(self, config: PipelineConfig) -> str:
+        return f"{self.mount_path}/serving/{config.pipeline_name}"
+
+    def study_store(self) -> str:
+        return f"sqlite:///{self.mount_path}/tuner/studies.sqlite"
+
+
+DEFAULT_VOLUME = Volume(claim="automl-data", mount_path="/automl")
+DEFAULT_PIPELINE_ROOT = "minio://mlpipeline/v2/artifacts"  # KFP standalone's MinIO bucket
+
+
+def resources_for(component_id: str, parallel_trials: int) -> Resources:
+    found = RESOURCES.get(component_id, DEFAULT_RESOURCES)
+    if component_id == "AutoMLTuner" and parallel_trials > 1:
+        cores = max(found.cpu_limit, parallel_trials)
+        return Resources(found.cpu_request, cores, found.memory_gib + 2 * (parallel_trials - 1))
+    return found
+
+
+def compile_pipeline(
+    config: PipelineConfig,
+    facts: DataFacts,
+    image: str,
+    pipeline_root: str = DEFAULT_PIPELINE_ROOT,
+    volume: Volume = DEFAULT_VOLUME,
+) -> dict[str, Any]:
+    """TFX's PipelineJob JSON (as a dict) for KFP; nothing is run or uploaded.
+
+    The data, the served models and (unless configured) the study store live on the volume;
+    ``facts`` are those of the CSV the user compiled with (its label, task and the baseline
+    the Evaluator must beat), which the ``data_root`` parameter's later data must share.
+    """
+    if config.tuner.study_store is None:
+        tuner = config.tuner.model_copy(update={"study_store": volume.study_store()})
+        config = config.model_copy(update={"tuner": tuner})
+    facts = dataclasses.replace(facts, data_root=volume.data_root(config))
+    built = create_pipeline(
+        config,
+        facts,
+        pipeline_root=pipeline_root,
+        serving_dir=volume.serving_dir(config),
+        target="kubeflow",
+    )
+    for component in built.components:
+        resources = resources_for(component.id, config.tuner.parallel_trials)
+        component.with_platform_config(resources.spec())
+    runner = v2.KubeflowV2DagRunner(
+        config=v2.KubeflowV2DagRunnerConfig(
+            default_image=image, default_commands=ENTRYPOINT, use_pipeline_spec_2_1=True
+        ),
+        output_dir=tempfile.gettempdir(),  # not written: write_out=False
+        output_filename="pipeline.json",
+    )
+    defaults = {"data_root": facts.data_root, "max_trials": 0, "compute_budget": 0.0}
+    job = runner.run(built, parameter_values=defaults, write_out=False)
+    # KFP's UI and API take a parameter's default from the spec, not from TFX's run config.
+    for name, spec in job["pipelineSpec"]["root"]["inputDefinitions"]["parameters"].items():
+        spec["defaultValue"] = defaults[name]
+    job["platformSpec"] = platform_spec(job["pipelineSpec"], volume)
+    return job
+
+
+def platform_spec(spec: dict[str, Any], volume: Volume) -> dict[str, Any]:
+    """KFP's Kubernetes platform spec (as kfp-kubernetes writes it): the volume in every task."""
+    mount = {"constant": volume.claim, "mountPath": volume.mount_path}
+    executors = {label: {"pvcMount": [mount]} for label in spec["deploymentSpec"]["executors"]}
+    return {"platforms": {"kubernetes": {"deploymentSpec": {"executors": executors}}}}
+
+
+def write(job: dict[str, Any], output: Path) -> None:
+    """``.yaml``: the KFP package; anything else: TFX's PipelineJob JSON."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix in (".yaml", ".yml"):
+        spec = dict(job["pipelineSpec"])
+        spec["defaultPipelineRoot"] = job["runtimeConfig"]["gcsOutputDirectory"]
+        documents = [spec] + ([job["platformSpec"]] if "platformSpec" in job else [])
+        text = yaml.safe_dump_all(documents, sort_keys=False)
+    else:
+        text = json.dumps(job, indent=2, sort_keys=True)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(output)  # never a half-written package
+
+
+def read(path: Path) -> dict[str, Any]:
+    """Either format back as a PipelineJob dict (what ``automl run-ir`` executes)."""
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        documents = list(yaml.safe_load_all(text))
+        spec = documents[0]
+        job = {
+            "pipelineSpec": spec,
+            "runtimeConfig": {"gcsOutputDirectory": spec.get("defaultPipelineRoot", "")},
+        }
+        if len(documents) > 1:
+            job["platformSpec"] = documents[1]
+        return job
+    return json.loads(text)
