@@ -6,7 +6,8 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers lint clean
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers lint clean \
+	image compile docker-engine
 
 # The environment is rebuilt only when the lock files change.
 $(VENV)/.installed: requirements/stack.lock requirements/no-deps.txt pyproject.toml
@@ -52,6 +53,23 @@ bench-estimators: $(VENV)/.installed
 # running: the 1-vs-2 ratio is about the cores).
 bench-workers: $(VENV)/.installed
 	$(VPY) bench/workers.py
+
+# The Kubernetes path (README, "Deploy to Kubernetes"). The image is built on BASE_IMAGE, or,
+# where no registry answers, on a Debian bookworm base made here with debootstrap.
+IMAGE ?= automl:dev
+BASE_IMAGE ?= python:3.11-slim-bookworm
+PIPELINE_PACKAGE ?= $(OUTPUT)/pipeline.yaml
+
+docker-engine:
+	bash kind-cluster/docker-engine.sh
+
+image: docker-engine
+	base=$$(bash image/base-image.sh $(BASE_IMAGE)) && \
+	docker build --build-arg BASE_IMAGE=$$base -t $(IMAGE) . && \
+	docker image inspect $(IMAGE) --format '$(IMAGE): {{.Size}} bytes'
+
+compile: $(VENV)/.installed
+	$(VENV)/bin/automl compile --image $(IMAGE) --output $(PIPELINE_PACKAGE)
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache

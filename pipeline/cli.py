@@ -194,5 +194,7 @@ def show_space(space: str | None, config_file: Path | None) -> None:
     console.print(str(plan.space), highlight=False, markup=False)
 
 
+from pipeline import kfp_cli  # noqa: E402, F401  (registers compile and run-ir on main)
+
 if __name__ == "__main__":
     main()

@@ -97,10 +97,12 @@ def create_pipeline(
     metadata_connection_config: object | None = None,
     beam_pipeline_args: list[str] | None = None,
     target: Target = "local",
+    task_schema_dir: str | None = None,
 ) -> Pipeline:
     """The pipeline for either runner. For ``kubeflow`` the data folder and the search budgets
     are run-time parameters (a scheduled run can point at new data), and the Evaluator's
-    baseline is found in the serving folder instead of MLMD (components.baseline.pushed)."""
+    baseline is found in the serving folder instead of MLMD (components.baseline.pushed).
+    ``task_schema_dir``: where the tasks find the curated schemas, if not where we do."""
     kubeflow = target == "kubeflow"
     data_root: str | data_types.RuntimeParameter = facts.data_root
     if kubeflow:
@@ -109,6 +111,8 @@ def create_pipeline(
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     curated = config.curated_schema_path()
     if curated is not None:
+        if task_schema_dir is not None:  # the same file, where the tasks' containers have it
+            curated = Path(task_schema_dir, curated.parent.name, curated.name)
         schema_gen = ImportSchemaGen(schema_file=str(curated))
     else:
         schema_gen = SchemaGen(

@@ -51,16 +51,25 @@ class Launcher:
     """Where tasks run: here, or in a container of the IR's image (``docker`` set)."""
 
     docker: str | None = None  # the docker command; None: subprocesses
-    volume_dir: Path | None = None  # stands for the PersistentVolumeClaim
-    minio_dir: Path | None = None  # stands for MinIO (minio:// roots)
-    mounts: list[tuple[str, str]] = field(default_factory=list)
+    minio_dir: Path | None = None  # stands for MinIO (minio:// roots), mounted at /minio
+    mounts: list[tuple[str, str]] = field(default_factory=list)  # (host, container) folders
 
     def command(self, image: str, argv: list[str], task_dir: Path) -> list[str]:
         if self.docker is None:
             return argv
         volumes = [*self.mounts, (str(task_dir), str(task_dir))]
         flags = [f"--volume={host}:{inside}" for host, inside in volumes]
-        return [self.docker, "run", "--rm", "--network=none", *flags, image, *argv]
+        # The caller's user, so that what tasks write stays the caller's to read and delete.
+        user = f"--user={os.getuid()}:{os.getgid()}"
+        return [self.docker, "run", "--rm", "--network=none", user, "--env=HOME=/tmp",
+                *flags, image, *argv]  # fmt: skip
+
+    def prepare_output(self, uri: str) -> None:
+        """Creates an output's folder, as KFP's launcher does before the command."""
+        if uri.startswith("minio://") and self.minio_dir is not None:
+            (self.minio_dir / uri[len("minio://") :]).mkdir(parents=True, exist_ok=True)
+        elif "://" not in uri:
+            Path(uri).mkdir(parents=True, exist_ok=True)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -177,8 +186,7 @@ class IRRunner:
             uri = f"{self.root.rstrip('/')}/{self.run_id}/{name}/{key}"
             record = {"name": f"{self.run_id}.{name}.{key}", "uri": uri, "metadata": {}}
             outputs[key] = {"artifacts": [{**record, "type": definition["artifactType"]}]}
-            if "://" not in uri:
-                Path(uri).mkdir(parents=True, exist_ok=True)  # as KFP's launcher prepares them
+            self.launcher.prepare_output(uri)
         return {
             "inputs": {"parameterValues": values, "artifacts": artifacts},
             "outputs": {

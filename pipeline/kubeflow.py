@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2
 
@@ -81,6 +82,7 @@ class Volume:
 
 DEFAULT_VOLUME = Volume(claim="automl-data", mount_path="/automl")
 DEFAULT_PIPELINE_ROOT = "minio://mlpipeline/v2/artifacts"  # KFP standalone's MinIO bucket
+IMAGE_SCHEMA_DIR = "/opt/automl/schemas"  # where the Dockerfile puts schemas/
 
 
 def resources_for(component_id: str, parallel_trials: int) -> Resources:
@@ -97,6 +99,7 @@ def compile_pipeline(
     image: str,
     pipeline_root: str = DEFAULT_PIPELINE_ROOT,
     volume: Volume = DEFAULT_VOLUME,
+    schema_dir: str = IMAGE_SCHEMA_DIR,
 ) -> dict[str, Any]:
     """TFX's PipelineJob JSON (as a dict) for KFP; nothing is run or uploaded.
 
@@ -114,10 +117,8 @@ def compile_pipeline(
         pipeline_root=pipeline_root,
         serving_dir=volume.serving_dir(config),
         target="kubeflow",
+        task_schema_dir=schema_dir,
     )
-    for component in built.components:
-        resources = resources_for(component.id, config.tuner.parallel_trials)
-        component.with_platform_config(resources.spec())
     runner = v2.KubeflowV2DagRunner(
         config=v2.KubeflowV2DagRunnerConfig(
             default_image=image, default_commands=ENTRYPOINT, use_pipeline_spec_2_1=True
@@ -130,6 +131,13 @@ def compile_pipeline(
     # KFP's UI and API take a parameter's default from the spec, not from TFX's run config.
     for name, spec in job["pipelineSpec"]["root"]["inputDefinitions"]["parameters"].items():
         spec["defaultValue"] = defaults[name]
+    # Set here rather than with TFX's with_platform_config, which ExampleGen's builder drops.
+    spec = job["pipelineSpec"]
+    for task, task_spec in spec["root"]["dag"]["tasks"].items():
+        component = spec["components"][task_spec["componentRef"]["name"]]
+        executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
+        resources = resources_for(task, config.tuner.parallel_trials).spec()
+        executor["container"]["resources"] = json_format.MessageToDict(resources)
     job["platformSpec"] = platform_spec(job["pipelineSpec"], volume)
     return job
 

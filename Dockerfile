@@ -1,0 +1,31 @@
+# The image every compiled task runs in: the project's locked environment and the project.
+#   make image            (builds the base first where no registry is reachable)
+#   docker build --build-arg BASE_IMAGE=python:3.11-slim-bookworm -t automl:dev .
+# The base must have Python 3.11 at python3 (bookworm's is); the venv is built in one stage
+# and copied into a clean one, so uv, pip's caches and build tools stay out of the image.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+FROM ${BASE_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 UV_NO_CACHE=1 UV_COMPILE_BYTECODE=0
+RUN python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \
+    && python3 -m venv /opt/venv
+COPY requirements/ /src/requirements/
+RUN /opt/uv/bin/uv pip sync --python /opt/venv/bin/python /src/requirements/stack.lock \
+    && /opt/uv/bin/uv pip install --python /opt/venv/bin/python --no-deps \
+       -r /src/requirements/no-deps.txt
+COPY pyproject.toml README.md /src/
+COPY pipeline/ /src/pipeline/
+COPY components/ /src/components/
+COPY search/ /src/search/
+RUN /opt/uv/bin/uv pip install --python /opt/venv/bin/python --no-deps /src \
+    && find /opt/venv -name __pycache__ -prune -exec rm -rf {} + \
+    && rm -rf /opt/venv/lib/python3.11/site-packages/tensorflow/include
+
+FROM ${BASE_IMAGE}
+COPY --from=build /opt/venv /opt/venv
+COPY schemas/ /opt/automl/schemas/
+RUN useradd --create-home --uid 1000 --shell /usr/sbin/nologin automl
+ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 TF_CPP_MIN_LOG_LEVEL=2
+USER 1000:1000
+WORKDIR /home/automl
+CMD ["automl", "--help"]

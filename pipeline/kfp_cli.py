@@ -1,0 +1,188 @@
+"""`automl compile` and `automl run-ir`: the Kubernetes path of the same pipeline.
+
+``compile`` writes the IR KFP runs; ``run-ir`` executes such a file here, task by task, as
+subprocesses or in our image, which is how the compiled pipeline is tested without a cluster.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import click
+
+from pipeline import ir_runner
+from pipeline.cli import EXIT_RUN_FAILED, _fail, console, main
+from pipeline.config import ConfigError, build_config
+from pipeline.dataset import DataError
+
+PACKAGE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@main.command("compile")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML settings.")
+@click.option("--data", type=click.Path(path_type=Path), help="CSV the pipeline is built for.")
+@click.option("--label", help="Label column (required with --data).")
+@click.option("--image", required=True, help="Container image every task runs in.")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="pipeline.yaml (the package kfp.Client uploads) or pipeline.json (TFX's PipelineJob).",
+)
+@click.option(
+    "--pipeline-root",
+    help="Where artifacts go (default: KFP's MinIO bucket, minio://mlpipeline/v2/artifacts).",
+)
+@click.option("--volume-claim", help="PersistentVolumeClaim for data and models (automl-data).")
+@click.option("--mount-path", help="Where tasks mount it (default /automl).")
+@click.option(
+    "--schema-dir",
+    help="Where tasks find the curated schemas (default: the image's copy of schemas/, "
+    "/opt/automl/schemas).",
+)
+def compile_command(
+    config_file: Path | None,
+    data: Path | None,
+    label: str | None,
+    image: str,
+    output: Path,
+    pipeline_root: str | None,
+    volume_claim: str | None,
+    mount_path: str | None,
+    schema_dir: str | None,
+) -> None:
+    """Compile the pipeline to KFP v2 IR (KubeflowV2DagRunner); nothing runs."""
+    from pipeline import layout
+
+    if output.suffix not in PACKAGE_SUFFIXES:
+        _fail(f"--output must end in {', '.join(PACKAGE_SUFFIXES)}, not '{output.name}'")
+    if not image.strip() or any(c.isspace() for c in image):
+        _fail(f"--image '{image}' is not an image reference")
+    if mount_path is not None and not mount_path.startswith("/"):
+        _fail(f"--mount-path must be absolute, not '{mount_path}'")
+    try:
+        config = build_config(config_file, data=data, label=label)
+        profile = layout.profile_data(config)
+    except (ConfigError, DataError) as exc:
+        _fail(str(exc))
+    from pipeline import kubeflow
+    from pipeline.local_run import data_facts
+
+    volume = kubeflow.Volume(
+        claim=volume_claim or kubeflow.DEFAULT_VOLUME.claim,
+        mount_path=(mount_path or kubeflow.DEFAULT_VOLUME.mount_path).rstrip("/") or "/",
+    )
+    job = kubeflow.compile_pipeline(
+        config,
+        data_facts(profile),
+        image,
+        pipeline_root=pipeline_root or kubeflow.DEFAULT_PIPELINE_ROOT,
+        volume=volume,
+        schema_dir=schema_dir or kubeflow.IMAGE_SCHEMA_DIR,
+    )
+    kubeflow.write(job, output)
+    tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
+    console.print(
+        f"[bold]Compiled[/] {config.pipeline_name}: {len(tasks)} tasks in {image} -> {output}\n"
+        f"Put the CSV at {volume.data_root(config)}/data.csv on the claim {volume.claim}; "
+        f"run-time parameters: data_root, max_trials, compute_budget."
+    )
+
+
+@main.command("run-ir")
+@click.argument("package", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A pipeline parameter (data_root, max_trials, compute_budget); repeatable.",
+)
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=Path("automl-output/ir-runs"),
+    show_default=True,
+    help="Task logs and executor files.",
+)
+@click.option("--pipeline-root", help="Run with this artifact root instead of the IR's.")
+@click.option("--docker", "in_docker", is_flag=True, help="Run each task in the IR's image.")
+@click.option(
+    "--volume",
+    type=click.Path(path_type=Path),
+    help="With --docker: the folder mounted where the IR mounts its volume "
+    "(default: WORK/volume).",
+)
+def run_ir(
+    package: Path,
+    params: tuple[str, ...],
+    work: Path,
+    pipeline_root: str | None,
+    in_docker: bool,
+    volume: Path | None,
+) -> None:
+    """Run a compiled pipeline here, task by task, as KFP would run it."""
+    from pipeline import kubeflow
+
+    given = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            _fail(f"--param takes NAME=VALUE, not '{item}'")
+        given[name] = value
+    try:
+        job = kubeflow.read(package)
+        spec = job["pipelineSpec"]
+        root = pipeline_root or job.get("runtimeConfig", {}).get("gcsOutputDirectory", "")
+        work = work.resolve()
+        launcher = _launcher(job, root, work, volume) if in_docker else ir_runner.Launcher()
+        if not in_docker and "://" in root:
+            _fail(f"the pipeline root {root} is not a folder: pass --pipeline-root or --docker")
+        runner = ir_runner.IRRunner(
+            job, work, launcher, given, pipeline_root=root, on_task=_print_task
+        )
+    except (ValueError, KeyError, ir_runner.IRError) as exc:
+        _fail(f"{package} cannot be run: {exc}")
+    console.print(f"[bold]Run[/] {spec['pipelineInfo']['name']} ({runner.run_id}) -> {root}")
+    try:
+        outputs = runner.run()
+    except (ir_runner.TaskFailed, ir_runner.IRError) as exc:
+        _fail(str(exc), EXIT_RUN_FAILED)
+    pushed = [a["metadata"] for a in outputs.get("Pusher", {}).get("pushed_model", [])]
+    if pushed and pushed[0].get("pushed"):
+        console.print(f"[bold]Pushed to[/] {pushed[0]['pushed_destination']}")
+    else:
+        console.print("[bold]Pushed to[/] not pushed (the model was not blessed)")
+
+
+def _print_task(task: str, state: str, seconds: float) -> None:
+    if state == "done":
+        console.print(f"  {task} [green]done[/] ({seconds:.0f}s)")
+
+
+def _launcher(job: dict, root: str, work: Path, volume: Path | None) -> ir_runner.Launcher:
+    """Docker with the volume and the artifact store where a KFP pod has them."""
+    docker = shutil.which("docker")
+    if docker is None:
+        _fail("--docker: no docker command on PATH (bash kind-cluster/docker-engine.sh)")
+    if subprocess.run([docker, "info"], capture_output=True, check=False).returncode != 0:
+        _fail("--docker: the Docker engine is not running (bash kind-cluster/docker-engine.sh)")
+    executors = job.get("platformSpec", {}).get("platforms", {}).get("kubernetes", {})
+    executors = executors.get("deploymentSpec", {}).get("executors", {})
+    mount_paths = {m["mountPath"] for e in executors.values() for m in e.get("pvcMount", [])}
+    volume_dir = (volume or work / "volume").resolve()
+    mounts = [(str(volume_dir), path) for path in sorted(mount_paths)]
+    if root.startswith("minio://"):
+        minio = work / "minio"
+        minio.mkdir(parents=True, exist_ok=True)
+        mounts.append((str(minio), "/minio"))
+    elif "://" not in root:
+        Path(root).mkdir(parents=True, exist_ok=True)
+        mounts.append((str(Path(root).resolve()), root))
+    else:
+        _fail(f"--docker: artifacts at {root} cannot be mounted (use a local or minio:// root)")
+    volume_dir.mkdir(parents=True, exist_ok=True)
+    minio_dir = work / "minio" if root.startswith("minio://") else None
+    return ir_runner.Launcher(docker=docker, minio_dir=minio_dir, mounts=mounts)

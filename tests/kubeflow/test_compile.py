@@ -1,0 +1,129 @@
+"""`automl compile`: the IR KFP gets, checked offline with KFP's own parsers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+
+from pipeline import kubeflow
+from tests.conftest import run_automl
+
+COMPONENTS = {
+    "CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "DataGate",
+    "Transform", "AutoMLTuner", "Trainer", "latest_pushed_model", "Evaluator", "Pusher",
+}  # fmt: skip
+IMAGE = "registry.example/automl:1.2"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compiled")
+    output = folder / "pipeline.yaml"
+    result = run_automl("compile", "--image", IMAGE, "--output", str(output))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output, result
+
+
+def test_package_parses_as_kfp_client_reads_it(package):
+    output, result = package
+    spec_doc, platform_doc = yaml.safe_load_all(output.read_text())
+    # The same strict parse kfp.Client does before uploading: unknown fields fail.
+    spec = json_format.ParseDict(spec_doc, pipeline_spec_pb2.PipelineSpec())
+    platform = json_format.ParseDict(platform_doc, pipeline_spec_pb2.PlatformSpec())
+    assert spec.pipeline_info.name == "automl-penguins"
+    assert spec.default_pipeline_root == kubeflow.DEFAULT_PIPELINE_ROOT
+    assert "kubernetes" in platform.platforms
+    assert f"{len(COMPONENTS)} tasks in {IMAGE}" in result.stdout
+
+
+def test_every_component_runs_our_image_with_our_entry_point(package):
+    spec = kubeflow.read(package[0])["pipelineSpec"]
+    assert set(spec["root"]["dag"]["tasks"]) == COMPONENTS
+    executors = spec["deploymentSpec"]["executors"]
+    assert len(executors) == len(COMPONENTS)
+    for executor in executors.values():
+        assert "resolver" not in executor  # open-source KFP refuses resolver tasks
+        container = executor["container"]
+        assert container["image"] == IMAGE
+        assert container["command"] == kubeflow.ENTRYPOINT
+        assert "{{$}}" in container["args"]
+
+
+def test_run_time_parameters_and_caching(package):
+    spec = kubeflow.read(package[0])["pipelineSpec"]
+    parameters = spec["root"]["inputDefinitions"]["parameters"]
+    assert parameters["data_root"] == {
+        "parameterType": "STRING", "defaultValue": "/automl/data/penguins",
+    }  # fmt: skip
+    assert parameters["max_trials"]["parameterType"] == "NUMBER_INTEGER"
+    assert parameters["compute_budget"]["parameterType"] == "NUMBER_DOUBLE"
+    tasks = spec["root"]["dag"]["tasks"]
+    example_gen = tasks["CsvExampleGen"]["inputs"]["parameters"]["input_base"]
+    assert example_gen == {"componentInputParameter": "data_root"}
+    tuner = tasks["AutoMLTuner"]["inputs"]["parameters"]
+    assert tuner["max_trials"] == {"componentInputParameter": "max_trials"}
+    settings = json.loads(tuner["settings"]["runtimeValue"]["constant"])
+    assert settings["study_store"] == "sqlite:////automl/tuner/studies.sqlite"
+    assert all(t["cachingOptions"]["enableCache"] for t in tasks.values())
+
+
+def test_tuner_and_trainer_get_more_resources(package):
+    executors = kubeflow.read(package[0])["pipelineSpec"]["deploymentSpec"]["executors"]
+    resources = {
+        k.removesuffix("_executor"): e["container"]["resources"] for k, e in executors.items()
+    }
+    assert resources["AutoMLTuner"]["resourceMemoryLimit"] == "8Gi"
+    assert resources["Trainer"]["resourceCpuLimit"] == "2"
+    assert resources["StatisticsGen"]["resourceMemoryLimit"] == "2Gi"
+    for spec in resources.values():
+        assert spec["resourceMemoryRequest"] == spec["resourceMemoryLimit"]
+        assert float(spec["resourceCpuRequest"]) <= float(spec["resourceCpuLimit"])
+
+
+def test_every_task_mounts_the_volume_and_finds_schemas_in_the_image(package):
+    job = kubeflow.read(package[0])
+    mounts = job["platformSpec"]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    assert set(mounts) == set(job["pipelineSpec"]["deploymentSpec"]["executors"])
+    for executor in mounts.values():
+        assert executor["pvcMount"] == [{"constant": "automl-data", "mountPath": "/automl"}]
+    schema_gen = job["pipelineSpec"]["root"]["dag"]["tasks"]["ImportSchemaGen"]
+    schema_file = schema_gen["inputs"]["parameters"]["schema_file"]["runtimeValue"]["constant"]
+    assert schema_file == "/opt/automl/schemas/penguins/schema.pbtxt"
+
+
+def test_json_output_is_tfx_pipeline_job(tmp_path):
+    output = tmp_path / "pipeline.json"
+    result = run_automl(
+        "compile", "--image", IMAGE, "--output", str(output),
+        "--pipeline-root", str(tmp_path / "root"), "--mount-path", str(tmp_path / "volume"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    job = json.loads(output.read_text())
+    assert job["runtimeConfig"]["gcsOutputDirectory"] == str(tmp_path / "root")
+    assert job["runtimeConfig"]["parameterValues"]["data_root"] == str(
+        tmp_path / "volume" / "data" / "penguins"
+    )
+    json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--image", IMAGE, "--output", "{tmp}/pipeline.txt"], "--output must end in"),
+        (["--image", "bad image", "--output", "{tmp}/p.yaml"], "is not an image reference"),
+        (["--image", IMAGE, "--output", "{tmp}/p.yaml", "--mount-path", "rel"],
+         "must be absolute"),
+        (["--image", IMAGE, "--output", "{tmp}/p.yaml", "--data", "{tmp}/none.csv",
+          "--label", "y"], "none.csv"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
+    result = run_automl("compile", *[a.format(tmp=tmp_path) for a in args])
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
