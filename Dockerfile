@@ -6,7 +6,15 @@
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 FROM ${BASE_IMAGE} AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 UV_NO_CACHE=1 UV_COMPILE_BYTECODE=0
+# Extra CA certificates of the build machine's network (an intercepting proxy), which
+# `make image` copies here; empty elsewhere. Only this stage, which downloads, trusts them.
+COPY image/ca-certificates/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates >/dev/null 2>&1 || true
+# A compiler for the lock's one C++ source distribution (pyfarmhash, through tfx-bsl).
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends g++ python3-dev >/dev/null
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 UV_NO_CACHE=1 UV_COMPILE_BYTECODE=0 \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 RUN python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv \
     && python3 -m venv /opt/venv
 COPY requirements/ /src/requirements/

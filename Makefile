@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
 .PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers lint clean \
-	image compile docker-engine
+	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
 $(VENV)/.installed: requirements/stack.lock requirements/no-deps.txt pyproject.toml
@@ -24,7 +24,16 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(VENV)/bin/automl run --output $(OUTPUT)
 
-test: $(VENV)/.installed
+# What the tests use besides the venv, installed and started here because a CI machine may be
+# new: shellcheck, and a Docker engine (where none can start, the image tests say why and skip).
+test-tools:
+	@command -v shellcheck >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } || \
+		echo "note: shellcheck could not be installed; the script checks will be skipped"
+	@bash kind-cluster/docker-engine.sh || \
+		echo "note: no Docker engine; the image tests will be skipped"
+
+test: $(VENV)/.installed test-tools
 	$(VPY) -m pytest tests -v
 
 test-fast: $(VENV)/.installed
@@ -58,18 +67,33 @@ bench-workers: $(VENV)/.installed
 # where no registry answers, on a Debian bookworm base made here with debootstrap.
 IMAGE ?= automl:dev
 BASE_IMAGE ?= python:3.11-slim-bookworm
-PIPELINE_PACKAGE ?= $(OUTPUT)/pipeline.yaml
+PIPELINE_PACKAGE ?= $(OUTPUT)/kfp/pipeline.yaml
 
 docker-engine:
 	bash kind-cluster/docker-engine.sh
 
 image: docker-engine
+	mkdir -p image/ca-certificates && rm -f image/ca-certificates/*.crt && \
+	{ cp /usr/local/share/ca-certificates/*.crt image/ca-certificates/ 2>/dev/null || true; } && \
 	base=$$(bash image/base-image.sh $(BASE_IMAGE)) && \
 	docker build --build-arg BASE_IMAGE=$$base -t $(IMAGE) . && \
 	docker image inspect $(IMAGE) --format '$(IMAGE): {{.Size}} bytes'
 
 compile: $(VENV)/.installed
 	$(VENV)/bin/automl compile --image $(IMAGE) --output $(PIPELINE_PACKAGE)
+
+# On a machine with Docker and kind (kind-cluster/README.md). kfp-run and kfp-schedule need
+# `make kfp-ui` running in another terminal.
+kind-up: image
+	bash kind-cluster/kind-up.sh
+kfp-ui:
+	bash kind-cluster/kfp-ui.sh
+kfp-run: $(VENV)/.installed
+	PIPELINE_PACKAGE=$(PIPELINE_PACKAGE) bash kind-cluster/kfp-run.sh
+kfp-schedule: $(VENV)/.installed
+	PIPELINE_PACKAGE=$(PIPELINE_PACKAGE) bash kind-cluster/kfp-schedule.sh
+kind-down:
+	bash kind-cluster/kind-down.sh
 
 clean:
 	rm -rf $(OUTPUT) .pytest_cache

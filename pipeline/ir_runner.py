@@ -64,6 +64,13 @@ class Launcher:
         return [self.docker, "run", "--rm", "--network=none", user, "--env=HOME=/tmp",
                 *flags, image, *argv]  # fmt: skip
 
+    def host_path(self, path: str) -> str:
+        """Where a path inside the container is on this machine."""
+        for host, inside in self.mounts:
+            if path == inside or path.startswith(inside.rstrip("/") + "/"):
+                return host + path[len(inside.rstrip("/")) :]
+        return path
+
     def prepare_output(self, uri: str) -> None:
         """Creates an output's folder, as KFP's launcher does before the command."""
         if uri.startswith("minio://") and self.minio_dir is not None:

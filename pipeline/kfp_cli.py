@@ -38,6 +38,12 @@ PACKAGE_SUFFIXES = (".json", ".yaml", ".yml")
 @click.option("--volume-claim", help="PersistentVolumeClaim for data and models (automl-data).")
 @click.option("--mount-path", help="Where tasks mount it (default /automl).")
 @click.option(
+    "--volume-dir",
+    type=click.Path(path_type=Path),
+    help="Where to lay out what the volume must hold (the checked CSV at data/<dataset>/"
+    "data.csv); default: beside --output, in volume/.",
+)
+@click.option(
     "--schema-dir",
     help="Where tasks find the curated schemas (default: the image's copy of schemas/, "
     "/opt/automl/schemas).",
@@ -51,9 +57,14 @@ def compile_command(
     pipeline_root: str | None,
     volume_claim: str | None,
     mount_path: str | None,
+    volume_dir: Path | None,
     schema_dir: str | None,
 ) -> None:
-    """Compile the pipeline to KFP v2 IR (KubeflowV2DagRunner); nothing runs."""
+    """Compile the pipeline to KFP v2 IR (KubeflowV2DagRunner); nothing runs.
+
+    Also lays out the volume's contents: the CSV as checked and cleaned for the pipeline
+    (what CsvExampleGen must read), to copy onto the claim (make kfp-run does) or to give
+    ``run-ir --volume``."""
     from pipeline import layout
 
     if output.suffix not in PACKAGE_SUFFIXES:
@@ -83,11 +94,16 @@ def compile_command(
         schema_dir=schema_dir or kubeflow.IMAGE_SCHEMA_DIR,
     )
     kubeflow.write(job, output)
+    volume_dir = volume_dir or output.parent / "volume"
+    data = volume_dir / "data" / config.resolved_dataset_name / "data.csv"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(profile.staged_dir / "data.csv", data)
     tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
     console.print(
         f"[bold]Compiled[/] {config.pipeline_name}: {len(tasks)} tasks in {image} -> {output}\n"
-        f"Put the CSV at {volume.data_root(config)}/data.csv on the claim {volume.claim}; "
-        f"run-time parameters: data_root, max_trials, compute_budget."
+        f"[bold]Volume[/] {volume_dir} holds what the claim {volume.claim} must hold at "
+        f"{volume.mount_path} (the data at {volume.data_root(config)}/data.csv)\n"
+        f"[bold]Run-time parameters[/] data_root, max_trials, compute_budget"
     )
 
 
@@ -152,7 +168,7 @@ def run_ir(
         _fail(str(exc), EXIT_RUN_FAILED)
     pushed = [a["metadata"] for a in outputs.get("Pusher", {}).get("pushed_model", [])]
     if pushed and pushed[0].get("pushed"):
-        console.print(f"[bold]Pushed to[/] {pushed[0]['pushed_destination']}")
+        console.print(f"[bold]Pushed to[/] {launcher.host_path(pushed[0]['pushed_destination'])}")
     else:
         console.print("[bold]Pushed to[/] not pushed (the model was not blessed)")
 

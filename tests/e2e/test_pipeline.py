@@ -12,31 +12,19 @@ import pytest
 
 from pipeline.dataset import embedded_penguins_csv
 from tests.conftest import run_automl
+from tests.e2e.serving import (
+    load,
+    penguins_accuracy,
+    penguins_rows,
+    pushed_versions,
+    serve_penguins,
+)
 
 pytestmark = pytest.mark.e2e
 
 TAXI_CSV = (
     Path(__import__("tfx").__file__).parent / "examples/chicago_taxi_pipeline/data/simple/data.csv"
 )
-
-
-def pushed_versions(serving: Path) -> list[Path]:
-    return sorted(p for p in serving.iterdir() if p.is_dir()) if serving.exists() else []
-
-
-@pytest.fixture(scope="module")
-def penguins_run(tmp_path_factory):
-    output = tmp_path_factory.mktemp("penguins")
-    result = run_automl("run", "--output", str(output), "--max-trials", "2")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return output, result
-
-
-def load(version: Path):
-    import components  # noqa: F401
-    import tensorflow as tf
-
-    return tf.saved_model.load(str(version))
 
 
 def test_penguins_run_is_blessed_and_pushed(penguins_run):
@@ -51,33 +39,16 @@ def test_penguins_run_is_blessed_and_pushed(penguins_run):
 
 def test_pushed_model_predicts_raw_csv_rows(penguins_run):
     import numpy as np
-    import tensorflow as tf
 
     output, _ = penguins_run
-    model = load(pushed_versions(output / "serving" / "automl-penguins")[0])
-    serve = model.signatures["serving_default"]
-    with embedded_penguins_csv().open() as handle:
-        rows = list(csv.DictReader(handle))
-
-    def column(name, numeric):
-        values = [r[name] for r in rows]
-        if numeric:
-            return tf.constant([math.nan if v == "NA" else float(v) for v in values], tf.float32)
-        return tf.constant(["" if v == "NA" else v for v in values])
-
-    inputs = {
-        name: column(name, spec.dtype == tf.float32)
-        for name, spec in serve.structured_input_signature[1].items()
-    }
+    outputs, inputs = serve_penguins(pushed_versions(output / "serving" / "automl-penguins")[0])
     assert "species" not in inputs  # the label is not a serving input
-    outputs = serve(**inputs)
     predicted = [c.decode() for c in outputs["class"].numpy()]
     assert set(predicted) <= {"Adelie", "Chinstrap", "Gentoo"}
     np.testing.assert_allclose(outputs["probabilities"].numpy().sum(axis=1), 1.0, rtol=1e-5)
-    accuracy = np.mean([p == r["species"] for p, r in zip(predicted, rows, strict=True)])
-    assert accuracy > 0.9
+    assert penguins_accuracy(outputs) > 0.9
     # rows with missing measurements (NA in the CSV) still get a prediction
-    assert any(r["bill_length_mm"] == "NA" for r in rows)
+    assert any(r["bill_length_mm"] == "NA" for r in penguins_rows())
 
 
 def test_serialized_example_signature_agrees_with_raw_signature(penguins_run):

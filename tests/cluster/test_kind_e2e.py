@@ -1,0 +1,66 @@
+"""The compiled pipeline on a real cluster: submit with kind-cluster/kfp-run.sh, wait, find the
+pushed model on the volume. Runs only where KUBECONFIG points at a cluster that
+`make kind-up` prepared (KFP standalone, our manifests, the image loaded)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not os.environ.get("KUBECONFIG"),
+        reason="needs KUBECONFIG pointing at a cluster prepared by make kind-up",
+    ),
+]
+PORT = 18080
+
+
+def kubectl(*args: str) -> str:
+    done = subprocess.run(
+        ["kubectl", "-n", "kubeflow", *args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def kfp_api():
+    forward = subprocess.Popen(
+        ["kubectl", "-n", "kubeflow", "port-forward", "svc/ml-pipeline-ui", f"{PORT}:80"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while socket.socket().connect_ex(("127.0.0.1", PORT)) != 0:
+            assert time.monotonic() < deadline, "the port-forward to KFP did not come up"
+            time.sleep(1)
+        yield f"http://localhost:{PORT}"
+    finally:
+        forward.terminate()
+
+
+def test_pipeline_runs_on_the_cluster_and_pushes_a_model(kfp_api, tmp_path):
+    before = set(kubectl("exec", "automl-volume", "--", "ls", "/automl/serving").split())
+    env = {
+        **os.environ,
+        "KFP_HOST": kfp_api,
+        "PIPELINE_PACKAGE": str(tmp_path / "pipeline.yaml"),
+        "KFP_PARAMS": "max_trials=2",
+    }
+    done = subprocess.run(
+        ["bash", str(REPO / "kind-cluster" / "kfp-run.sh")],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=3 * 3600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCEEDED" in done.stdout
+    served = kubectl("exec", "automl-volume", "--", "ls", "/automl/serving/automl-penguins")
+    assert served.split(), f"no pushed model (before: {before})"
