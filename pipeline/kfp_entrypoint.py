@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from typing import Any
@@ -61,6 +62,9 @@ def restore_output_uris(output_file: str, remote_of: dict[str, str]) -> None:
 
 
 def main(argv: list[str]) -> None:
+    # Our components log progress (a line per trial) at INFO under "automl"; the root logger
+    # stays at WARNING in a task, so say it here, as the local runner's progress display does.
+    logging.getLogger("automl").setLevel(logging.INFO)
     from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_run_executor as tfx_entry
     from tfx.orchestration.kubeflow.v2.file_based_example_gen import driver
 

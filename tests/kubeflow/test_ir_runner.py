@@ -1,0 +1,149 @@
+"""The IR runner's and the entry point's own logic, on small hand-written IR (no TFX run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import ir_runner, kfp_entrypoint
+
+
+def job(tasks: dict, executors: dict, components: dict, parameters: dict | None = None) -> dict:
+    return {
+        "pipelineSpec": {
+            "pipelineInfo": {"name": "t"},
+            "root": {
+                "dag": {"tasks": tasks},
+                "inputDefinitions": {"parameters": parameters or {}},
+            },
+            "components": components,
+            "deploymentSpec": {"executors": executors},
+        },
+        "runtimeConfig": {"gcsOutputDirectory": "/unused"},
+    }
+
+
+def python_task(code: str) -> dict:
+    """A container executor running Python on the executor input, like TFX's entry point."""
+    return {
+        "container": {"image": "x", "command": [sys.executable, "-c", code], "args": ["{{$}}"]}
+    }
+
+
+WRITE_OUTPUT = """
+import json, sys, pathlib
+executor_input = json.loads(sys.argv[1])
+out = executor_input["outputs"]
+value = executor_input["inputs"]["parameterValues"].get("n", 0)
+artifact = out["artifacts"]["result"]["artifacts"][0]
+pathlib.Path(artifact["uri"], "value").write_text(str(value))
+artifact["metadata"] = {"n": value}
+pathlib.Path(out["outputFile"]).write_text(json.dumps({"artifacts": out["artifacts"]}))
+"""
+READ_INPUT = """
+import json, sys, pathlib
+executor_input = json.loads(sys.argv[1])
+(artifact,) = executor_input["inputs"]["artifacts"]["source"]["artifacts"]
+assert artifact["metadata"]["n"] == 7, artifact
+assert pathlib.Path(artifact["uri"], "value").read_text() == "7"
+"""
+ARTIFACT_TYPE = {"artifactType": {"schemaTitle": "system.Artifact"}}
+
+
+def two_tasks() -> dict:
+    return job(
+        tasks={
+            "consume": {
+                "componentRef": {"name": "consume"},
+                "inputs": {"artifacts": {"source": {"taskOutputArtifact": {
+                    "producerTask": "produce", "outputArtifactKey": "result"}}}},
+            },
+            "produce": {
+                "componentRef": {"name": "produce"},
+                "inputs": {"parameters": {"n": {"componentInputParameter": "n"}}},
+            },
+        },
+        executors={"produce": python_task(WRITE_OUTPUT), "consume": python_task(READ_INPUT)},
+        components={
+            "produce": {"executorLabel": "produce",
+                        "outputDefinitions": {"artifacts": {"result": ARTIFACT_TYPE}}},
+            "consume": {"executorLabel": "consume"},
+        },
+        parameters={"n": {"parameterType": "NUMBER_INTEGER", "defaultValue": 1}},
+    )  # fmt: skip
+
+
+def test_tasks_run_in_order_and_pass_artifacts_with_their_metadata(tmp_path):
+    seen = []
+    runner = ir_runner.IRRunner(
+        two_tasks(), tmp_path / "work", ir_runner.Launcher(), {"n": "7"},
+        pipeline_root=str(tmp_path / "root"), on_task=lambda t, s, _: seen.append((t, s)),
+    )  # fmt: skip
+    outputs = runner.run()
+    assert [t for t, s in seen if s == "done"] == ["produce", "consume"]
+    (result,) = outputs["produce"]["result"]
+    assert result["uri"] == str(tmp_path / "root" / runner.run_id / "produce" / "result")
+    assert result["metadata"] == {"n": 7}
+    assert result["type"] == {"schemaTitle": "system.Artifact"}
+
+
+def test_a_failing_task_names_itself_and_its_log(tmp_path):
+    broken = two_tasks()
+    broken["pipelineSpec"]["deploymentSpec"]["executors"]["consume"] = python_task(
+        "raise SystemExit('no good')"
+    )
+    runner = ir_runner.IRRunner(
+        broken, tmp_path, ir_runner.Launcher(), pipeline_root=str(tmp_path / "root")
+    )
+    with pytest.raises(ir_runner.TaskFailed, match="task consume failed") as failed:
+        runner.run()
+    assert "no good" in failed.value.log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [({"m": "1"}, "no parameter 'm'"), ({"n": "one"}, "is not a NUMBER_INTEGER")],
+)
+def test_bad_parameters_are_refused(tmp_path, given, message):
+    with pytest.raises(ir_runner.IRError, match=message):
+        ir_runner.IRRunner(two_tasks(), tmp_path, ir_runner.Launcher(), given, str(tmp_path))
+
+
+def test_resolver_tasks_are_refused_as_kfp_refuses_them(tmp_path):
+    spec = two_tasks()
+    spec["pipelineSpec"]["deploymentSpec"]["executors"]["produce"] = {"resolver": {}}
+    runner = ir_runner.IRRunner(spec, tmp_path, ir_runner.Launcher(), pipeline_root="/r")
+    with pytest.raises(ir_runner.IRError, match="resolver"):
+        runner.run()
+
+
+def test_docker_launcher_mounts_and_maps_paths_back(tmp_path):
+    launcher = ir_runner.Launcher(docker="docker", mounts=[(str(tmp_path), "/automl")])
+    command = launcher.command("img:1", ["python", "-m", "x"], tmp_path / "task")
+    assert command[:3] == ["docker", "run", "--rm"]
+    assert "--network=none" in command
+    assert f"--volume={tmp_path}:/automl" in command
+    assert command[-4:] == ["img:1", "python", "-m", "x"]
+    assert launcher.host_path("/automl/serving/1") == f"{tmp_path}/serving/1"
+    assert launcher.host_path("/elsewhere") == "/elsewhere"
+
+
+def test_entry_point_maps_object_store_uris_to_launcher_paths_and_back(tmp_path):
+    executor_input = {
+        "inputs": {"artifacts": {"a": {"artifacts": [{"uri": "minio://bucket/x/a"}]}}},
+        "outputs": {"artifacts": {"b": {"artifacts": [{"uri": "s3://b2/y"}]}},
+                    "outputFile": str(tmp_path / "out.json")},
+    }  # fmt: skip
+    remote_of = kfp_entrypoint.map_artifact_uris(executor_input)
+    assert executor_input["inputs"]["artifacts"]["a"]["artifacts"][0]["uri"] == "/minio/bucket/x/a"
+    assert executor_input["outputs"]["artifacts"]["b"]["artifacts"][0]["uri"] == "/s3/b2/y"
+    Path(tmp_path / "out.json").write_text(
+        json.dumps({"artifacts": {"b": {"artifacts": [{"uri": "/s3/b2/y"}]}}})
+    )
+    kfp_entrypoint.restore_output_uris(str(tmp_path / "out.json"), remote_of)
+    written = json.loads((tmp_path / "out.json").read_text())
+    assert written["artifacts"]["b"]["artifacts"][0]["uri"] == "s3://b2/y"
+    assert kfp_entrypoint.local_path("/local/root/x") == "/local/root/x"
