@@ -11,8 +11,9 @@ import subprocess
 from pathlib import Path
 
 import click
+import yaml
 
-from pipeline import ir_runner
+from pipeline import ir_runner, kfp_package
 from pipeline.cli import EXIT_RUN_FAILED, _fail, console, main
 from pipeline.config import ConfigError, build_config
 from pipeline.dataset import DataError
@@ -93,7 +94,7 @@ def compile_command(
         volume=volume,
         schema_dir=schema_dir or kubeflow.IMAGE_SCHEMA_DIR,
     )
-    kubeflow.write(job, output)
+    kfp_package.write(job, output)
     volume_dir = volume_dir or output.parent / "volume"
     data = volume_dir / "data" / config.resolved_dataset_name / "data.csv"
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -140,8 +141,6 @@ def run_ir(
     volume: Path | None,
 ) -> None:
     """Run a compiled pipeline here, task by task, as KFP would run it."""
-    from pipeline import kubeflow
-
     given = {}
     for item in params:
         name, sep, value = item.partition("=")
@@ -149,18 +148,20 @@ def run_ir(
             _fail(f"--param takes NAME=VALUE, not '{item}'")
         given[name] = value
     try:
-        job = kubeflow.read(package)
+        job = kfp_package.read(package)
         spec = job["pipelineSpec"]
         root = pipeline_root or job.get("runtimeConfig", {}).get("gcsOutputDirectory", "")
         work = work.resolve()
-        launcher = _launcher(job, root, work, volume) if in_docker else ir_runner.Launcher()
-        if not in_docker and "://" in root:
-            _fail(f"the pipeline root {root} is not a folder: pass --pipeline-root or --docker")
         runner = ir_runner.IRRunner(
-            job, work, launcher, given, pipeline_root=root, on_task=_print_task
+            job, work, ir_runner.Launcher(), given, pipeline_root=root, on_task=_print_task
         )
-    except (ValueError, KeyError, ir_runner.IRError) as exc:
-        _fail(f"{package} cannot be run: {exc}")
+    except (ValueError, KeyError, TypeError, yaml.YAMLError, ir_runner.IRError) as exc:
+        _fail(f"{package} cannot be run: {type(exc).__name__}: {exc}".splitlines()[0])
+    if in_docker:
+        runner.launcher = _launcher(job, root, work, volume)
+    elif "://" in root:
+        _fail(f"the pipeline root {root} is not a folder: pass --pipeline-root or --docker")
+    launcher = runner.launcher
     console.print(f"[bold]Run[/] {spec['pipelineInfo']['name']} ({runner.run_id}) -> {root}")
     try:
         outputs = runner.run()

@@ -5,21 +5,16 @@ run-time parameters, a baseline found without MLMD). What is added here belongs 
 cluster only: our image with our entry point, resource requests and limits per component, and
 the volume that holds the data and the served models.
 
-Two output formats: ``.json`` is TFX's own (a PipelineJob: spec plus run-time config, what
-Vertex AI takes); ``.yaml`` is the package ``kfp.Client`` uploads (the PipelineSpec with its
-default root, then the Kubernetes platform spec that mounts the volume).
+The two file formats are pipeline.kfp_package's.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2
@@ -147,34 +142,3 @@ def platform_spec(spec: dict[str, Any], volume: Volume) -> dict[str, Any]:
     mount = {"constant": volume.claim, "mountPath": volume.mount_path}
     executors = {label: {"pvcMount": [mount]} for label in spec["deploymentSpec"]["executors"]}
     return {"platforms": {"kubernetes": {"deploymentSpec": {"executors": executors}}}}
-
-
-def write(job: dict[str, Any], output: Path) -> None:
-    """``.yaml``: the KFP package; anything else: TFX's PipelineJob JSON."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.suffix in (".yaml", ".yml"):
-        spec = dict(job["pipelineSpec"])
-        spec["defaultPipelineRoot"] = job["runtimeConfig"]["gcsOutputDirectory"]
-        documents = [spec] + ([job["platformSpec"]] if "platformSpec" in job else [])
-        text = yaml.safe_dump_all(documents, sort_keys=False)
-    else:
-        text = json.dumps(job, indent=2, sort_keys=True)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(output)  # never a half-written package
-
-
-def read(path: Path) -> dict[str, Any]:
-    """Either format back as a PipelineJob dict (what ``automl run-ir`` executes)."""
-    text = path.read_text()
-    if path.suffix in (".yaml", ".yml"):
-        documents = list(yaml.safe_load_all(text))
-        spec = documents[0]
-        job = {
-            "pipelineSpec": spec,
-            "runtimeConfig": {"gcsOutputDirectory": spec.get("defaultPipelineRoot", "")},
-        }
-        if len(documents) > 1:
-            job["platformSpec"] = documents[1]
-        return job
-    return json.loads(text)

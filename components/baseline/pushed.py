@@ -25,7 +25,8 @@ ABSENT = "absent"  # int custom property: 1 when nothing had been pushed yet
 
 
 def latest_pushed_version(push_base_directory: str) -> str | None:
-    """The newest version folder holding a SavedModel (the Pusher names them by timestamp)."""
+    """The newest version folder holding a SavedModel (the Pusher names them by timestamp,
+    in seconds: compared as numbers, a longer name is newer)."""
     if not os.path.isdir(push_base_directory):
         return None
     versions = [
@@ -33,7 +34,10 @@ def latest_pushed_version(push_base_directory: str) -> str | None:
         for entry in os.scandir(push_base_directory)
         if entry.is_dir() and os.path.exists(os.path.join(entry.path, "saved_model.pb"))
     ]
-    return max(versions, key=lambda path: os.path.basename(path)) if versions else None
+    newest = max(
+        versions, key=lambda p: (len(os.path.basename(p)), os.path.basename(p)), default=None
+    )
+    return newest
 
 
 @component

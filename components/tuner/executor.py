@@ -117,7 +117,7 @@ def with_run_time_budgets(settings: dict[str, Any], exec_properties: dict[str, A
     for prop, key in (("max_trials", "max_trials"), ("compute_budget", "max_total_epochs")):
         value = exec_properties.get(prop)
         if value is not None and value < 0:
-            raise ValueError(f"the run-time parameter {prop} must be positive, not {value}")
+            raise ValueError(f"the run-time parameter {prop} cannot be negative ({value})")
         if value:
             replaced[key] = value
     return replaced

@@ -9,7 +9,7 @@ import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from pipeline import kubeflow
+from pipeline import kfp_package, kubeflow
 from tests.conftest import run_automl
 
 COMPONENTS = {
@@ -41,7 +41,7 @@ def test_package_parses_as_kfp_client_reads_it(package):
 
 
 def test_every_component_runs_our_image_with_our_entry_point(package):
-    spec = kubeflow.read(package[0])["pipelineSpec"]
+    spec = kfp_package.read(package[0])["pipelineSpec"]
     assert set(spec["root"]["dag"]["tasks"]) == COMPONENTS
     executors = spec["deploymentSpec"]["executors"]
     assert len(executors) == len(COMPONENTS)
@@ -54,7 +54,7 @@ def test_every_component_runs_our_image_with_our_entry_point(package):
 
 
 def test_run_time_parameters_and_caching(package):
-    spec = kubeflow.read(package[0])["pipelineSpec"]
+    spec = kfp_package.read(package[0])["pipelineSpec"]
     parameters = spec["root"]["inputDefinitions"]["parameters"]
     assert parameters["data_root"] == {
         "parameterType": "STRING", "defaultValue": "/automl/data/penguins",
@@ -72,7 +72,7 @@ def test_run_time_parameters_and_caching(package):
 
 
 def test_tuner_and_trainer_get_more_resources(package):
-    executors = kubeflow.read(package[0])["pipelineSpec"]["deploymentSpec"]["executors"]
+    executors = kfp_package.read(package[0])["pipelineSpec"]["deploymentSpec"]["executors"]
     resources = {
         k.removesuffix("_executor"): e["container"]["resources"] for k, e in executors.items()
     }
@@ -85,7 +85,7 @@ def test_tuner_and_trainer_get_more_resources(package):
 
 
 def test_every_task_mounts_the_volume_and_finds_schemas_in_the_image(package):
-    job = kubeflow.read(package[0])
+    job = kfp_package.read(package[0])
     mounts = job["platformSpec"]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
     assert set(mounts) == set(job["pipelineSpec"]["deploymentSpec"]["executors"])
     for executor in mounts.values():
@@ -127,3 +127,25 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("{not json", [], "cannot be run: JSONDecodeError"),
+        ("- a list\n", [], "cannot be run"),
+        (None, ["--param", "epochs=3"], "no parameter 'epochs'"),
+        (None, ["--param", "max_trials"], "--param takes NAME=VALUE"),
+    ],
+)
+def test_run_ir_refuses_bad_input_in_one_line(package, tmp_path, content, args, message):
+    if content is None:
+        target = package[0]
+    else:
+        target = tmp_path / ("p.json" if content.startswith("{") else "p.yaml")
+        target.write_text(content)
+    result = run_automl("run-ir", str(target), "--work", str(tmp_path / "work"), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "work").exists()
