@@ -11,7 +11,9 @@ need kubectl "https://kubernetes.io/docs/tasks/tools/"
 package_dir=$(dirname "$PIPELINE_PACKAGE")
 "$AUTOML" compile --image "$IMAGE" --output "$PIPELINE_PACKAGE" \
   --volume-dir "$package_dir/volume" "$@"
-# The volume's contents as compile laid them out (data/<dataset>/data.csv).
-kubectl -n "$KFP_NAMESPACE" cp "$package_dir/volume/data" "$VOLUME_POD:/automl/"
+# The volume's contents as compile laid them out (data/<dataset>/data.csv), replacing what
+# was there (a tar pipe: kubectl cp nests folders that already exist).
+tar -C "$package_dir/volume" -c data |
+  kubectl -n "$KFP_NAMESPACE" exec -i "$VOLUME_POD" -- tar -x -C /automl
 "$PYTHON" "$HERE/submit.py" run --host "$KFP_HOST" --package "$PIPELINE_PACKAGE" \
   ${KFP_PARAMS:+--params "$KFP_PARAMS"} --wait
