@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import kfp_entrypoint
+
 TASK_INPUT = "{{$}}"
 PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
     "STRING": str,
@@ -51,7 +53,6 @@ class Launcher:
     """Where tasks run: here, or in a container of the IR's image (``docker`` set)."""
 
     docker: str | None = None  # the docker command; None: subprocesses
-    minio_dir: Path | None = None  # stands for MinIO (minio:// roots), mounted at /minio
     mounts: list[tuple[str, str]] = field(default_factory=list)  # (host, container) folders
 
     def command(self, image: str, argv: list[str], task_dir: Path) -> list[str]:
@@ -64,19 +65,25 @@ class Launcher:
         return [self.docker, "run", "--rm", "--network=none", user, "--env=HOME=/tmp",
                 *flags, image, *argv]  # fmt: skip
 
-    def host_path(self, path: str) -> str:
-        """Where a path inside the container is on this machine."""
+    def _on_host(self, path: str) -> str | None:
         for host, inside in self.mounts:
             if path == inside or path.startswith(inside.rstrip("/") + "/"):
                 return host + path[len(inside.rstrip("/")) :]
-        return path
+        return None
+
+    def host_path(self, path: str) -> str:
+        """Where a path inside the container is on this machine."""
+        return self._on_host(path) or path
 
     def prepare_output(self, uri: str) -> None:
-        """Creates an output's folder, as KFP's launcher does before the command."""
-        if uri.startswith("minio://") and self.minio_dir is not None:
-            (self.minio_dir / uri[len("minio://") :]).mkdir(parents=True, exist_ok=True)
-        elif "://" not in uri:
-            Path(uri).mkdir(parents=True, exist_ok=True)
+        """Creates an output's folder, as KFP's launcher does before the command: in a
+        container, where the entry point will look for it (minio://b/x at /minio/b/x)."""
+        if self.docker is None:
+            folder = None if "://" in uri else uri
+        else:
+            folder = self._on_host(kfp_entrypoint.local_path(uri))
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -191,8 +198,8 @@ class IRRunner:
         declared = component.get("outputDefinitions", {}).get("artifacts", {})
         for key, definition in declared.items():
             uri = f"{self.root.rstrip('/')}/{self.run_id}/{name}/{key}"
-            record = {"name": f"{self.run_id}.{name}.{key}", "uri": uri, "metadata": {}}
-            outputs[key] = {"artifacts": [{**record, "type": definition["artifactType"]}]}
+            artifact = self._artifact(name, key, uri, definition["artifactType"], {})
+            outputs[key] = {"artifacts": [artifact]}
             self.launcher.prepare_output(uri)
         return {
             "inputs": {"parameterValues": values, "artifacts": artifacts},
@@ -252,10 +259,12 @@ class IRRunner:
         else:
             uri = source.get("constant") or source["constantValue"]["stringValue"]
         (key,) = component["outputDefinitions"]["artifacts"]
-        artifact = {
-            "name": f"{self.run_id}.{name}.{key}",
-            "uri": uri,
-            "type": importer["typeSchema"],
-            "metadata": importer.get("metadata", {}),
-        }
-        return {key: [artifact]}
+        metadata = importer.get("metadata", {})
+        return {key: [self._artifact(name, key, uri, importer["typeSchema"], metadata)]}
+
+    def _artifact(
+        self, task: str, key: str, uri: str, type_schema: dict[str, Any], metadata: dict
+    ) -> dict[str, Any]:
+        """A runtime artifact as the executor input carries it, named for this run."""
+        name = f"{self.run_id}.{task}.{key}"
+        return {"name": name, "uri": uri, "type": type_schema, "metadata": metadata}

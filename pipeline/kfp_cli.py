@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import yaml
 
-from pipeline import ir_runner, kfp_package
+from pipeline import ir_runner, kfp_entrypoint, kfp_package
 from pipeline.cli import EXIT_RUN_FAILED, _fail, console, main
 from pipeline.config import ConfigError, build_config
 from pipeline.dataset import DataError
@@ -150,13 +150,13 @@ def run_ir(
     try:
         job = kfp_package.read(package)
         spec = job["pipelineSpec"]
-        root = pipeline_root or job.get("runtimeConfig", {}).get("gcsOutputDirectory", "")
         work = work.resolve()
         runner = ir_runner.IRRunner(
-            job, work, ir_runner.Launcher(), given, pipeline_root=root, on_task=_print_task
+            job, work, ir_runner.Launcher(), given, pipeline_root, on_task=_print_task
         )
     except (ValueError, KeyError, TypeError, yaml.YAMLError, ir_runner.IRError) as exc:
         _fail(f"{package} cannot be run: {type(exc).__name__}: {exc}".splitlines()[0])
+    root = runner.root
     if in_docker:
         runner.launcher = _launcher(job, root, work, volume)
     elif "://" in root:
@@ -190,16 +190,14 @@ def _launcher(job: dict, root: str, work: Path, volume: Path | None) -> ir_runne
     executors = executors.get("deploymentSpec", {}).get("executors", {})
     mount_paths = {m["mountPath"] for e in executors.values() for m in e.get("pvcMount", [])}
     volume_dir = (volume or work / "volume").resolve()
-    mounts = [(str(volume_dir), path) for path in sorted(mount_paths)]
-    if root.startswith("minio://"):
-        minio = work / "minio"
-        minio.mkdir(parents=True, exist_ok=True)
-        mounts.append((str(minio), "/minio"))
+    mounts = [(str(volume_dir), path) for path in sorted(mount_paths)]  # empty: no volume
+    if root.startswith("minio://"):  # one folder stands for MinIO where the launcher keeps it
+        minio = kfp_entrypoint.LOCAL_PREFIXES["minio://"].rstrip("/")
+        mounts.append((str(work / "minio"), minio))
     elif "://" not in root:
-        Path(root).mkdir(parents=True, exist_ok=True)
         mounts.append((str(Path(root).resolve()), root))
     else:
         _fail(f"--docker: artifacts at {root} cannot be mounted (use a local or minio:// root)")
-    volume_dir.mkdir(parents=True, exist_ok=True)
-    minio_dir = work / "minio" if root.startswith("minio://") else None
-    return ir_runner.Launcher(docker=docker, minio_dir=minio_dir, mounts=mounts)
+    for host, _ in mounts:  # docker would create missing ones as root
+        Path(host).mkdir(parents=True, exist_ok=True)
+    return ir_runner.Launcher(docker=docker, mounts=mounts)

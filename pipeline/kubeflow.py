@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx.orchestration import data_types
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2
 
 from pipeline.config import PipelineConfig
@@ -121,19 +122,25 @@ def compile_pipeline(
         output_dir=tempfile.gettempdir(),  # not written: write_out=False
         output_filename="pipeline.json",
     )
-    defaults = {"data_root": facts.data_root, "max_trials": 0, "compute_budget": 0.0}
+    # The run-time parameters create_pipeline declared, with their defaults: TFX writes them
+    # to the run config only when given, and KFP's UI and API read them from the spec.
+    defaults = {
+        value.name: value.default
+        for component in built.components
+        for value in component.exec_properties.values()
+        if isinstance(value, data_types.RuntimeParameter)
+    }
     job = runner.run(built, parameter_values=defaults, write_out=False)
-    # KFP's UI and API take a parameter's default from the spec, not from TFX's run config.
-    for name, spec in job["pipelineSpec"]["root"]["inputDefinitions"]["parameters"].items():
-        spec["defaultValue"] = defaults[name]
-    # Set here rather than with TFX's with_platform_config, which ExampleGen's builder drops.
     spec = job["pipelineSpec"]
+    for name, declared in spec["root"]["inputDefinitions"]["parameters"].items():
+        declared["defaultValue"] = defaults[name]
+    # Set here rather than with TFX's with_platform_config, which ExampleGen's builder drops.
     for task, task_spec in spec["root"]["dag"]["tasks"].items():
         component = spec["components"][task_spec["componentRef"]["name"]]
         executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
         resources = resources_for(task, config.tuner.parallel_trials).spec()
         executor["container"]["resources"] = json_format.MessageToDict(resources)
-    job["platformSpec"] = platform_spec(job["pipelineSpec"], volume)
+    job["platformSpec"] = platform_spec(spec, volume)
     return job
 
 

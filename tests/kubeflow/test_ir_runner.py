@@ -147,3 +147,11 @@ def test_entry_point_maps_object_store_uris_to_launcher_paths_and_back(tmp_path)
     written = json.loads((tmp_path / "out.json").read_text())
     assert written["artifacts"]["b"]["artifacts"][0]["uri"] == "s3://b2/y"
     assert kfp_entrypoint.local_path("/local/root/x") == "/local/root/x"
+
+
+def test_docker_launcher_prepares_outputs_where_the_task_will_look(tmp_path):
+    launcher = ir_runner.Launcher(docker="docker", mounts=[(str(tmp_path / "m"), "/minio")])
+    launcher.prepare_output("minio://bucket/run/Trainer/model")
+    assert (tmp_path / "m" / "bucket" / "run" / "Trainer" / "model").is_dir()
+    launcher.prepare_output("gs://elsewhere/x")  # not mounted: nothing made on this machine
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]

@@ -28,6 +28,10 @@ def render() -> list[dict]:
     return [d for d in yaml.safe_load_all(done.stdout) if d]
 
 
+def rendered_by_kind_and_name() -> dict[tuple[str, str], dict]:
+    return {(d["kind"], d["metadata"]["name"]): d for d in render()}
+
+
 def test_manifests_render_and_pass_strict_validation():
     import kubernetes_validate
 
@@ -41,7 +45,7 @@ def test_manifests_render_and_pass_strict_validation():
 
 
 def test_manifests_are_least_privilege_and_bounded():
-    documents = {(d["kind"], d["metadata"]["name"]): d for d in render()}
+    documents = rendered_by_kind_and_name()
     role = documents[("Role", "automl-operator")]
     for rule in role["rules"]:
         assert "*" not in rule["verbs"] and "*" not in rule["resources"]
@@ -59,7 +63,7 @@ def test_manifests_are_least_privilege_and_bounded():
 def test_volume_claim_is_what_compile_mounts():
     from pipeline import kubeflow
 
-    documents = {(d["kind"], d["metadata"]["name"]): d for d in render()}
+    documents = rendered_by_kind_and_name()
     assert ("PersistentVolumeClaim", kubeflow.DEFAULT_VOLUME.claim) in documents
     pod = documents[("Pod", "automl-volume")]["spec"]
     (mount,) = pod["containers"][0]["volumeMounts"]

@@ -111,11 +111,12 @@ def kill_and_resume(url: str, events: Path, trials: int, parallel: int, seed: in
     starting the same command again after each kill of the whole run; the kinds of kills."""
     rng = np.random.default_rng(seed)
     kills: list[str] = []
-    process = start_supervisor(url, events, trials, parallel, 0.5 if parallel > 1 else 0.2)
+    sleep_s = 0.5 if parallel > 1 else 0.2
+    process = start_supervisor(url, events, trials, parallel, sleep_s)
     while len(kills) < times and (kill := _kill_somewhere(process, rng)) is not None:
         kills.append(kill)
         if kill == "run":
-            process = start_supervisor(url, events, trials, parallel, 0.5 if parallel > 1 else 0.2)
+            process = start_supervisor(url, events, trials, parallel, sleep_s)
     finish(process, events)
     return kills
 
