@@ -73,7 +73,7 @@ def summarise(name: str, dataset: dict) -> dict[str, Any]:
         "best_peer": best_peer,
         "reach_best_peer": reach,
         "normalised": {
-            m: (v - low) / (high - low) if high > low else 0.0 for m, v in finals.items()
+            m: (v - low) / (high - low) if high > low else 0.0 for m, v in judged.items()
         },
     }
 

@@ -39,7 +39,7 @@ class SplitConfig(_Strict):
 
 
 DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
-DEFAULT_ESTIMATOR = "hyperband"  # chosen by bench/estimators.py (README, "Benchmarks")
+DEFAULT_ESTIMATOR = "asha+curve"  # chosen by bench/estimators.py (README, "Benchmarks")
 
 
 class EstimationConfig(_Strict):
