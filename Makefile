@@ -25,11 +25,16 @@ run: $(VENV)/.installed
 	$(VENV)/bin/automl run --output $(OUTPUT)
 
 # What the tests use besides the venv, installed and started here because a CI machine may be
-# new: shellcheck, and a Docker engine (where none can start, the image tests say why and skip).
+# new: shellcheck, PostgreSQL (the study store's server path; the tests start their own
+# server) and a Docker engine (where none can start, the image tests say why and skip).
 test-tools:
 	@command -v shellcheck >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } || \
 		echo "note: shellcheck could not be installed; the script checks will be skipped"
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq postgresql >/dev/null; } || \
+		echo "note: PostgreSQL could not be installed; its store tests will be skipped"
 	@bash kind-cluster/docker-engine.sh || \
 		echo "note: no Docker engine; the image tests will be skipped"
 

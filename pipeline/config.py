@@ -86,6 +86,11 @@ class TunerConfig(_Strict):
     seed: int = 42
     # Trials at a time, each in its own process, sharing the study store.
     parallel_trials: int = Field(1, ge=1, le=64)
+    # Compiled pipeline only: worker pods that run trials of the Tuner's study beside it,
+    # each with parallel_trials slots (locally, parallel_trials is the knob). They find the
+    # study through the store, so it must be one they all reach (the volume, or a server).
+    worker_pods: int = Field(0, ge=0, le=32)
+    worker_wait_s: float = Field(600.0, gt=0)  # how long a worker waits for the study to open
     # SQLAlchemy URL of the study store; default: a SQLite file under the pipeline root.
     # Workers on several machines need a database server (postgresql://...).
     study_store: str | None = None

@@ -34,7 +34,7 @@ from components.baseline import strategy as baseline
 from components.baseline.pushed import BaselineTolerantEvaluator, LatestPushedModel
 from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_gate.component import DataGate
-from components.tuner.component import AutoMLTuner
+from components.tuner.component import AutoMLTuner, AutoMLTunerWorker
 from pipeline import evaluation
 from pipeline.config import PipelineConfig
 
@@ -141,14 +141,20 @@ def create_pipeline(
     )
     transform.add_upstream_node(data_gate)
 
-    tuner = AutoMLTuner(
-        examples=transform.outputs["transformed_examples"],
-        transform_graph=transform.outputs["transform_graph"],
-        schema=schema_gen.outputs["schema"],
-        settings=tuner_settings(config, pipeline_root),
-        task=facts.task,
-        **(_run_time_budgets() if kubeflow else {}),
-    )
+    tuner_inputs = {
+        "examples": transform.outputs["transformed_examples"],
+        "transform_graph": transform.outputs["transform_graph"],
+        "schema": schema_gen.outputs["schema"],
+        "settings": tuner_settings(config, pipeline_root),
+        "task": facts.task,
+    }
+    tuner = AutoMLTuner(**tuner_inputs, **(_run_time_budgets() if kubeflow else {}))
+    # Pods that share the Tuner's study; LocalDagRunner runs one component at a time, so
+    # locally the Tuner's parallel_trials processes do this instead.
+    tuner_workers = [
+        AutoMLTunerWorker(**tuner_inputs).with_id(f"AutoMLTunerWorker{i + 1}")
+        for i in range(config.tuner.worker_pods if kubeflow else 0)
+    ]
     trainer = Trainer(
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
@@ -211,6 +217,7 @@ def create_pipeline(
             data_gate,
             transform,
             tuner,
+            *tuner_workers,
             trainer,
             baseline_node,
             evaluator,

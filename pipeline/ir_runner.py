@@ -1,10 +1,11 @@
 """Runs a compiled KFP pipeline (IR) without a cluster, the way KFP's driver and launcher would.
 
 kfp.local runs pipelines the KFP SDK compiled, not TFX's IR, so this is how the compiled
-pipeline is proven here: tasks in the DAG's order, each one's container command and arguments
-exactly as the IR has them, with the executor input (``{{$}}``) built as KFP's driver builds it
-(parameters from constants and pipeline parameters, input artifacts from the producers'
-executor output, output URIs under the pipeline root). Importer tasks are resolved here;
+pipeline is proven here: each task once its producers are done (several at a time, as KFP
+starts them), with its container command and arguments exactly as the IR has them and the
+executor input (``{{$}}``) built as KFP's driver builds it (parameters from constants and
+pipeline parameters, input artifacts from the producers' executor output, output URIs under
+the pipeline root). Importer tasks are resolved here;
 resolver tasks are refused as open-source KFP refuses them.
 
 Tasks run as subprocesses of this Python, or (``Launcher.image``) in the image the IR names,
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,8 +114,8 @@ def pipeline_parameters(spec: dict[str, Any], job: dict[str, Any], given: dict[s
     return values
 
 
-def task_order(tasks: dict[str, Any]) -> list[str]:
-    graph = graphlib.TopologicalSorter()
+def dependencies(tasks: dict[str, Any]) -> graphlib.TopologicalSorter:
+    graph: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
     for name, task in sorted(tasks.items()):
         producers = {
             a["taskOutputArtifact"]["producerTask"]
@@ -121,7 +123,11 @@ def task_order(tasks: dict[str, Any]) -> list[str]:
             if "taskOutputArtifact" in a
         }
         graph.add(name, *sorted(set(task.get("dependentTasks", [])) | producers))
-    return list(graph.static_order())
+    return graph
+
+
+def task_order(tasks: dict[str, Any]) -> list[str]:
+    return list(dependencies(tasks).static_order())
 
 
 class IRRunner:
@@ -133,6 +139,7 @@ class IRRunner:
         parameters: dict[str, str] | None = None,
         pipeline_root: str | None = None,
         on_task: Callable[[str, str, float], None] = lambda task, state, seconds: None,
+        parallel_tasks: int = 8,
     ) -> None:
         self.spec = job["pipelineSpec"]
         self.parameters = pipeline_parameters(self.spec, job, parameters or {})
@@ -142,18 +149,44 @@ class IRRunner:
         self.work_dir = work_dir
         self.launcher = launcher
         self.on_task = on_task
+        self.parallel_tasks = parallel_tasks  # KFP starts every task whose inputs are ready
         self.run_id = time.strftime("run-%Y%m%d-%H%M%S")
         self.outputs: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     def run(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
-        """Every task, in order; returns each task's output artifacts as KFP records them."""
+        """Every task, each once its producers are done, up to ``parallel_tasks`` at a time
+        (a Tuner and its worker tasks run together); returns each task's output artifacts as
+        KFP records them. After a failure no task starts; the running ones are waited for."""
         tasks = self.spec["root"]["dag"]["tasks"]
-        for name in task_order(tasks):
-            started = time.monotonic()
-            self.on_task(name, "running", 0.0)
-            self.outputs[name] = self._run_task(name, tasks[name])
-            self.on_task(name, "done", time.monotonic() - started)
+        graph = dependencies(tasks)
+        graph.prepare()
+        failure: BaseException | None = None
+        with futures.ThreadPoolExecutor(self.parallel_tasks) as pool:
+            running: dict[futures.Future, str] = {}
+            while graph.is_active():
+                if failure is None:
+                    for name in sorted(graph.get_ready()):
+                        running[pool.submit(self._timed_task, name, tasks[name])] = name
+                if not running:
+                    break
+                finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    if future.exception() is not None:
+                        failure = failure or future.exception()
+                        continue
+                    self.outputs[name] = future.result()
+                    graph.done(name)
+        if failure is not None:
+            raise failure
         return self.outputs
+
+    def _timed_task(self, name: str, task: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        started = time.monotonic()
+        self.on_task(name, "running", 0.0)
+        outputs = self._run_task(name, task)
+        self.on_task(name, "done", time.monotonic() - started)
+        return outputs
 
     def _run_task(self, name: str, task: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         component = self.spec["components"][task["componentRef"]["name"]]

@@ -132,6 +132,13 @@ def compile_command(
     help="With --docker: the folder mounted where the IR mounts its volume "
     "(default: WORK/volume).",
 )
+@click.option(
+    "--parallel-tasks",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Tasks run at once (KFP starts every task whose inputs are ready).",
+)
 def run_ir(
     package: Path,
     params: tuple[str, ...],
@@ -139,6 +146,7 @@ def run_ir(
     pipeline_root: str | None,
     in_docker: bool,
     volume: Path | None,
+    parallel_tasks: int,
 ) -> None:
     """Run a compiled pipeline here, task by task, as KFP would run it."""
     given = {}
@@ -152,7 +160,13 @@ def run_ir(
         spec = job["pipelineSpec"]
         work = work.resolve()
         runner = ir_runner.IRRunner(
-            job, work, ir_runner.Launcher(), given, pipeline_root, on_task=_print_task
+            job,
+            work,
+            ir_runner.Launcher(),
+            given,
+            pipeline_root,
+            on_task=_print_task,
+            parallel_tasks=parallel_tasks,
         )
     except (ValueError, KeyError, TypeError, yaml.YAMLError, ir_runner.IRError) as exc:
         _fail(f"{package} cannot be run: {type(exc).__name__}: {exc}".splitlines()[0])

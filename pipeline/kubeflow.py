@@ -82,6 +82,9 @@ IMAGE_SCHEMA_DIR = "/opt/automl/schemas"  # where the Dockerfile puts schemas/
 
 
 def resources_for(component_id: str, parallel_trials: int) -> Resources:
+    """A Tuner worker pod trains like the Tuner (AutoMLTunerWorker1, 2...)."""
+    if component_id.startswith("AutoMLTunerWorker"):
+        component_id = "AutoMLTuner"
     found = RESOURCES.get(component_id, DEFAULT_RESOURCES)
     if component_id == "AutoMLTuner" and parallel_trials > 1:
         cores = max(found.cpu_limit, parallel_trials)

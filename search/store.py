@@ -56,6 +56,9 @@ TRIALS = sa.Table(
 )
 
 
+CLOSED = "the study was closed (its search ended)"
+
+
 class StudyMismatch(ValueError):
     """Resuming a study with settings it was not started with; one line, fit for a terminal."""
 
@@ -181,6 +184,29 @@ class StudyStore:
                 return int(row.id)
         return None
 
+    def newest(self, key: str) -> tuple[int, str] | None:
+        """The newest study for ``key`` and its state: what a worker pod joins."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(STUDIES.c.id, STUDIES.c.state)
+                .where(STUDIES.c.key == key)
+                .order_by(STUDIES.c.id.desc())
+            ).first()
+        return (int(row.id), str(row.state)) if row is not None else None
+
+    def running_elsewhere(self, study_id: int, worker: str) -> int:
+        """Trials of the study that live workers other than ``worker`` are running."""
+        now = time.time()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(TRIALS).where(
+                    TRIALS.c.study_id == study_id,
+                    TRIALS.c.status == TrialStatus.RUNNING.value,
+                    TRIALS.c.worker != worker,
+                )
+            ).all()
+        return sum(self._alive(row, now) for row in rows)
+
     def settings(self, study_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
             text = conn.execute(
@@ -197,10 +223,14 @@ class StudyStore:
     ) -> Claim:
         """The next trial for ``worker``: a dead worker's trial first, else ``propose``'s new
         one (given the whole history; it returns a Trial numbered ``len(history)``, or the
-        reason there is none), all in one write transaction."""
+        reason there is none), all in one write transaction. A closed study gives none."""
         now = time.time()
         with self.engine.begin() as conn:
-            conn.execute(sa.select(STUDIES.c.id).where(STUDIES.c.id == study_id).with_for_update())
+            state = conn.execute(
+                sa.select(STUDIES.c.state).where(STUDIES.c.id == study_id).with_for_update()
+            ).scalar_one()
+            if state != "running":
+                return Claim(None, CLOSED)
             for row in conn.execute(
                 sa.select(TRIALS).where(
                     TRIALS.c.study_id == study_id, TRIALS.c.status == TrialStatus.RUNNING.value

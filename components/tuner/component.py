@@ -16,6 +16,7 @@ from tfx.orchestration import data_types
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from components.tuner import worker_executor
 from components.tuner.executor import Executor
 
 
@@ -73,5 +74,40 @@ class AutoMLTuner(base_component.BaseComponent):
             compute_budget=compute_budget,
             best_hyperparameters=types.Channel(type=standard_artifacts.HyperParameters),
             study=types.Channel(type=TuningStudy),
+        )
+        super().__init__(spec=spec)
+
+
+class AutoMLTunerWorkerSpec(ComponentSpec):
+    """The Tuner's inputs (the study's key is their URIs) and settings; no outputs."""
+
+    PARAMETERS = {
+        "settings": ExecutionParameter(type=str),
+        "task": ExecutionParameter(type=str),
+    }
+    INPUTS = AutoMLTunerSpec.INPUTS
+    OUTPUTS: dict[str, ChannelParameter] = {}
+
+
+class AutoMLTunerWorker(base_component.BaseComponent):
+    """Runs trials of the Tuner's study beside it (a worker pod on Kubernetes)."""
+
+    SPEC_CLASS = AutoMLTunerWorkerSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(worker_executor.Executor)
+
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        transform_graph: types.BaseChannel,
+        settings: dict[str, Any],
+        task: str,
+        schema: types.BaseChannel | None = None,
+    ) -> None:
+        spec = AutoMLTunerWorkerSpec(
+            examples=examples,
+            transform_graph=transform_graph,
+            schema=schema,
+            settings=json.dumps(settings, sort_keys=True),
+            task=task,
         )
         super().__init__(spec=spec)

@@ -93,6 +93,21 @@ def weights_root(store_url: str) -> str | None:
     return None
 
 
+def warm_start_prior(store: StudyStore, earlier: int | None, job: TunerJob) -> list[Trial]:
+    """The earlier study's results as this one's prior (search.warm_start); the Tuner and
+    every worker build the same one, so they propose alike."""
+    if earlier is None:
+        return []
+    plan = job.plan
+    prior = prior_trials(store.trials(earlier), plan.space, plan.estimator().scheduler.top)
+    replayed = min(len(prior), int(job.settings.get("warm_start_trials", 3)))
+    log.info(
+        "Warm start from study %d: %d earlier results; the best %d are tried first",
+        earlier, len(prior), replayed,
+    )  # fmt: skip
+    return prior
+
+
 def best_hyperparameters_config(plan: SearchPlan, trial: Trial) -> dict[str, Any]:
     """KerasTuner's HyperParameters config (what TFX's Tuner writes), the space's ranges kept."""
     hp = to_hyperparameters(plan.space)
@@ -154,15 +169,7 @@ class Executor(base_executor.BaseExecutor):
             job.to_json(),
             resume=settings.get("resume", True),
         )
-        prior = []
-        if earlier is not None:
-            top = plan.estimator().scheduler.top
-            prior = prior_trials(store.trials(earlier), plan.space, top)
-            log.info(
-                "Warm start from study %d: %d earlier results; the best %d are tried first",
-                earlier, len(prior), min(len(prior), int(settings.get("warm_start_trials", 3))),
-            )  # fmt: skip
-        study = job.study(prior)
+        study = job.study(warm_start_prior(store, earlier, job))
         estimator = study.estimator
         assert estimator is not None
         study.trials = store.trials(stored.id)

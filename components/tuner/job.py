@@ -36,6 +36,8 @@ RESUMABLE = frozenset(
         "time_budget_s",
         "max_total_epochs",
         "parallel_trials",
+        "worker_pods",
+        "worker_wait_s",
         "study_store",
         "resume",
         "trial_attempts",

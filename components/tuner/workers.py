@@ -12,6 +12,10 @@ memory) is released and retried by the next claim, up to the store's attempt lim
 supervisor that dies takes its trial processes with it (they watch it), and a new supervisor
 (the same command run again, or another worker pod) reclaims its trials from the store.
 
+Several supervisors can share one study: the Tuner's own and those of worker pods on Kubernetes
+(components.tuner.worker_executor). Each returns only when it can claim nothing and no trial
+of the study is running anywhere, so the Tuner selects from a complete study.
+
 Scheduling: every strategy and scheduler works as it does sequentially. ASHA and evolution
 never wait; Hyperband's rungs are synchronous, so while a rung waits for a running trial, a
 worker starts the next bracket (see search.schedulers.Hyperband.assign). Budgets charge
@@ -31,7 +35,7 @@ from typing import Any
 
 import psutil
 
-from search.store import StudyStore, worker_name
+from search.store import CLOSED, StudyStore, worker_name
 from search.study import run_trial
 from search.trial import Trial
 
@@ -86,7 +90,8 @@ def run_tuner_trial(
     _share_cores(int(job.settings.get("parallel_trials", 1)))
     history = store.trials(study_id)
     trial = history[number]
-    trial.attrs.update(pid=os.getpid(), started_at=time.time())  # who ran it, and when
+    # Who ran it (the supervisor: the Tuner's or a worker pod's) and when.
+    trial.attrs.update(worker=worker, pid=os.getpid(), started_at=time.time())
     run_trial(job.runner(history, study_id), trial)
     if not store.finish(study_id, trial, worker):
         log.warning("Trial %d was handed to another worker meanwhile; result dropped", number + 1)
@@ -104,6 +109,7 @@ class Workers:
         on_trial_end: Callable[[Trial], None] | None = None,
         heartbeat_s: float = 10.0,
         poll_s: float = 0.2,
+        wait_s: float = 1.0,
         trial_main: Callable[..., None] = run_tuner_trial,
         preload: tuple[str, ...] = PRELOAD,
     ) -> None:
@@ -114,6 +120,7 @@ class Workers:
         self.on_trial_end = on_trial_end
         self.heartbeat_s = heartbeat_s
         self.poll_s = poll_s
+        self.wait_s = wait_s  # polling while only other workers' trials run
         self.worker = worker_name()
         self.trial_main = trial_main  # (store url, study id, number, worker, supervisor)
         self.preload = preload
@@ -128,6 +135,7 @@ class Workers:
         started = time.monotonic()
         last_beat = 0.0
         stop_reason: str | None = None
+        waited = False
         try:
             while True:
                 if self._reap(running):
@@ -161,12 +169,24 @@ class Workers:
                         running[claim.trial.number] = process
                         continue  # fill the other slots before waiting
                 if stop_reason is not None and not running:
-                    return stop_reason
+                    if stop_reason == CLOSED or not self._others_running(waited):
+                        return stop_reason
+                    # Another worker's trial may yet end, free budget or die (and be retried
+                    # here): the search is over only when no trial of it runs anywhere.
+                    waited, stop_reason = True, None
+                    time.sleep(self.wait_s)
+                    continue
                 time.sleep(self.poll_s)
         finally:
             for process in running.values():
                 process.kill()
                 process.join()
+
+    def _others_running(self, waited_before: bool) -> bool:
+        others = self.store.running_elsewhere(self.study_id, self.worker)
+        if others and not waited_before:
+            log.info("Waiting for %d trials that other workers are running", others)
+        return others > 0
 
     def _reap(self, running: dict[int, Any]) -> bool:
         ended = [n for n, p in running.items() if not p.is_alive()]

@@ -17,10 +17,13 @@ pytestmark = pytest.mark.e2e
 
 def compile_for_here(folder: Path) -> Path:
     """The IR with local stand-ins for the cluster's storage: a folder as the pipeline root,
-    one as the volume, the repository's schemas instead of the image's."""
+    one as the volume, the repository's schemas instead of the image's; with one Tuner
+    worker task beside the Tuner."""
     package = folder / "pipeline.json"
+    config = folder / "workers.yaml"
+    config.write_text("tuner: {worker_pods: 1}\n")
     result = run_automl(
-        "compile", "--image", "automl:dev", "--output", str(package),
+        "compile", "--config", str(config), "--image", "automl:dev", "--output", str(package),
         "--pipeline-root", str(folder / "root"), "--mount-path", str(folder / "volume"),
         "--schema-dir", str(REPO / "schemas"),
     )  # fmt: skip
@@ -46,11 +49,14 @@ def task_log(work: Path, task: str) -> str:
     return (sorted(work.glob("run-*"))[-1] / task / "task.log").read_text()
 
 
+FIRST_TRIALS = 6
+
+
 @pytest.fixture(scope="module")
 def ir_runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("kfp")
     package = compile_for_here(folder)
-    first = run_ir(package, folder / "work1", "max_trials=2")
+    first = run_ir(package, folder / "work1", f"max_trials={FIRST_TRIALS}")
     first_baseline = task_output(folder / "work1", "latest_pushed_model")
     second = run_ir(package, folder / "work2", "max_trials=1")
     return folder, first, first_baseline, second
@@ -82,7 +88,19 @@ def test_pushed_model_is_equivalent_to_the_local_runners(ir_runs, penguins_run):
 def test_run_time_budget_reaches_the_tuner(ir_runs):
     folder, _, _, _ = ir_runs
     study = task_output(folder / "work1", "AutoMLTuner")["artifacts"]["study"]["artifacts"][0]
-    assert study["metadata"]["trials"] == 2  # max_trials=2 given at run time
+    assert study["metadata"]["trials"] == FIRST_TRIALS  # given at run time
+
+
+def test_the_worker_task_shares_the_tuners_study(ir_runs):
+    folder, _, _, _ = ir_runs
+    assert "Worker joined study" in task_log(folder / "work1", "AutoMLTunerWorker1")
+    artifact = task_output(folder / "work1", "AutoMLTuner")["artifacts"]["study"]["artifacts"][0]
+    study = json.loads((Path(artifact["uri"]) / "study.json").read_text())
+    trials = study["trials"]
+    assert [t["number"] for t in trials] == list(range(FIRST_TRIALS))
+    assert all(t["status"] in ("complete", "pruned") for t in trials)
+    supervisors = {t["attrs"]["worker"] for t in trials}
+    assert len(supervisors) == 2, "the Tuner and its worker task both ran trials"
 
 
 def test_first_run_has_no_baseline_and_the_second_finds_the_first_model(ir_runs):

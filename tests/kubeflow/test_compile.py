@@ -110,6 +110,36 @@ def test_json_output_is_tfx_pipeline_job(tmp_path):
     json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec())
 
 
+def test_worker_pods_share_the_tuners_inputs_and_nothing_waits_for_them(tmp_path):
+    config = tmp_path / "workers.yaml"
+    config.write_text("tuner: {worker_pods: 2, parallel_trials: 2}\n")
+    output = tmp_path / "pipeline.yaml"
+    result = run_automl(
+        "compile", "--config", str(config), "--image", IMAGE, "--output", str(output)
+    )
+    assert result.returncode == 0, result.stderr
+    spec = kfp_package.read(output)["pipelineSpec"]
+    tasks = spec["root"]["dag"]["tasks"]
+    workers = {"AutoMLTunerWorker1", "AutoMLTunerWorker2"}
+    assert set(tasks) == COMPONENTS | workers
+    tuner = tasks["AutoMLTuner"]
+    resources = {}
+    for name in workers | {"AutoMLTuner"}:
+        task = tasks[name]
+        # The same input artifacts: the study's key, which the workers find it by.
+        assert task["inputs"]["artifacts"] == tuner["inputs"]["artifacts"]
+        assert task["dependentTasks"] == tuner["dependentTasks"]
+        settings = task["inputs"]["parameters"]["settings"]["runtimeValue"]["constant"]
+        assert json.loads(settings)["worker_pods"] == 2
+        component = spec["components"][task["componentRef"]["name"]]
+        executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
+        resources[name] = executor["container"]["resources"]
+    assert resources["AutoMLTunerWorker1"] == resources["AutoMLTuner"]
+    assert resources["AutoMLTuner"]["resourceCpuLimit"] == "4"  # two trials at a time
+    for task in tasks.values():  # the workers end on their own; the run ends with them
+        assert not workers & set(task.get("dependentTasks", []))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -103,6 +103,67 @@ def test_a_failing_task_names_itself_and_its_log(tmp_path):
     assert "no good" in failed.value.log.read_text()
 
 
+MEET = """
+import pathlib, sys, time
+here, other = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+here.touch()
+deadline = time.monotonic() + 60
+while not other.exists():  # only a task running at the same time can create it
+    if time.monotonic() > deadline:
+        raise SystemExit("the other task never ran beside this one")
+    time.sleep(0.05)
+"""
+
+
+def independent_tasks(codes: dict[str, list[str]], after: dict | None = None) -> dict:
+    """Tasks that share no artifacts; ``after`` adds dependencies by name."""
+    return job(
+        tasks={
+            name: {"componentRef": {"name": name}, "dependentTasks": (after or {}).get(name, [])}
+            for name in codes
+        },
+        executors={
+            name: {"container": {"image": "x", "command": [sys.executable, "-c", *argv],
+                                 "args": ["{{$}}"]}}
+            for name, argv in codes.items()
+        },
+        components={name: {"executorLabel": name} for name in codes},
+    )  # fmt: skip
+
+
+def test_ready_tasks_run_at_the_same_time_as_kfp_starts_them(tmp_path):
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    spec = independent_tasks(
+        {"tuner": [MEET, a, b], "worker": [MEET, b, a], "after": ["pass"]},
+        after={"after": ["tuner", "worker"]},
+    )  # fmt: skip
+    seen = []
+    runner = ir_runner.IRRunner(
+        spec, tmp_path / "work", ir_runner.Launcher(), pipeline_root=str(tmp_path / "root"),
+        on_task=lambda t, s, _: seen.append((t, s)),
+    )  # fmt: skip
+    runner.run()
+    assert seen[-2:] == [("after", "running"), ("after", "done")]
+
+
+def test_after_a_failure_running_tasks_end_and_no_task_starts(tmp_path):
+    slow = "import time, pathlib, sys; time.sleep(1); pathlib.Path(sys.argv[1]).touch()"
+    spec = independent_tasks(
+        {"fails": ["raise SystemExit('bad')"], "slow": [slow, str(tmp_path / "slow")],
+         "next": ["pass"]},
+        after={"next": ["slow"]},
+    )  # fmt: skip
+    seen = []
+    runner = ir_runner.IRRunner(
+        spec, tmp_path / "work", ir_runner.Launcher(), pipeline_root=str(tmp_path / "root"),
+        on_task=lambda t, s, _: seen.append((t, s)),
+    )  # fmt: skip
+    with pytest.raises(ir_runner.TaskFailed, match="task fails failed"):
+        runner.run()
+    assert (tmp_path / "slow").exists() and ("slow", "done") in seen
+    assert not any(t == "next" for t, _ in seen)
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [({"m": "1"}, "no parameter 'm'"), ({"n": "one"}, "is not a NUMBER_INTEGER")],

@@ -49,9 +49,7 @@ def test_a_method_missing_from_a_dataset_does_not_compete():
 
 
 def test_reach_is_the_compute_where_a_curve_first_gets_to_the_peer_final():
-    dataset = _dataset(
-        **{"ours a": ([(2.0, 0.5), (4.0, 0.15)], 0.2), "peer": ([(8.0, 0.2)], 0.2)}
-    )
+    dataset = _dataset(**{"ours a": ([(2.0, 0.5), (4.0, 0.15)], 0.2), "peer": ([(8.0, 0.2)], 0.2)})
     summary = estimators_report.summarise("d", dataset)
     step = summary["grid"][1]
     assert abs(summary["reach_best_peer"]["ours a"] - 4.0) <= step

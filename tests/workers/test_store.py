@@ -1,5 +1,5 @@
-"""The study store's rules, on a real SQLite file: who may resume, who gets a dead worker's
-trial, and what a running trial costs the budget."""
+"""The study store's rules, on a real SQLite file and a real PostgreSQL server: who may
+resume, who gets a dead worker's trial, and what a running trial costs the budget."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from search.budget import Budget, compute_spent
 from search.fidelity import Fidelity
-from search.store import StudyMismatch, StudyStore, worker_name
+from search.store import CLOSED, StudyMismatch, StudyStore, worker_name
 from search.trial import Trial, TrialStatus
 
 SEARCHED = {"space": "macro", "strategy": "tpe", "seed": 1}
@@ -22,8 +22,8 @@ def new_trial(history: list[Trial]) -> Trial:
 
 
 @pytest.fixture
-def store(tmp_path) -> StudyStore:
-    return StudyStore(f"sqlite:///{tmp_path}/studies.sqlite", heartbeat_timeout_s=0.5)
+def store(store_url) -> StudyStore:
+    return StudyStore(store_url, heartbeat_timeout_s=0.5)
 
 
 def test_an_unfinished_study_is_resumed_and_a_finished_one_is_not(store):
@@ -67,8 +67,8 @@ def test_a_remote_worker_is_dead_only_after_its_heartbeat_times_out(store):
     assert store.claim(study, worker_name(), new_trial).trial.number == 0  # timed out
 
 
-def test_a_trial_that_keeps_killing_its_worker_fails_after_the_attempt_limit(tmp_path):
-    store = StudyStore(f"sqlite:///{tmp_path}/s.sqlite", max_attempts=2)
+def test_a_trial_that_keeps_killing_its_worker_fails_after_the_attempt_limit(store_url):
+    store = StudyStore(store_url, max_attempts=2)
     study = store.open("inputs", SEARCHED, {}).id
     store.claim(study, DEAD_HERE, new_trial)
     assert store.claim(study, DEAD_HERE, new_trial).retried
@@ -95,6 +95,38 @@ def test_a_worker_that_lost_its_trial_process_hands_it_to_the_next_claim(store):
     assert store.claim(study, me, new_trial).trial.number == 1  # its own: alive
     store.release(study, 0, me)
     assert store.claim(study, me, new_trial).retried
+
+
+def test_a_closed_study_hands_out_no_trial(store):
+    study = store.open("inputs", SEARCHED, {}).id
+    store.claim(study, worker_name(), new_trial)
+    store.close(study)
+    claim = store.claim(study, ELSEWHERE, new_trial)
+    assert claim.trial is None and claim.reason == CLOSED
+    assert len(store.trials(study)) == 1
+
+
+def test_a_worker_pod_finds_the_newest_study_of_its_inputs(store):
+    assert store.newest("inputs") is None  # the Tuner has not opened it yet
+    first = store.open("inputs", SEARCHED, {}).id
+    store.open("other inputs", SEARCHED, {})
+    assert store.newest("inputs") == (first, "running")
+    store.close(first)
+    assert store.newest("inputs") == (first, "finished")
+
+
+def test_only_live_workers_elsewhere_count_as_running(store):
+    import time
+
+    me = worker_name()
+    study = store.open("inputs", SEARCHED, {}).id
+    store.claim(study, me, new_trial)
+    assert store.running_elsewhere(study, me) == 0  # its own trials are not "elsewhere"
+    store.claim(study, ELSEWHERE, new_trial)
+    store.claim(study, DEAD_HERE, new_trial)
+    assert store.running_elsewhere(study, me) == 1  # the dead local worker does not count
+    time.sleep(0.6)  # the remote worker's heartbeat times out
+    assert store.running_elsewhere(study, me) == 0
 
 
 def test_running_trials_are_charged_their_planned_compute():

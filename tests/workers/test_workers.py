@@ -1,5 +1,6 @@
-"""Workers over a shared SQLite study: concurrency, kill -9 and resume, with a synthetic
-objective so that dozens of trials and kills cost seconds (tests/e2e cover the Tuner itself)."""
+"""Workers over a shared study (SQLite, and PostgreSQL where a test takes ``store_url``):
+concurrency, kill -9 and resume, with a synthetic objective so that dozens of trials and
+kills cost seconds (tests/e2e cover the Tuner itself)."""
 
 from __future__ import annotations
 
@@ -70,8 +71,8 @@ def assert_complete_without_repeats(url: str, events: Path, trials: int) -> list
     return stored
 
 
-def test_two_supervisors_share_a_study_and_never_train_the_same_trial(tmp_path):
-    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
+def test_two_supervisors_share_a_study_and_never_train_the_same_trial(tmp_path, store_url):
+    url, events = store_url, tmp_path / "events"
     supervisors = [start_supervisor(url, events, 16, 1, 0.3) for _ in range(2)]
     for process in supervisors:
         finish(process, events)
@@ -82,6 +83,23 @@ def test_two_supervisors_share_a_study_and_never_train_the_same_trial(tmp_path):
     assert len(owners) == 16
     pids = {pid for _, _, pid in (line.split() for line in events.read_text().splitlines())}
     assert len(pids) == 32 // 2, "one process per trial"
+
+
+def test_no_supervisor_returns_while_another_still_runs_a_trial(tmp_path, store_url):
+    """The Tuner selects when its own supervisor returns: a worker pod's trial still running
+    then would be missing from the selection."""
+    url, events = store_url, tmp_path / "events"
+    running = [start_supervisor(url, events, 5, 1, 1.0) for _ in range(2)]
+    deadline = time.monotonic() + 300
+    while running and time.monotonic() < deadline:
+        for process in [p for p in running if p.poll() is not None]:
+            finish(process, events)
+            finished = [n for kind, n in read_events(events) if kind == "finish"]
+            assert sorted(finished) == list(range(5)), "returned before the others' trials"
+            running.remove(process)
+        time.sleep(0.02)
+    assert not running, "the supervisors did not end"
+    assert_complete_without_repeats(url, events, 5)
 
 
 def _kill_somewhere(process: subprocess.Popen, rng: np.random.Generator) -> str | None:
