@@ -11,9 +11,14 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 
 
 def __getattr__(name: str) -> object:
-    """``components.TuningStudy`` is the artifact type's KFP name; imported only when asked."""
+    """``components.TuningStudy`` and ``components.DataGateReport`` are the artifact types'
+    KFP names; imported only when asked."""
     if name == "TuningStudy":
         from components.tuner.component import TuningStudy
 
         return TuningStudy
+    if name == "DataGateReport":
+        from components.data_gate.component import DataGateReport
+
+        return DataGateReport
     raise AttributeError(f"module 'components' has no attribute '{name}'")

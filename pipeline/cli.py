@@ -12,7 +12,8 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 # google-cloud libraries (pulled in by TFX) warn about Python versions at import; not our users'.
@@ -31,6 +32,7 @@ from search.strategies import STRATEGIES
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the output folder; a scheduler may retry
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False)
@@ -46,21 +48,68 @@ def main() -> None:
     """AutoML for tabular data as a TFX pipeline."""
 
 
+def data_options(command: Callable) -> Callable:
+    """The options every running command shares: what data, where to, which settings."""
+    options = [
+        click.option(
+            "--data",
+            type=click.Path(path_type=Path),
+            help="CSV file, or a folder of span-N folders of CSVs (default: penguins).",
+        ),
+        click.option("--label", help="Label column (required with --data)."),
+        click.option(
+            "--task",
+            type=click.Choice(["classification", "regression"]),
+            help="Default: inferred from the label column.",
+        ),
+        click.option("--span", type=int, help="With a span folder: the span (default: newest)."),
+        click.option("--output", type=click.Path(path_type=Path), help="Output folder."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            help="YAML file with settings; flags override it.",
+        ),
+        click.option(
+            "--compute-budget",
+            type=float,
+            help="Training compute of the search, in full-data epochs (epochs x fraction of "
+            "rows, summed over trials); default: four full trials' worth when no budget is "
+            "given.",
+        ),
+        click.option(
+            "--parallel-trials",
+            type=int,
+            help="Trials trained at a time, each in its own process (default 1).",
+        ),
+        click.option(
+            "--accept-data-change",
+            is_flag=True,
+            help="Let data that fails the drift, skew or schema gates through, deliberately; "
+            "the gates record what they accepted.",
+        ),
+        click.option(
+            "--rerun",
+            is_flag=True,
+            help="Run the pipeline even if nothing changed since the last run (TFX's cache "
+            "still applies).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConfig:
+    """The validated config from a file and flags (None: not given), or a one-line exit."""
+    try:
+        return build_config(config_file, **flags)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
 @main.command()
-@click.option("--data", type=click.Path(path_type=Path), help="CSV file (default: penguins).")
-@click.option("--label", help="Label column (required with --data).")
-@click.option(
-    "--task",
-    type=click.Choice(["classification", "regression"]),
-    help="Default: inferred from the label column.",
-)
-@click.option("--output", type=click.Path(path_type=Path), help="Output folder.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path),
-    help="YAML file with settings; flags override it.",
-)
+@data_options
 @click.option("--strategy", help="Search strategy: " + ", ".join(sorted(STRATEGIES)) + ".")
 @click.option(
     "--estimator",
@@ -73,65 +122,49 @@ def main() -> None:
     "--time-budget", type=float, help="Seconds of search; no new trial starts after them."
 )
 @click.option(
-    "--compute-budget",
-    type=float,
-    help="Training compute of the search, in full-data epochs (epochs x fraction of rows, "
-    "summed over trials); default: four full trials' worth when no budget is given.",
-)
-@click.option(
-    "--parallel-trials",
-    type=int,
-    help="Trials trained at a time, each in its own process (default 1).",
-)
-@click.option(
     "--new-study",
     is_flag=True,
     help="Start the search afresh even if an interrupted one for the same data is unfinished.",
 )
-@click.option(
-    "--rerun",
-    is_flag=True,
-    help="Run the pipeline even if nothing changed since the last run (TFX's cache "
-    "still applies).",
-)
 def run(
-    data: Path | None,
-    label: str | None,
-    task: str | None,
-    output: Path | None,
     config_file: Path | None,
     strategy: str | None,
     estimator: str | None,
     space: str | None,
     max_trials: int | None,
     time_budget: float | None,
-    compute_budget: float | None,
-    parallel_trials: int | None,
     new_study: bool,
     rerun: bool,
+    **data_flags: Any,
 ) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
-    try:
-        config = build_config(
-            config_file,
-            data=data,
-            label=label,
-            task=task,
-            output=output,
-            **{
-                "tuner.strategy": strategy,
-                "tuner.estimator": estimator,
-                "tuner.space": space,
-                "tuner.max_trials": max_trials,
-                "tuner.time_budget_s": time_budget,
-                "tuner.max_total_epochs": compute_budget,
-                "tuner.parallel_trials": parallel_trials,
-                "tuner.resume": False if new_study else None,
-            },
-        )
-    except ConfigError as exc:
-        _fail(str(exc))
+    config = config_from(
+        config_file,
+        {
+            **shared_flags(data_flags),
+            "tuner.strategy": strategy,
+            "tuner.estimator": estimator,
+            "tuner.space": space,
+            "tuner.max_trials": max_trials,
+            "tuner.time_budget_s": time_budget,
+            "tuner.resume": False if new_study else None,
+        },
+    )
     _run(config, rerun)
+
+
+def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    """data_options' values as config keys."""
+    return {
+        "data": flags["data"],
+        "label": flags["label"],
+        "task": flags["task"],
+        "span": flags["span"],
+        "output": flags["output"],
+        "tuner.max_total_epochs": flags["compute_budget"],
+        "tuner.parallel_trials": flags["parallel_trials"],
+        "gates.accept_changes": True if flags["accept_data_change"] else None,
+    }
 
 
 def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
@@ -147,10 +180,24 @@ def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
 
 
 def _run(config: PipelineConfig, rerun: bool) -> None:
+    from pipeline.run_lock import OutputBusy, output_lock
+
+    try:
+        with output_lock(config.output):
+            _run_locked(config, rerun)
+    except OutputBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+
+
+def _run_locked(config: PipelineConfig, rerun: bool) -> None:
     from pipeline import layout, progress, report, up_to_date
 
     started = time.monotonic()
     _check_search_plan(config, [config.task] if config.task else ["classification", "regression"])
+    try:
+        config.gate_thresholds()  # a bad gates.yaml is bad input, said before anything runs
+    except ConfigError as exc:
+        _fail(str(exc))
     try:
         profile = layout.profile_data(config)
     except DataError as exc:
@@ -194,7 +241,7 @@ def show_space(space: str | None, config_file: Path | None) -> None:
     console.print(str(plan.space), highlight=False, markup=False)
 
 
-from pipeline import kfp_cli  # noqa: E402, F401  (registers compile and run-ir on main)
+from pipeline import kfp_cli, retrain_cli  # noqa: E402, F401  (register their commands)
 
 if __name__ == "__main__":
     main()

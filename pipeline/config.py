@@ -94,6 +94,9 @@ class TunerConfig(_Strict):
     # SQLAlchemy URL of the study store; default: a SQLite file under the pipeline root.
     # Workers on several machines need a database server (postgresql://...).
     study_store: str | None = None
+    # Weight-inheritance snapshots (+inherit): default beside a SQLite store; with a server
+    # store, a folder every worker shares (compiled pipelines: on the volume).
+    snapshot_dir: str | None = None
     resume: bool = True  # continue an unfinished study of the same inputs (after a crash)
     trial_attempts: int = Field(3, ge=1, le=20)  # a trial whose worker dies is retried
     heartbeat_timeout_s: float = Field(60.0, gt=0)  # a silent remote worker is dead after it
@@ -175,10 +178,53 @@ class EvaluatorConfig(_Strict):
     max_regression: float = Field(0.0, ge=0.0)
 
 
+class GatesConfig(_Strict):
+    """The data gates before Transform (components.data_gate): the schema check, drift
+    against the previous span and skew of the eval split against the train split. Their
+    per-feature thresholds live beside the curated schema (schemas/<dataset>/gates.yaml);
+    these are the defaults for features it does not name."""
+
+    drift_threshold: float = Field(0.25, gt=0.0, le=1.0)  # L-infinity / Jensen-Shannon
+    # Skew is checked only for features gates.yaml names, unless a default is set here or
+    # there: a sparse feature's histograms differ between splits of a few hundred rows by
+    # chance (scikit-learn's digits: Jensen-Shannon 1.0 for a pixel that is almost always 0).
+    skew_threshold: float | None = Field(None, gt=0.0, le=1.0)
+    # Let data that fails a gate through, deliberately: the gate records what it accepted
+    # and the span becomes the baseline the next one is compared with.
+    accept_changes: bool = False
+
+
+class _GateSection(_Strict):
+    default: float | None = Field(None, gt=0.0, le=1.0)
+    features: dict[str, float] = {}
+
+    @field_validator("features")
+    @classmethod
+    def _in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [f"{k}={v}" for k, v in value.items() if not 0.0 < v <= 1.0]
+        if bad:
+            raise ValueError(f"thresholds must be in (0, 1]: {', '.join(bad)}")
+        return value
+
+
+class _GateFile(_Strict):
+    """schemas/<dataset>/gates.yaml: per-feature thresholds (README, "Scheduled retrains")."""
+
+    drift: _GateSection = _GateSection()
+    skew: _GateSection = _GateSection()
+
+
+class RetrainConfig(_Strict):
+    """What `automl retrain` changes: a warm-started search with a fraction of the budget."""
+
+    compute_fraction: float = Field(0.5, gt=0.0, le=1.0)
+
+
 class PipelineConfig(_Strict):
     """Everything needed to build and run the pipeline once."""
 
-    data: Path | None = None  # None: the embedded palmerpenguins dataset
+    data: Path | None = None  # a CSV, or a folder of span-N folders; None: the embedded penguins
+    span: int | None = Field(None, ge=0)  # with a span folder: which span (None: the newest)
     label: str | None = None  # None only with the embedded dataset (label: species)
     task: Task | None = None  # None: inferred from the label column
     output: Path = Path("automl-output")
@@ -191,6 +237,8 @@ class PipelineConfig(_Strict):
     tuner: TunerConfig = TunerConfig()
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
+    gates: GatesConfig = GatesConfig()
+    retrain: RetrainConfig = RetrainConfig()
 
     @field_validator("dataset_name")
     @classmethod
@@ -226,6 +274,26 @@ class PipelineConfig(_Strict):
         if self.schema_dir is not None:
             return self.schema_dir
         return Path(__file__).resolve().parent.parent / "schemas"
+
+    def gate_thresholds(self) -> dict[str, dict[str, Any]]:
+        """The data gates' thresholds: per feature from gates.yaml beside the curated schema
+        (if committed), else this config's defaults. ConfigError for a bad file."""
+        path = self.resolved_schema_dir / self.resolved_dataset_name / "gates.yaml"
+        committed = _GateFile()
+        if path.is_file():
+            try:
+                committed = _GateFile.model_validate(yaml.safe_load(path.read_text()) or {})
+            except (yaml.YAMLError, ValidationError) as exc:
+                detail = _one_line(exc) if isinstance(exc, ValidationError) else str(exc)
+                raise ConfigError(f"{path}: {detail}".splitlines()[0]) from exc
+        defaults = {"drift": self.gates.drift_threshold, "skew": self.gates.skew_threshold}
+        return {
+            kind: {
+                "default": getattr(committed, kind).default or defaults[kind],
+                "features": dict(getattr(committed, kind).features),
+            }
+            for kind in defaults
+        }
 
     def curated_schema_path(self) -> Path | None:
         """The curated schema for this dataset, if someone has committed one."""

@@ -17,7 +17,6 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from tfx.components.evaluator.component import Evaluator
 from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
 from tfx.components.example_validator.component import ExampleValidator
-from tfx.components.pusher.component import Pusher
 from tfx.components.schema_gen.component import SchemaGen
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.components.statistics_gen.component import StatisticsGen
@@ -26,7 +25,7 @@ from tfx.components.transform.component import Transform
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration import data_types
 from tfx.orchestration.pipeline import Pipeline
-from tfx.proto import example_gen_pb2, pusher_pb2, trainer_pb2
+from tfx.proto import example_gen_pb2, range_config_pb2, trainer_pb2
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
@@ -34,8 +33,9 @@ from components.baseline import strategy as baseline
 from components.baseline.pushed import BaselineTolerantEvaluator, LatestPushedModel
 from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_gate.component import DataGate
+from components.pusher.component import SafePusher
 from components.tuner.component import AutoMLTuner, AutoMLTunerWorker
-from pipeline import evaluation
+from pipeline import evaluation, spans
 from pipeline.config import PipelineConfig
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
@@ -54,16 +54,31 @@ class DataFacts:
     n_classes: int = 0
     baseline_accuracy: float | None = None  # majority-class accuracy
     baseline_rmse: float | None = None  # RMSE of always predicting the mean
+    span: int | None = None  # the span to read from a span folder (pipeline.spans)
 
 
 def _example_gen(
-    config: PipelineConfig, data_root: str | data_types.RuntimeParameter
+    config: PipelineConfig,
+    data_root: str | data_types.RuntimeParameter,
+    span: int | None,
+    kubeflow: bool,
 ) -> CsvExampleGen:
+    """Reads the staged CSV, or one span of a span folder: locally the span the run was
+    given; on the cluster the newest span under ``data_root`` when the run starts."""
+    pattern, range_config = STAGED_FILE, None
+    if span is not None and kubeflow:
+        pattern = spans.KFP_PATTERN
+    elif span is not None:
+        pattern = spans.STAGED_PATTERN
+        range_config = range_config_pb2.RangeConfig(
+            static_range=range_config_pb2.StaticRange(start_span_number=span, end_span_number=span)
+        )
     return CsvExampleGen(
         input_base=data_root,
         input_config=example_gen_pb2.Input(
-            splits=[example_gen_pb2.Input.Split(name="data", pattern=STAGED_FILE)]
+            splits=[example_gen_pb2.Input.Split(name="data", pattern=pattern)]
         ),
+        range_config=range_config,
         output_config=example_gen_pb2.Output(
             split_config=example_gen_pb2.SplitConfig(
                 splits=[
@@ -94,6 +109,7 @@ def create_pipeline(
     facts: DataFacts,
     pipeline_root: str,
     serving_dir: str,
+    history_dir: str,
     metadata_connection_config: object | None = None,
     beam_pipeline_args: list[str] | None = None,
     target: Target = "local",
@@ -107,7 +123,7 @@ def create_pipeline(
     data_root: str | data_types.RuntimeParameter = facts.data_root
     if kubeflow:
         data_root = data_types.RuntimeParameter("data_root", ptype=str, default=facts.data_root)
-    example_gen = _example_gen(config, data_root)
+    example_gen = _example_gen(config, data_root, facts.span, kubeflow)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     curated = config.curated_schema_path()
     if curated is not None:
@@ -121,7 +137,15 @@ def create_pipeline(
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
-    data_gate = DataGate(anomalies=example_validator.outputs["anomalies"])
+    data_gate = DataGate(
+        examples=example_gen.outputs["examples"],
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        anomalies=example_validator.outputs["anomalies"],
+        thresholds=config.gate_thresholds(),
+        history_dir=history_dir,
+        accept_changes=config.gates.accept_changes,
+    )
 
     transform = Transform(
         examples=example_gen.outputs["examples"],
@@ -199,13 +223,15 @@ def create_pipeline(
             facts.baseline_rmse,
         ),
     ).with_id("Evaluator")
-    pusher = Pusher(
+    pusher = SafePusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
-        push_destination=pusher_pb2.PushDestination(
-            filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=serving_dir)
-        ),
-    )
+        serving_dir=serving_dir,
+        history_dir=history_dir,
+        evaluation=evaluator.outputs["evaluation"],
+        examples=example_gen.outputs["examples"],
+        study=tuner.outputs["study"],
+    ).with_id("Pusher")
     return Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=pipeline_root,
@@ -239,3 +265,8 @@ def _run_time_budgets() -> dict[str, data_types.RuntimeParameter]:
 
 def serving_dir(config: PipelineConfig) -> Path:
     return config.output / "serving" / config.pipeline_name
+
+
+def history_dir(config: PipelineConfig) -> Path:
+    """What the retrain loop remembers: accepted spans, gate and promotion decisions."""
+    return config.output / "history" / config.pipeline_name

@@ -51,6 +51,8 @@ class DatasetProfile:
     dropped_empty_columns: tuple[str, ...] = ()
     class_counts: dict[str, int] = field(default_factory=dict)  # classification only
     label_std: float | None = None  # regression only
+    content_digest: str = ""  # of the staged copy: same digest, same data
+    span: int | None = None  # pipeline.spans: which span of a span folder this is
 
     @property
     def majority_fraction(self) -> float | None:
@@ -99,7 +101,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     if not path.exists():
         raise DataError(f"data file not found: {where}")
     if path.is_dir():
-        raise DataError(f"{where} is a directory; pass the CSV file itself")
+        raise DataError(
+            f"{where} is a directory; pass the CSV file itself, or a folder of span-N folders"
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -139,16 +143,31 @@ def _infer_task(values: list[str]) -> str:
     return "regression"
 
 
+def _read_all(sources: list[Path]) -> tuple[list[str], list[list[str]]]:
+    """One table from CSV files that must share their header (a span may be several)."""
+    header, rows = _read_rows(sources[0])
+    for source in sources[1:]:
+        other, more = _read_rows(source)
+        if [c.strip() for c in other] != [c.strip() for c in header]:
+            raise DataError(f"{source} has other columns than {sources[0]}")
+        rows.extend(more)
+    return header, rows
+
+
 def profile_and_stage(
-    source: Path,
+    source: Path | list[Path],
     label: str,
     task: str | None,
     staging_root: Path,
     exclude: tuple[str, ...] = (),
+    staged_file: Path | None = None,
 ) -> DatasetProfile:
-    """Validates ``source`` and writes the normalised copy CsvExampleGen will read."""
-    where = str(source)
-    header, rows = _read_rows(source)
+    """Validates ``source`` and writes the normalised copy CsvExampleGen will read: at
+    ``staging_root/<content hash>/data.csv``, or at ``staged_file`` (a span's place under
+    ``staging_root``, rewritten only when its content changed)."""
+    sources = source if isinstance(source, list) else [source]
+    where = str(sources[0].parent if len(sources) > 1 else sources[0])
+    header, rows = _read_all(sources)
     names, renamed = _sanitised_names(header, where)
     label_name = renamed.get(label, label)
     if label_name not in names:
@@ -204,9 +223,15 @@ def profile_and_stage(
     writer.writerow(columns)
     writer.writerows([row[i] for i in keep_columns] for row in kept)
     content = buffer.getvalue().encode()
-    digest = hashlib.sha256(content).hexdigest()[:16]
-    staged_dir = staging_root / digest
-    _write_once(staged_dir / "data.csv", content)
+    digest = hashlib.sha256(content).hexdigest()
+    if staged_file is None:
+        staged_dir = staging_root / digest[:16]
+        _write_once(staged_dir / "data.csv", content)
+    else:
+        staged_dir = staging_root
+        if not (staged_file.is_file() and staged_file.read_bytes() == content):
+            staged_file.unlink(missing_ok=True)
+            _write_once(staged_file, content)
     return DatasetProfile(
         staged_dir=staged_dir,
         label=label_name,
@@ -218,6 +243,7 @@ def profile_and_stage(
         dropped_empty_columns=dropped_empty,
         class_counts=dict(sorted(distinct.items())) if resolved_task == "classification" else {},
         label_std=label_std,
+        content_digest=digest,
     )
 
 

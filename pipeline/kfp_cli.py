@@ -96,14 +96,16 @@ def compile_command(
     )
     kfp_package.write(job, output)
     volume_dir = volume_dir or output.parent / "volume"
-    data = volume_dir / "data" / config.resolved_dataset_name / "data.csv"
+    # A span folder goes onto the volume as one: the pipeline reads its newest span per run.
+    where = f"span-{profile.span}/data.csv" if profile.span is not None else "data.csv"
+    data = volume_dir / "data" / config.resolved_dataset_name / where
     data.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(profile.staged_dir / "data.csv", data)
+    shutil.copyfile(profile.staged_dir / where, data)
     tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
     console.print(
         f"[bold]Compiled[/] {config.pipeline_name}: {len(tasks)} tasks in {image} -> {output}\n"
         f"[bold]Volume[/] {volume_dir} holds what the claim {volume.claim} must hold at "
-        f"{volume.mount_path} (the data at {volume.data_root(config)}/data.csv)\n"
+        f"{volume.mount_path} (the data at {volume.data_root(config)}/{where})\n"
         f"[bold]Run-time parameters[/] data_root, max_trials, compute_budget"
     )
 

@@ -72,8 +72,14 @@ class Volume:
     def serving_dir(self, config: PipelineConfig) -> str:
         return f"{self.mount_path}/serving/{config.pipeline_name}"
 
+    def history_dir(self, config: PipelineConfig) -> str:
+        return f"{self.mount_path}/history/{config.pipeline_name}"
+
     def study_store(self) -> str:
         return f"sqlite:///{self.mount_path}/tuner/studies.sqlite"
+
+    def snapshot_dir(self) -> str:
+        return f"{self.mount_path}/tuner/weights"
 
 
 DEFAULT_VOLUME = Volume(claim="automl-data", mount_path="/automl")
@@ -106,15 +112,18 @@ def compile_pipeline(
     ``facts`` are those of the CSV the user compiled with (its label, task and the baseline
     the Evaluator must beat), which the ``data_root`` parameter's later data must share.
     """
-    if config.tuner.study_store is None:
-        tuner = config.tuner.model_copy(update={"study_store": volume.study_store()})
-        config = config.model_copy(update={"tuner": tuner})
+    on_volume = {
+        "study_store": config.tuner.study_store or volume.study_store(),
+        "snapshot_dir": config.tuner.snapshot_dir or volume.snapshot_dir(),
+    }
+    config = config.model_copy(update={"tuner": config.tuner.model_copy(update=on_volume)})
     facts = dataclasses.replace(facts, data_root=volume.data_root(config))
     built = create_pipeline(
         config,
         facts,
         pipeline_root=pipeline_root,
         serving_dir=volume.serving_dir(config),
+        history_dir=volume.history_dir(config),
         target="kubeflow",
         task_schema_dir=schema_dir,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import dataset
+from pipeline import dataset, spans
 from pipeline.config import PipelineConfig
 
 PENGUINS_LABEL = "species"
@@ -36,9 +36,23 @@ class Layout:
 
 
 def profile_data(config: PipelineConfig) -> dataset.DatasetProfile:
-    """Validates the CSV (raising DataError) and stages it; nothing else is written before this."""
+    """Validates the CSV, or the span of a span folder (raising DataError), and stages it;
+    nothing else is written before this."""
     source = config.data if config.data is not None else dataset.embedded_penguins_csv()
     label = config.label or PENGUINS_LABEL
+    staged = Layout(config.output).staged
+    if spans.is_span_folder(source):
+        return spans.stage_span(
+            source,
+            label,
+            config.task,
+            staged,
+            config.resolved_dataset_name,
+            config.span,
+            config.exclude_features,
+        )
+    if config.span is not None:
+        raise dataset.DataError(f"--span needs a folder of span-N folders, not {source}")
     return dataset.profile_and_stage(
-        source, label, config.task, Layout(config.output).staged, exclude=config.exclude_features
+        source, label, config.task, staged, exclude=config.exclude_features
     )

@@ -11,7 +11,7 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from pipeline import dataset
 from pipeline.config import PipelineConfig
-from pipeline.create_pipeline import DataFacts, create_pipeline, serving_dir
+from pipeline.create_pipeline import DataFacts, create_pipeline, history_dir, serving_dir
 from pipeline.layout import Layout
 from pipeline.run_summary import RunSummary, read_run
 
@@ -29,6 +29,7 @@ def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
         n_classes=len(profile.class_counts),
         baseline_accuracy=profile.majority_fraction,
         baseline_rmse=profile.label_std,
+        span=profile.span,
     )
 
 
@@ -44,6 +45,7 @@ def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
         data_facts(profile),
         pipeline_root=str(layout.pipeline_root),
         serving_dir=str(serving_dir(config).resolve()),
+        history_dir=str(history_dir(config).resolve()),
         metadata_connection_config=metadata_config(layout),
         beam_pipeline_args=BEAM_ARGS,
     )

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.model_evaluation import read_evaluation
+
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
@@ -103,7 +105,7 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
     if "model" in outputs:
         summary.model_uri = outputs["model"][0].uri
     if "evaluation" in outputs:
-        summary.metrics, summary.failed_checks = _evaluation(outputs["evaluation"][0].uri)
+        summary.metrics, summary.failed_checks = read_evaluation(outputs["evaluation"][0].uri)
     if "blessing" in outputs:
         blessed = outputs["blessing"][0].custom_properties.get("blessed")
         summary.blessed = bool(blessed.int_value) if blessed is not None else None
@@ -133,32 +135,3 @@ def _search_digest(study: dict[str, Any]) -> dict[str, Any]:
         "pareto_front": study["pareto_front"],
         "selection": study["selection"]["rule"],
     }
-
-
-def _evaluation(uri: str) -> tuple[dict[str, float], list[str]]:
-    import tensorflow_model_analysis as tfma
-
-    metrics: dict[str, float] = {}
-    for slice_metrics in tfma.load_metrics(uri):
-        if slice_metrics.slice_key.single_slice_keys:
-            continue  # the overall slice only
-        for keys_and_values in slice_metrics.metric_keys_and_values:
-            key = keys_and_values.key
-            if key.is_diff or key.model_name == "baseline":
-                continue
-            value = keys_and_values.value
-            if value.HasField("double_value"):
-                name = key.name
-                if key.HasField("aggregation_type") and key.aggregation_type.macro_average:
-                    name = f"macro_{name}"
-                elif key.HasField("sub_key"):
-                    continue  # per-class values; the macro average stands for them
-                metrics[name] = value.double_value.value
-    failures = []
-    result = tfma.load_validation_result(uri)
-    for slice_failure in result.metric_validations_per_slice:
-        for failure in slice_failure.failures:
-            failures.append(f"{failure.metric_key.name}: {failure.message}")
-    if result.missing_thresholds:
-        failures.append("some thresholds could not be checked")
-    return metrics, failures

@@ -58,7 +58,7 @@ def _code_digest() -> str:
 def fingerprint(config: PipelineConfig, profile: DatasetProfile) -> str:
     digest = hashlib.sha256()
     digest.update(config.model_dump_json().encode())
-    digest.update(profile.staged_dir.name.encode())  # the staged data's content hash
+    digest.update(f"{profile.content_digest}:{profile.span}".encode())  # the data
     schema = config.curated_schema_path()
     digest.update(schema.read_bytes() if schema else b"<inferred schema>")
     digest.update(_code_digest().encode())

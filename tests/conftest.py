@@ -13,10 +13,12 @@ REPO = Path(__file__).resolve().parent.parent
 AUTOML = str(Path(sys.executable).parent / "automl")
 
 
-def run_automl(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+def run_automl(
+    *args: str, timeout: int = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     return subprocess.run(
-        [AUTOML, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+        [AUTOML, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO
     )
 
 

@@ -32,7 +32,9 @@ def latest_pushed_version(push_base_directory: str) -> str | None:
     versions = [
         entry.path
         for entry in os.scandir(push_base_directory)
-        if entry.is_dir() and os.path.exists(os.path.join(entry.path, "saved_model.pb"))
+        if entry.is_dir()
+        and entry.name.isdigit()  # not a push in progress (components.pusher)
+        and os.path.exists(os.path.join(entry.path, "saved_model.pb"))
     ]
     newest = max(
         versions, key=lambda p: (len(os.path.basename(p)), os.path.basename(p)), default=None

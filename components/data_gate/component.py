@@ -1,50 +1,71 @@
-"""DataGate: stops the run before Transform when ExampleValidator found anomalies.
+"""DataGate: stops the run before Transform when the data is not fit to train on.
 
-TFX's ExampleValidator only records anomalies; the pipeline carries on and trains on the bad
-data. This small function component reads them and fails the run with a readable list, and
-Transform is made to depend on it.
+TFX's ExampleValidator only records anomalies (the pipeline carries on and trains on the bad
+data) and compares nothing across spans. This component reads its anomalies, measures drift
+against the previous accepted span and skew between the splits (checks.py), fails the run
+with a readable list, and keeps the span history (components.history). Transform depends on it.
 """
 
-# No `from __future__ import annotations`: TFX parses this component's annotations at import.
-import os
+from __future__ import annotations
 
-from tfx.dsl.component.experimental.annotations import InputArtifact
-from tfx.dsl.component.experimental.decorators import component
-from tfx.types import artifact_utils, standard_artifacts
+import json
+from typing import Any
 
-_SPLIT_FILE = "SchemaDiff.pb"
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import standard_artifacts
+from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from components.data_gate.executor import DataAnomaliesError, Executor
 
-class DataAnomaliesError(RuntimeError):
-    """The data does not match the schema; the message lists every problem, one per line."""
-
-
-def describe_anomalies(anomalies_uri: str, split_names: list) -> list:
-    """One human line per anomaly, e.g. "eval: body_mass_g: Out-of-range values (...)"."""
-    from tensorflow_metadata.proto.v0 import anomalies_pb2
-
-    lines = []
-    for split in split_names:
-        path = os.path.join(anomalies_uri, f"Split-{split}", _SPLIT_FILE)
-        if not os.path.exists(path):
-            continue
-        anomalies = anomalies_pb2.Anomalies()
-        with open(path, "rb") as handle:
-            anomalies.ParseFromString(handle.read())
-        for feature, info in sorted(anomalies.anomaly_info.items()):
-            lines.append(f"{split}: {feature}: {info.short_description} ({info.description})")
-        if anomalies.HasField("dataset_anomaly_info"):
-            info = anomalies.dataset_anomaly_info
-            lines.append(f"{split}: (dataset): {info.short_description} ({info.description})")
-    return lines
+__all__ = ["DataAnomaliesError", "DataGate", "DataGateReport"]
 
 
-@component
-def DataGate(anomalies: InputArtifact[standard_artifacts.ExampleAnomalies]) -> None:
-    splits = artifact_utils.decode_split_names(anomalies.split_names)
-    problems = describe_anomalies(anomalies.uri, splits)
-    if problems:
-        raise DataAnomaliesError(
-            f"{len(problems)} data anomal{'y' if len(problems) == 1 else 'ies'} found; "
-            "the run stops before training:\n  " + "\n  ".join(problems)
+class DataGateReport(types.Artifact):
+    """What the gate measured and decided (data_gate.json). The type name is an import path,
+    as TFX's KFP entry point needs (components exports it)."""
+
+    TYPE_NAME = "components.DataGateReport"
+
+
+class DataGateSpec(ComponentSpec):
+    PARAMETERS = {
+        "thresholds": ExecutionParameter(type=str),  # JSON: {drift|skew: {default, features}}
+        "history_dir": ExecutionParameter(type=str),
+        "accept_changes": ExecutionParameter(type=int),
+    }
+    INPUTS = {
+        "examples": ChannelParameter(type=standard_artifacts.Examples),  # for its span
+        "statistics": ChannelParameter(type=standard_artifacts.ExampleStatistics),
+        "schema": ChannelParameter(type=standard_artifacts.Schema),
+        "anomalies": ChannelParameter(type=standard_artifacts.ExampleAnomalies),
+    }
+    OUTPUTS = {"report": ChannelParameter(type=DataGateReport)}
+
+
+class DataGate(base_component.BaseComponent):
+    SPEC_CLASS = DataGateSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
+
+    def __init__(
+        self,
+        examples: types.BaseChannel,
+        statistics: types.BaseChannel,
+        schema: types.BaseChannel,
+        anomalies: types.BaseChannel,
+        thresholds: dict[str, Any],
+        history_dir: str,
+        accept_changes: bool = False,
+    ) -> None:
+        super().__init__(
+            spec=DataGateSpec(
+                examples=examples,
+                statistics=statistics,
+                schema=schema,
+                anomalies=anomalies,
+                thresholds=json.dumps(thresholds, sort_keys=True),
+                history_dir=history_dir,
+                accept_changes=int(accept_changes),
+                report=types.Channel(type=DataGateReport),
+            )
         )

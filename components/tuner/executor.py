@@ -85,9 +85,11 @@ def default_store(study_uri: str) -> str:
     return "sqlite:///" + os.path.join(os.path.abspath(folder), "study.sqlite")
 
 
-def weights_root(store_url: str) -> str | None:
-    """Snapshots for weight inheritance beside a SQLite store (every worker reads them);
-    a server store's workers share no disk, so inheritance there needs a configured path."""
+def weights_root(store_url: str, configured: str | None) -> str | None:
+    """Where weight-inheritance snapshots live: every worker reads them, so a configured
+    shared folder, else beside a SQLite store (a server store's workers may share no disk)."""
+    if configured:
+        return configured
     if store_url.startswith("sqlite:///"):
         return os.path.join(os.path.dirname(store_url[len("sqlite:///") :]), "weights")
     return None
@@ -149,8 +151,15 @@ class Executor(base_executor.BaseExecutor):
         study_artifact = artifact_utils.get_single_instance(output_dict["study"])
         study_path = os.path.join(study_artifact.uri, record.STUDY_FILE)
         store_url = settings.get("study_store") or default_store(study_artifact.uri)
-        job = TunerJob(input_dict, settings, exec_properties["task"], weights_root(store_url))
+        weights = weights_root(store_url, settings.get("snapshot_dir"))
+        job = TunerJob(input_dict, settings, exec_properties["task"], weights)
         plan = job.plan
+        if weights is None and plan.estimator().inherit:
+            raise ValueError(
+                f"the {plan.estimator().name} estimator inherits weights through snapshots "
+                "every worker reads: with a server study store, set tuner.snapshot_dir to a "
+                "folder they all share"
+            )
         log.info("Search space %s:\n%s", plan.space_name, plan.space)
 
         store = StudyStore(

@@ -39,6 +39,7 @@ RESUMABLE = frozenset(
         "worker_pods",
         "worker_wait_s",
         "study_store",
+        "snapshot_dir",
         "resume",
         "trial_attempts",
         "heartbeat_timeout_s",

@@ -185,7 +185,7 @@ class Workers:
     def _others_running(self, waited_before: bool) -> bool:
         others = self.store.running_elsewhere(self.study_id, self.worker)
         if others and not waited_before:
-            log.info("Waiting for %d trials that other workers are running", others)
+            log.info("Waiting for other workers' trials to end (%d running)", others)
         return others > 0
 
     def _reap(self, running: dict[int, Any]) -> bool:

@@ -68,6 +68,7 @@ def test_run_time_parameters_and_caching(package):
     assert tuner["max_trials"] == {"componentInputParameter": "max_trials"}
     settings = json.loads(tuner["settings"]["runtimeValue"]["constant"])
     assert settings["study_store"] == "sqlite:////automl/tuner/studies.sqlite"
+    assert settings["snapshot_dir"] == "/automl/tuner/weights"  # every pod mounts it
     assert all(t["cachingOptions"]["enableCache"] for t in tasks.values())
 
 

@@ -1,0 +1,82 @@
+"""What the retrain loop remembers across runs, in a folder beside the served models (the
+output folder locally, the volume on Kubernetes) rather than in MLMD, so both runners find
+it the same way:
+
+- ``spans/span-N/train_stats.pb``: each accepted span's training statistics, the baseline
+  the next span's drift is measured against;
+- ``gate/<time>-span-N.json``: what each run of the data gate found and decided;
+- ``promotion/<time>.json``: each push decision (components.pusher).
+
+`automl history` lists the decisions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from typing import Any
+
+STATS_FILE = "train_stats.pb"
+_SPAN = re.compile(r"^span-(\d+)$")
+
+
+def span_of(examples: Any) -> int:
+    """The span of an Examples artifact: ExampleGen records it as a custom property (0 for
+    data that is not laid out in spans)."""
+    if examples.has_custom_property("span"):
+        return int(examples.get_int_custom_property("span"))
+    return int(examples.span or 0)
+
+
+def previous_span(history_dir: str, span: int) -> tuple[int, str] | None:
+    """The newest accepted span before ``span`` and its statistics file."""
+    folder = os.path.join(history_dir, "spans")
+    if not os.path.isdir(folder):
+        return None
+    earlier = []
+    for name in os.listdir(folder):
+        match = _SPAN.match(name)
+        path = os.path.join(folder, name, STATS_FILE)
+        if match and int(match.group(1)) < span and os.path.isfile(path):
+            earlier.append((int(match.group(1)), path))
+    return max(earlier) if earlier else None
+
+
+def accept_span(history_dir: str, span: int, stats_file: str) -> None:
+    """Makes the span's statistics the baseline for later spans (atomically replaced)."""
+    folder = os.path.join(history_dir, "spans", f"span-{span}")
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".stats-")
+    os.close(fd)
+    shutil.copyfile(stats_file, tmp)
+    os.replace(tmp, os.path.join(folder, STATS_FILE))
+
+
+def record_decision(history_dir: str, kind: str, report: dict[str, Any]) -> str:
+    """Writes a gate or promotion decision (``report`` has its ``time`` and ``span``)."""
+    folder = os.path.join(history_dir, kind)
+    os.makedirs(folder, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(report["time"]))
+    path = os.path.join(folder, f"{stamp}-span-{report['span']}.json")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".decision-")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(report, handle, indent=1)
+    os.replace(tmp, path)
+    return path
+
+
+def decisions(history_dir: str, kind: str) -> list[dict[str, Any]]:
+    """Every recorded decision of a kind (gate, promotion), oldest first."""
+    folder = os.path.join(history_dir, kind)
+    if not os.path.isdir(folder):
+        return []
+    found = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name)) as handle:
+                found.append(json.load(handle))
+    return sorted(found, key=lambda r: r["time"])

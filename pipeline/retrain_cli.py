@@ -1,0 +1,186 @@
+"""`automl retrain`: the scheduled run on new data.
+
+The same pipeline as `automl run`, with what a retrain needs: the newest span of a span
+folder, a search warm-started from the last finished study with a fraction of the budget
+(``retrain.compute_fraction``), the data gates against the previous span, and the Evaluator
+against the model now serving. A cron line or a systemd timer calls it (README, "Scheduled
+retrains"); the output folder's lock keeps two scheduled runs from overlapping.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from pipeline.cli import (
+    EXIT_BUSY,
+    _fail,
+    _run,
+    config_from,
+    console,
+    data_options,
+    main,
+    shared_flags,
+)
+from pipeline.config import PipelineConfig
+
+
+@main.command()
+@data_options
+def retrain(config_file: Path | None, rerun: bool, **data_flags: Any) -> None:
+    """Retrain on the newest data: warm-started, smaller search; promoted only if better."""
+    flags = shared_flags(data_flags)
+    config = config_from(config_file, {**flags, "tuner.warm_start": True})
+    if flags["tuner.max_total_epochs"] is None and config.tuner.max_total_epochs is not None:
+        smaller = config.tuner.max_total_epochs * config.retrain.compute_fraction
+        config = config_from(
+            config_file, {**flags, "tuner.warm_start": True, "tuner.max_total_epochs": smaller}
+        )
+    _run(config, rerun)
+
+
+def _where_options(command: Any) -> Any:
+    """Which pipeline's output: the same --output/--config/--data a run was given."""
+    for option in reversed(
+        [
+            click.option("--output", type=click.Path(path_type=Path), help="Output folder."),
+            click.option("--config", "config_file", type=click.Path(path_type=Path)),
+            click.option(
+                "--data", type=click.Path(path_type=Path), help="The data the runs used."
+            ),
+            click.option("--dataset-name", help="Instead of --data: the dataset's name."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _config(
+    config_file: Path | None, output: Path | None, data: Path | None, name: str | None
+) -> PipelineConfig:
+    # The label does not matter here (only where the pipeline keeps its things), but a
+    # config with --data needs one.
+    label = "unused" if data is not None else None
+    return config_from(
+        config_file, {"output": output, "data": data, "label": label, "dataset_name": name}
+    )
+
+
+@main.command()
+@_where_options
+@click.option("--to", "to_version", type=int, help="Version to serve (default: the previous).")
+def rollback(
+    output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None,
+    to_version: int | None,
+) -> None:  # fmt: skip
+    """Serve an earlier pushed version again (published as the newest, atomically)."""
+    from components import history
+    from components.pusher.executor import publish, read_record, versions
+    from pipeline.create_pipeline import history_dir, serving_dir
+    from pipeline.run_lock import OutputBusy, output_lock
+
+    config = _config(config_file, output, data, dataset_name)
+    base = serving_dir(config)
+    published = versions(str(base))
+    if not published:
+        _fail(f"no pushed version in {base}: nothing to roll back")
+    current = published[-1]
+    target = to_version if to_version is not None else (published[-2:][0])
+    if target not in published:
+        _fail(f"version {target} is not in {base} (versions: {', '.join(map(str, published))})")
+    if target == current:
+        _fail(f"version {target} is already serving" + ("" if to_version else "; give --to"))
+    try:
+        with output_lock(config.output):
+            record = read_record(str(base / str(target)))
+            new = publish(
+                str(base / str(target)),
+                str(base),
+                {**record, "rollback_of": target, "replaced": current, "time": time.time()},
+            )
+            history.record_decision(
+                str(history_dir(config)),
+                "promotion",
+                {"time": time.time(), "span": record.get("span"), "blessed": None,
+                 "version": int(Path(new).name), "rollback_of": target, "replaced": current},
+            )  # fmt: skip
+    except OutputBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    console.print(f"Serving version {Path(new).name} (a copy of {target}) instead of {current}")
+
+
+@main.command("history")
+@_where_options
+def show_history(
+    output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None
+) -> None:
+    """Runs and their decisions (data gate, blessing, push) and the pushed versions."""
+    from components import history
+    from components.pusher.executor import read_record, versions
+    from pipeline.create_pipeline import history_dir, serving_dir
+
+    config = _config(config_file, output, data, dataset_name)
+    folder = str(history_dir(config))
+    gates = history.decisions(folder, "gate")
+    promotions = history.decisions(folder, "promotion")
+    if not gates and not promotions:
+        _fail(f"no run of {config.pipeline_name} recorded under {config.output}")
+    runs = Table(title=f"{config.pipeline_name}: runs", title_justify="left")
+    for column in ("time (UTC)", "span", "data gate", "model", "version", "why"):
+        runs.add_column(column)
+    for row in _run_rows(gates, promotions):
+        runs.add_row(*row)
+    console.print(runs)
+    base = serving_dir(config)
+    published = versions(str(base))
+    table = Table(title=f"versions in {base}", title_justify="left")
+    for column in ("version", "span", "metrics", "note"):
+        table.add_column(column)
+    for version in published:
+        record = read_record(str(base / str(version)))
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(record.get("metrics", {}).items()))
+        note = f"rollback to {record['rollback_of']}" if "rollback_of" in record else ""
+        if version == published[-1]:
+            note = ", ".join(filter(None, [note, "serving"]))
+        table.add_row(str(version), str(record.get("span", "")), metrics, note)
+    console.print(table)
+
+
+def _run_rows(gates: list[dict], promotions: list[dict]) -> list[tuple[str, ...]]:
+    """One row per gate decision that stopped a run and per promotion decision (the run's
+    gate decision is the latest one before it)."""
+    events = sorted(
+        [("gate", g) for g in gates] + [("promotion", p) for p in promotions],
+        key=lambda e: e[1]["time"],
+    )
+    rows, gate = [], None
+    for kind, event in events:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(event["time"]))
+        if kind == "gate":
+            gate = event
+            if event["decision"] == "stopped":
+                why = "; ".join(event["problems"][:3])
+                rows.append((when, str(event["span"]), "stopped", "-", "-", why))
+            continue
+        gate_said = gate["decision"] if gate else "-"
+        if event.get("rollback_of") is not None:
+            rows.append(
+                (
+                    when,
+                    str(event.get("span")),
+                    "-",
+                    "rollback",
+                    str(event["version"]),
+                    f"serves {event['rollback_of']} again",
+                )
+            )
+            continue
+        model = "blessed" if event["blessed"] else "rejected"
+        why = "; ".join(event.get("failed_checks", [])[:3])
+        version = str(event["version"]) if event["version"] else "not pushed"
+        rows.append((when, str(event.get("span")), gate_said, model, version, why))
+    return rows

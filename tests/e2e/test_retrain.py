@@ -1,0 +1,158 @@
+"""A simulated life of scheduled retrains, through `automl retrain` as cron would call it.
+
+Span 1 trains and pushes; span 2 warm-starts with the smaller budget, and a crash injected
+in the middle of its push leaves span 1's model serving until the rerun publishes; span 3
+has a drifted feature and stops before Transform, naming it; span 4's labels are scrambled
+and its worse model is not pushed; rollback serves an earlier version again; a run that
+finds the output folder busy is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.baseline.pushed import latest_pushed_version
+from components.pusher.executor import CRASH_ENV, read_record, versions
+from pipeline.run_lock import output_lock
+from tests.conftest import run_automl
+from tests.e2e.spans import write_span
+
+pytestmark = pytest.mark.e2e
+
+# A floor a scrambled-label model cannot pass; candidates within 5 points of the serving
+# model are promoted (so that the push in the crash test happens for sure).
+CONFIG = "evaluator: {min_accuracy: 0.7, max_regression: 0.05}\n"
+
+
+def retrain(folder: Path, *extra: str, env: dict | None = None):
+    args = ["retrain", "--data", str(folder / "spans"), "--label", "species"]
+    args += ["--output", str(folder / "out"), "--config", str(folder / "config.yaml"), *extra]
+    return run_automl(*args, timeout=1200, env=env)
+
+
+def serving(folder: Path) -> Path:
+    return folder / "out" / "serving" / "automl-spans"
+
+
+def latest_study(folder: Path) -> dict:
+    studies = folder / "out" / "pipeline_root" / "AutoMLTuner" / "study"
+    newest = max(studies.iterdir(), key=lambda p: int(p.name))
+    return json.loads((newest / "study.json").read_text())
+
+
+def transform_runs(folder: Path) -> int:
+    root = folder / "out" / "pipeline_root" / "Transform" / "transform_graph"
+    return len(list(root.iterdir())) if root.exists() else 0
+
+
+@pytest.fixture(scope="module")
+def life(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("retrain")
+    (folder / "config.yaml").write_text(CONFIG)
+    steps = {}
+    write_span(folder / "spans", 1)
+    steps["span1"] = retrain(folder)
+    steps["span1_versions"] = versions(str(serving(folder)))
+    steps["span1_study"] = latest_study(folder)
+
+    write_span(folder / "spans", 2)
+    steps["crash"] = retrain(folder, env={CRASH_ENV: "1"})
+    steps["crash_versions"] = versions(str(serving(folder)))
+    steps["crash_leftovers"] = sorted(p.name for p in serving(folder).iterdir())
+    steps["span2"] = retrain(folder)
+    steps["span2_versions"] = versions(str(serving(folder)))
+    steps["span2_study"] = latest_study(folder)
+
+    write_span(folder / "spans", 3, shift={"bill_length_mm": 25.0})
+    transforms = transform_runs(folder)
+    steps["span3"] = retrain(folder)
+    steps["span3_new_transforms"] = transform_runs(folder) - transforms
+
+    write_span(folder / "spans", 4, scramble_labels=True)
+    steps["span4"] = retrain(folder)
+    steps["span4_versions"] = versions(str(serving(folder)))
+
+    with output_lock(folder / "out"):  # as if another scheduled run were still going
+        steps["busy"] = retrain(folder)
+    return folder, steps
+
+
+def test_first_span_trains_and_pushes(life):
+    _, steps = life
+    assert steps["span1"].returncode == 0, steps["span1"].stderr
+    assert len(steps["span1_versions"]) == 1
+    assert steps["span1_study"]["warm_start"]["earlier_results"] == 0  # nothing to start from
+
+
+def test_a_crash_during_push_leaves_the_previous_version_serving(life):
+    folder, steps = life
+    assert steps["crash"].returncode != 0
+    assert steps["crash_versions"] == steps["span1_versions"]
+    assert any(name.startswith(".pushing-") for name in steps["crash_leftovers"])
+    # The rerun published span 2's model and cleared what the crash left.
+    assert steps["span2"].returncode == 0, steps["span2"].stderr
+    assert len(steps["span2_versions"]) == 2
+    newest = serving(folder) / str(steps["span2_versions"][-1])
+    assert read_record(str(newest))["span"] == 2
+    assert not any(p.name.startswith(".pushing-") for p in serving(folder).iterdir())
+
+
+def test_second_span_warm_starts_with_the_smaller_budget(life):
+    _, steps = life
+    first, second = steps["span1_study"], steps["span2_study"]
+    assert second["warm_start"]["earlier_results"] > 0
+    assert second["warm_start"]["replayed"]  # the earlier best points were tried first
+    assert second["budget"]["max_epochs"] == pytest.approx(first["budget"]["max_epochs"])
+    assert first["budget"]["max_epochs"] == pytest.approx(0.5 * 4 * 5)  # half of 4 trials
+
+
+def test_drifted_span_stops_before_transform_naming_the_feature(life):
+    _, steps = life
+    result = steps["span3"]
+    assert result.returncode == 1
+    assert "span 3" in result.stderr and "drift: bill_length_mm" in result.stderr
+    assert "against span 2" in result.stderr
+    assert steps["span3_new_transforms"] == 0
+
+
+def test_scrambled_labels_give_a_worse_model_that_is_not_pushed(life):
+    folder, steps = life
+    assert steps["span4"].returncode == 0, steps["span4"].stderr
+    assert steps["span4_versions"] == steps["span2_versions"]
+    assert "not pushed" in " ".join(steps["span4"].stdout.split()).lower()
+
+
+def test_overlapping_runs_are_refused(life):
+    _, steps = life
+    result = steps["busy"]
+    assert result.returncode == 75
+    assert "another run is using" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_rollback_serves_an_earlier_version_and_history_tells_the_story(life):
+    folder, steps = life
+    where = ["--output", str(folder / "out"), "--data", str(folder / "spans")]
+    first, second = steps["span2_versions"]
+    result = run_automl("rollback", *where)
+    assert result.returncode == 0, result.stderr
+    now = versions(str(serving(folder)))
+    assert len(now) == 3
+    newest = serving(folder) / str(now[-1])
+    assert read_record(str(newest))["rollback_of"] == first
+    assert latest_pushed_version(str(serving(folder))) == str(newest)
+    assert (newest / "saved_model.pb").read_bytes() == (
+        serving(folder) / str(first) / "saved_model.pb"
+    ).read_bytes()
+    refused = run_automl("rollback", *where, "--to", "12345")
+    assert refused.returncode == 2 and "is not in" in refused.stderr
+
+    shown = run_automl("history", *where, env={"COLUMNS": "300"})
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    assert "stopped" in text and "bill_length_mm" in text
+    assert "rejected" in text and "rollback" in text
+    assert str(second) in text and "serving" in text
