@@ -203,6 +203,9 @@ def _run_locked(config: PipelineConfig, rerun: bool) -> None:
     except DataError as exc:
         _fail(str(exc))
     _check_search_plan(config, [profile.task])  # now that the task is known
+    unknown = [f for f in config.evaluator.slices if f not in profile.columns]
+    if unknown:
+        _fail(f"evaluator.slices: no column {', '.join(unknown)} in the data")
     console.print(report.data_line(config, profile))
     if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:
         report.print_summary(console, recorded, time.monotonic() - started, None)

@@ -176,6 +176,10 @@ class EvaluatorConfig(_Strict):
     max_rmse: float | None = Field(None, gt=0.0)
     # How much worse than the latest blessed model a candidate may be and still be blessed.
     max_regression: float = Field(0.0, ge=0.0)
+    # Raw features to slice the evaluation by (metrics per value, e.g. per island), and
+    # whether the thresholds must also hold in every slice, not only overall.
+    slices: tuple[str, ...] = ()
+    thresholds_per_slice: bool = False
 
 
 class GatesConfig(_Strict):
@@ -254,6 +258,16 @@ class PipelineConfig(_Strict):
         if self.label and self.label in self.exclude_features:
             raise ValueError(f"the label '{self.label}' cannot also be excluded")
         return self
+
+    def for_retrain(self, budget_given: bool) -> PipelineConfig:
+        """The retrain defaults: a warm-started search with ``retrain.compute_fraction`` of
+        the compute budget (unless the caller gave one)."""
+        updates: dict[str, Any] = {"warm_start": True}
+        if not budget_given and self.tuner.max_total_epochs is not None:
+            updates["max_total_epochs"] = (
+                self.tuner.max_total_epochs * self.retrain.compute_fraction
+            )
+        return self.model_copy(update={"tuner": self.tuner.model_copy(update=updates)})
 
     @property
     def pipeline_name(self) -> str:

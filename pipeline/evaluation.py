@@ -2,7 +2,8 @@
 
 Two gates, as TFX recommends: an absolute one (the candidate must beat the naive baseline, or a
 threshold the user set) and a relative one against the latest blessed model (ignored on the very
-first run, when there is none).
+first run, when there is none); overall, and with ``thresholds_per_slice`` in every slice of
+the configured features too (a model may not buy its average with one island's accuracy).
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ def eval_config(
             )
         ]
         prediction_key = "prediction"
+    slicing = [tfma.SlicingSpec(feature_keys=[name]) for name in settings.slices]
+    if slicing and settings.thresholds_per_slice:
+        for spec in specs:
+            for metric in spec.metrics:
+                if metric.HasField("threshold"):
+                    metric.per_slice_thresholds.add(
+                        slicing_specs=slicing, threshold=metric.threshold
+                    )
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
@@ -87,7 +96,7 @@ def eval_config(
                 preprocessing_function_names=["transform_features"],
             )
         ],
-        slicing_specs=[tfma.SlicingSpec()],
+        slicing_specs=[tfma.SlicingSpec(), *slicing],
         metrics_specs=specs,
         # Only the metrics above: not the Keras model's own compiled loss and metrics again.
         options=tfma.Options(include_default_metrics={"value": False}),

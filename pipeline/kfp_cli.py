@@ -23,7 +23,11 @@ PACKAGE_SUFFIXES = (".json", ".yaml", ".yml")
 
 @main.command("compile")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML settings.")
-@click.option("--data", type=click.Path(path_type=Path), help="CSV the pipeline is built for.")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    help="CSV, or span folder, the pipeline is built for.",
+)
 @click.option("--label", help="Label column (required with --data).")
 @click.option("--image", required=True, help="Container image every task runs in.")
 @click.option(
@@ -42,14 +46,21 @@ PACKAGE_SUFFIXES = (".json", ".yaml", ".yml")
     "--volume-dir",
     type=click.Path(path_type=Path),
     help="Where to lay out what the volume must hold (the checked CSV at data/<dataset>/"
-    "data.csv); default: beside --output, in volume/.",
+    "data.csv, or span-N/data.csv of a span folder); default: beside --output, in volume/.",
 )
 @click.option(
     "--schema-dir",
     help="Where tasks find the curated schemas (default: the image's copy of schemas/, "
     "/opt/automl/schemas).",
 )
+@click.option(
+    "--retrain",
+    is_flag=True,
+    help="Compile the retrain: a warm-started search with retrain.compute_fraction of the "
+    "budget (what a recurring run should run; make kfp-schedule does).",
+)
 def compile_command(
+    retrain: bool,
     config_file: Path | None,
     data: Path | None,
     label: str | None,
@@ -76,6 +87,8 @@ def compile_command(
         _fail(f"--mount-path must be absolute, not '{mount_path}'")
     try:
         config = build_config(config_file, data=data, label=label)
+        if retrain:
+            config = config.for_retrain(budget_given=False)
         profile = layout.profile_data(config)
     except (ConfigError, DataError) as exc:
         _fail(str(exc))

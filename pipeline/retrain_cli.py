@@ -34,13 +34,8 @@ from pipeline.config import PipelineConfig
 def retrain(config_file: Path | None, rerun: bool, **data_flags: Any) -> None:
     """Retrain on the newest data: warm-started, smaller search; promoted only if better."""
     flags = shared_flags(data_flags)
-    config = config_from(config_file, {**flags, "tuner.warm_start": True})
-    if flags["tuner.max_total_epochs"] is None and config.tuner.max_total_epochs is not None:
-        smaller = config.tuner.max_total_epochs * config.retrain.compute_fraction
-        config = config_from(
-            config_file, {**flags, "tuner.warm_start": True, "tuner.max_total_epochs": smaller}
-        )
-    _run(config, rerun)
+    config = config_from(config_file, flags)
+    _run(config.for_retrain(budget_given=flags["tuner.max_total_epochs"] is not None), rerun)
 
 
 def _where_options(command: Any) -> Any:

@@ -54,13 +54,18 @@ def test_pipeline_runs_on_the_cluster_and_pushes_a_model(kfp_api, tmp_path):
         **os.environ,
         "KFP_HOST": kfp_api,
         "PIPELINE_PACKAGE": str(tmp_path / "pipeline.yaml"),
-        "KFP_PARAMS": "max_trials=2",
+        "KFP_PARAMS": "max_trials=4",
     }
+    config = tmp_path / "workers.yaml"
+    config.write_text("tuner: {worker_pods: 1}\n")  # a worker pod shares the Tuner's study
     done = subprocess.run(
-        ["bash", str(REPO / "kind-cluster" / "kfp-run.sh")],
+        ["bash", str(REPO / "kind-cluster" / "kfp-run.sh"), "--config", str(config)],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=3 * 3600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCEEDED" in done.stdout
     served = kubectl("exec", "automl-volume", "--", "ls", "/automl/serving/automl-penguins")
     assert served.split(), f"no pushed model (before: {before})"
+    # Argo names each pod's node after its task (".automltunerworker1." in its annotations).
+    pods = kubectl("get", "pods", "-o", "json")
+    assert "automltunerworker1" in pods.lower(), "the worker task ran as a pod of its own"

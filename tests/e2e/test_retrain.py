@@ -23,8 +23,8 @@ from tests.e2e.spans import write_span
 pytestmark = pytest.mark.e2e
 
 # A floor a scrambled-label model cannot pass; candidates within 5 points of the serving
-# model are promoted (so that the push in the crash test happens for sure).
-CONFIG = "evaluator: {min_accuracy: 0.7, max_regression: 0.05}\n"
+# model are promoted (so that the push in the crash test happens for sure); metrics per island.
+CONFIG = "evaluator: {min_accuracy: 0.7, max_regression: 0.05, slices: [island]}\n"
 
 
 def retrain(folder: Path, *extra: str, env: dict | None = None):
@@ -81,10 +81,17 @@ def life(tmp_path_factory):
 
 
 def test_first_span_trains_and_pushes(life):
-    _, steps = life
+    import tensorflow_model_analysis as tfma
+
+    folder, steps = life
     assert steps["span1"].returncode == 0, steps["span1"].stderr
     assert len(steps["span1_versions"]) == 1
     assert steps["span1_study"]["warm_start"]["earlier_results"] == 0  # nothing to start from
+    evaluations = folder / "out" / "pipeline_root" / "Evaluator" / "evaluation"
+    first = min(evaluations.iterdir(), key=lambda p: int(p.name))
+    keys = {tuple(m.slice_key.single_slice_keys) for m in tfma.load_metrics(str(first))}
+    islands = {k[0].bytes_value.decode() for k in keys if k}
+    assert islands == {"Biscoe", "Dream", "Torgersen"}  # evaluator.slices: [island]
 
 
 def test_a_crash_during_push_leaves_the_previous_version_serving(life):

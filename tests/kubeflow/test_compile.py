@@ -111,6 +111,21 @@ def test_json_output_is_tfx_pipeline_job(tmp_path):
     json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec())
 
 
+def test_retrain_package_searches_warm_with_a_fraction_of_the_budget(tmp_path, package):
+    output = tmp_path / "retrain.yaml"
+    result = run_automl("compile", "--retrain", "--image", IMAGE, "--output", str(output))
+    assert result.returncode == 0, result.stderr
+
+    def settings(path):
+        tasks = kfp_package.read(path)["pipelineSpec"]["root"]["dag"]["tasks"]
+        value = tasks["AutoMLTuner"]["inputs"]["parameters"]["settings"]["runtimeValue"]
+        return json.loads(value["constant"])
+
+    full, retrain = settings(package[0]), settings(output)
+    assert retrain["warm_start"] is True
+    assert retrain["max_total_epochs"] == pytest.approx(0.5 * full["max_total_epochs"])
+
+
 def test_worker_pods_share_the_tuners_inputs_and_nothing_waits_for_them(tmp_path):
     config = tmp_path / "workers.yaml"
     config.write_text("tuner: {worker_pods: 2, parallel_trials: 2}\n")

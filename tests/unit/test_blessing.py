@@ -95,3 +95,20 @@ def test_candidate_is_never_its_own_baseline():
 def test_no_blessed_model_means_no_baseline():
     ids, blessings = resolve([_model(1)], [_blessing(1, False)], [_model(2)])
     assert ids == [] and blessings == []
+
+
+def test_thresholds_can_be_required_in_every_slice():
+    settings = EvaluatorConfig(slices=("island",), thresholds_per_slice=True, min_accuracy=0.8)
+    config = eval_config("classification", settings, 3, 0.44, None)
+    assert [list(s.feature_keys) for s in config.slicing_specs] == [[], ["island"]]
+    accuracy = next(
+        m
+        for spec in config.metrics_specs
+        for m in spec.metrics
+        if m.class_name.endswith("Accuracy")
+    )
+    (per_slice,) = accuracy.per_slice_thresholds
+    assert [list(s.feature_keys) for s in per_slice.slicing_specs] == [["island"]]
+    assert per_slice.threshold.value_threshold.lower_bound.value == pytest.approx(0.8)
+    sliced_only = eval_config("classification", EvaluatorConfig(slices=("island",)), 3, 0.4, None)
+    assert not any(m.per_slice_thresholds for s in sliced_only.metrics_specs for m in s.metrics)
