@@ -131,17 +131,23 @@ def independent_tasks(codes: dict[str, list[str]], after: dict | None = None) ->
     )  # fmt: skip
 
 
+def watched_runner(spec: dict, tmp_path: Path) -> tuple[ir_runner.IRRunner, list]:
+    """A runner of ``spec`` and the list of (task, state) events it reports."""
+    seen: list = []
+    runner = ir_runner.IRRunner(
+        spec, tmp_path / "work", ir_runner.Launcher(), pipeline_root=str(tmp_path / "root"),
+        on_task=lambda t, s, _: seen.append((t, s)),
+    )  # fmt: skip
+    return runner, seen
+
+
 def test_ready_tasks_run_at_the_same_time_as_kfp_starts_them(tmp_path):
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
     spec = independent_tasks(
         {"tuner": [MEET, a, b], "worker": [MEET, b, a], "after": ["pass"]},
         after={"after": ["tuner", "worker"]},
     )  # fmt: skip
-    seen = []
-    runner = ir_runner.IRRunner(
-        spec, tmp_path / "work", ir_runner.Launcher(), pipeline_root=str(tmp_path / "root"),
-        on_task=lambda t, s, _: seen.append((t, s)),
-    )  # fmt: skip
+    runner, seen = watched_runner(spec, tmp_path)
     runner.run()
     assert seen[-2:] == [("after", "running"), ("after", "done")]
 
@@ -153,11 +159,7 @@ def test_after_a_failure_running_tasks_end_and_no_task_starts(tmp_path):
          "next": ["pass"]},
         after={"next": ["slow"]},
     )  # fmt: skip
-    seen = []
-    runner = ir_runner.IRRunner(
-        spec, tmp_path / "work", ir_runner.Launcher(), pipeline_root=str(tmp_path / "root"),
-        on_task=lambda t, s, _: seen.append((t, s)),
-    )  # fmt: skip
+    runner, seen = watched_runner(spec, tmp_path)
     with pytest.raises(ir_runner.TaskFailed, match="task fails failed"):
         runner.run()
     assert (tmp_path / "slow").exists() and ("slow", "done") in seen
