@@ -36,10 +36,7 @@ class DataAnomaliesError(RuntimeError):
 
 def _split_stats(artifact: types.Artifact, split: str) -> tuple[str, Any]:
     path = os.path.join(artifact_utils.get_split_uri([artifact], split), _STATS_FILE)
-    stats = statistics_pb2.DatasetFeatureStatisticsList()
-    with open(path, "rb") as handle:
-        stats.ParseFromString(handle.read())
-    return path, stats
+    return path, _read_stats(path)
 
 
 def _read_stats(path: str) -> Any:
@@ -86,9 +83,9 @@ class Executor(base_executor.BaseExecutor):
         }
         history.record_decision(history_dir, "gate", report)
         if problems and not accepted:
-            count = len(problems)
+            count, where = len(problems), f" in span {span}" if span else ""
             raise DataAnomaliesError(
-                f"span {span}: {count} data problem{'s' if count > 1 else ''} found; the run "
+                f"{count} data anomal{'y' if count == 1 else 'ies'} found{where}; the run "
                 "stops before training (rerun with --accept-data-change to let this data "
                 "through deliberately):\n  " + "\n  ".join(problems)
             )

@@ -120,7 +120,7 @@ def test_drifted_span_stops_before_transform_naming_the_feature(life):
     _, steps = life
     result = steps["span3"]
     assert result.returncode == 1
-    assert "span 3" in result.stderr and "drift: bill_length_mm" in result.stderr
+    assert "found in span 3" in result.stderr and "drift: bill_length_mm" in result.stderr
     assert "against span 2" in result.stderr
     assert steps["span3_new_transforms"] == 0
 
