@@ -1,6 +1,8 @@
-"""The README's cron line is one a user can paste: five valid time fields and a command that
-`automl retrain` accepts, flag for flag."""
+"""The documented schedules are ones a user can install: the README's cron line (five valid
+time fields) and deploy/systemd's units, each calling `automl retrain` with flags it
+accepts."""
 
+import configparser
 import re
 import shlex
 
@@ -29,17 +31,32 @@ def _valid_field(field: str, low: int, high: int) -> bool:
     return True
 
 
-def test_the_documented_cron_line_is_valid_and_calls_retrain_with_real_flags():
-    (line,) = _cron_lines()
-    fields = line.split(None, 5)
-    for field, (low, high) in zip(fields[:5], FIELD_RANGES, strict=True):
-        assert _valid_field(field, low, high), field
-    command = fields[5].split(">>")[0]
-    words = shlex.split(command.split("&&", 1)[1])
-    assert words[:2] == [".venv/bin/automl", "retrain"]
+def _assert_retrain_command(words: list[str]) -> None:
+    assert words[0].endswith(".venv/bin/automl") and words[1] == "retrain"
     retrain = main.commands["retrain"]
     known = {opt for param in retrain.params for opt in param.opts}
     flags = [w for w in words[2:] if w.startswith("--")]
     assert flags and set(flags) <= known
     context = retrain.make_context("retrain", words[2:])  # parses as click would
     assert context.params["data"] is not None and context.params["label"] == "fare"
+
+
+def test_the_documented_cron_line_is_valid_and_calls_retrain_with_real_flags():
+    (line,) = _cron_lines()
+    fields = line.split(None, 5)
+    for field, (low, high) in zip(fields[:5], FIELD_RANGES, strict=True):
+        assert _valid_field(field, low, high), field
+    command = fields[5].split(">>")[0]
+    _assert_retrain_command(shlex.split(command.split("&&", 1)[1]))
+
+
+def test_the_systemd_units_run_retrain_nightly_and_treat_busy_as_no_failure():
+    units = REPO / "deploy" / "systemd"
+    service, timer = configparser.ConfigParser(), configparser.ConfigParser()
+    service.read(units / "automl-retrain.service")
+    timer.read(units / "automl-retrain.timer")
+    assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["SuccessExitStatus"] == "75"  # the lock said: still running
+    _assert_retrain_command(shlex.split(service["Service"]["ExecStart"]))
+    assert timer["Timer"]["OnCalendar"] == "*-*-* 03:00:00"
+    assert timer["Install"]["WantedBy"] == "timers.target"
