@@ -261,12 +261,3 @@ def _run_time_budgets() -> dict[str, data_types.RuntimeParameter]:
         "max_trials": data_types.RuntimeParameter("max_trials", ptype=int, default=0),
         "compute_budget": data_types.RuntimeParameter("compute_budget", ptype=float, default=0.0),
     }
-
-
-def serving_dir(config: PipelineConfig) -> Path:
-    return config.output / "serving" / config.pipeline_name
-
-
-def history_dir(config: PipelineConfig) -> Path:
-    """What the retrain loop remembers: accepted spans, gate and promotion decisions."""
-    return config.output / "history" / config.pipeline_name

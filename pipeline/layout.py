@@ -35,6 +35,15 @@ class Layout:
         return self.root / "logs"
 
 
+def serving_dir(config: PipelineConfig) -> Path:
+    return config.output / "serving" / config.pipeline_name
+
+
+def history_dir(config: PipelineConfig) -> Path:
+    """What the retrain loop remembers: accepted spans, gate and promotion decisions."""
+    return config.output / "history" / config.pipeline_name
+
+
 def profile_data(config: PipelineConfig) -> dataset.DatasetProfile:
     """Validates the CSV, or the span of a span folder (raising DataError), and stages it;
     nothing else is written before this."""

@@ -11,8 +11,8 @@ from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from pipeline import dataset
 from pipeline.config import PipelineConfig
-from pipeline.create_pipeline import DataFacts, create_pipeline, history_dir, serving_dir
-from pipeline.layout import Layout
+from pipeline.create_pipeline import DataFacts, create_pipeline
+from pipeline.layout import Layout, history_dir, serving_dir
 from pipeline.run_summary import RunSummary, read_run
 
 # No Beam arguments: Beam's default is the in-memory DirectRunner with one worker, which on

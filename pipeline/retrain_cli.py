@@ -74,23 +74,26 @@ def rollback(
 ) -> None:  # fmt: skip
     """Serve an earlier pushed version again (published as the newest, atomically)."""
     from components import history
-    from components.pusher.executor import publish, read_record, versions
-    from pipeline.create_pipeline import history_dir, serving_dir
+    from components.pusher.versions import publish, read_record, versions
+    from pipeline.layout import history_dir, serving_dir
     from pipeline.run_lock import OutputBusy, output_lock
 
     config = _config(config_file, output, data, dataset_name)
     base = serving_dir(config)
-    published = versions(str(base))
-    if not published:
+    if not versions(str(base)):  # before the lock, which would create the output folder
         _fail(f"no pushed version in {base}: nothing to roll back")
-    current = published[-1]
-    target = to_version if to_version is not None else (published[-2:][0])
-    if target not in published:
-        _fail(f"version {target} is not in {base} (versions: {', '.join(map(str, published))})")
-    if target == current:
-        _fail(f"version {target} is already serving" + ("" if to_version else "; give --to"))
     try:
-        with output_lock(config.output):
+        with output_lock(config.output):  # no run may push meanwhile
+            published = versions(str(base))
+            current = published[-1]
+            target = to_version if to_version is not None else published[-2:][0]
+            if target not in published:
+                shown = ", ".join(map(str, published))
+                _fail(f"version {target} is not in {base} (versions: {shown})")
+            if target == current:
+                _fail(
+                    f"version {target} is already serving" + ("" if to_version else "; give --to")
+                )
             record = read_record(str(base / str(target)))
             new = publish(
                 str(base / str(target)),
@@ -115,8 +118,8 @@ def show_history(
 ) -> None:
     """Runs and their decisions (data gate, blessing, push) and the pushed versions."""
     from components import history
-    from components.pusher.executor import read_record, versions
-    from pipeline.create_pipeline import history_dir, serving_dir
+    from components.pusher.versions import read_record, versions
+    from pipeline.layout import history_dir, serving_dir
 
     config = _config(config_file, output, data, dataset_name)
     folder = str(history_dir(config))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from components.baseline.pushed import latest_pushed_version
-from components.pusher.executor import CRASH_ENV, read_record, versions
+from components.pusher.versions import CRASH_ENV, read_record, versions
 from pipeline.run_lock import output_lock
 from tests.conftest import run_automl
 from tests.e2e.spans import write_span
