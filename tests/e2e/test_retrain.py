@@ -89,8 +89,12 @@ def test_first_span_trains_and_pushes(life):
     assert steps["span1_study"]["warm_start"]["earlier_results"] == 0  # nothing to start from
     evaluations = folder / "out" / "pipeline_root" / "Evaluator" / "evaluation"
     first = min(evaluations.iterdir(), key=lambda p: int(p.name))
-    keys = {tuple(m.slice_key.single_slice_keys) for m in tfma.load_metrics(str(first))}
-    islands = {k[0].bytes_value.decode() for k in keys if k}
+    islands = {
+        key.bytes_value.decode()
+        for metrics in tfma.load_metrics(str(first))
+        for key in metrics.slice_key.single_slice_keys
+        if key.column == "island"
+    }
     assert islands == {"Biscoe", "Dream", "Torgersen"}  # evaluator.slices: [island]
 
 
