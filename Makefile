@@ -39,7 +39,7 @@ test-tools:
 		echo "note: no Docker engine; the image tests will be skipped"
 
 test: $(VENV)/.installed test-tools
-	$(VPY) -m pytest tests -v
+	$(VPY) -m pytest tests -v --durations=40
 
 test-fast: $(VENV)/.installed
 	$(VPY) -m pytest tests -v -m "not e2e"
