@@ -75,7 +75,7 @@ def decisions(history_dir: str, kind: str) -> list[dict[str, Any]]:
     if not os.path.isdir(folder):
         return []
     found = []
-    for name in sorted(os.listdir(folder)):
+    for name in os.listdir(folder):
         if name.endswith(".json"):
             with open(os.path.join(folder, name)) as handle:
                 found.append(json.load(handle))

@@ -15,8 +15,9 @@ import os
 import time
 from typing import Any
 
-from tensorflow_metadata.proto.v0 import statistics_pb2
+import tensorflow_data_validation as tfdv
 from tfx import types
+from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
@@ -27,7 +28,6 @@ from components.data_gate import checks
 log = logging.getLogger("automl.data_gate")
 
 REPORT_FILE = "data_gate.json"
-_STATS_FILE = "FeatureStats.pb"  # StatisticsGen's binary statistics, per split
 
 
 class DataAnomaliesError(RuntimeError):
@@ -35,15 +35,11 @@ class DataAnomaliesError(RuntimeError):
 
 
 def _split_stats(artifact: types.Artifact, split: str) -> tuple[str, Any]:
-    path = os.path.join(artifact_utils.get_split_uri([artifact], split), _STATS_FILE)
-    return path, _read_stats(path)
-
-
-def _read_stats(path: str) -> Any:
-    stats = statistics_pb2.DatasetFeatureStatisticsList()
-    with open(path, "rb") as handle:
-        stats.ParseFromString(handle.read())
-    return stats
+    """A split's statistics, and the file they came from (the history keeps its path, so
+    the next span is compared with exactly these numbers)."""
+    split_dir = artifact_utils.get_split_uri([artifact], split)
+    path = os.path.join(split_dir, stats_artifact_utils.BINARY_PB_BASENAME)
+    return path, stats_artifact_utils.load_statistics(artifact, split).proto()
 
 
 class Executor(base_executor.BaseExecutor):
@@ -65,7 +61,11 @@ class Executor(base_executor.BaseExecutor):
         _, evaluation = _split_stats(statistics, "eval")
         previous = history.previous_span(history_dir, span)
         measurements = checks.measure(
-            train, schema, thresholds, _read_stats(previous[1]) if previous else None, evaluation
+            train,
+            schema,
+            thresholds,
+            tfdv.load_stats_binary(previous[1]) if previous else None,
+            evaluation,
         )
         splits = artifact_utils.decode_split_names(anomalies.split_names)
         against = {"drift": f"span {previous[0]}" if previous else "", "skew": "the train split"}
