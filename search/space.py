@@ -11,7 +11,6 @@ try to learn from.
 from __future__ import annotations
 
 import abc
-import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -265,18 +264,31 @@ class SearchSpace:
                 return reason
         return None
 
-    def grid(self) -> Iterator[dict[str, Value]]:
-        """Every combination, each valid, without duplicates from inactive parameters."""
-        seen: set[tuple] = set()
-        for combo in itertools.product(*(param.grid() for param in self.params)):
-            point: dict[str, Value] = {}
-            for param, value in zip(self.params, combo, strict=True):
-                if self.is_active(param, point):
-                    point[param.name] = value
-            key = point_key(point)
-            if key not in seen:
-                seen.add(key)
-                yield point
+    def grid(self, fixed: Mapping[str, Value] | None = None) -> Iterator[dict[str, Value]]:
+        """Every combination, each valid and once, in declaration order (the last parameter
+        varies fastest); ``fixed`` pins parameters to one value.
+
+        Depth first over the active parameters only: an inactive parameter's values are never
+        multiplied in, so a space of families (a network's and two forests' parameters, each
+        behind its family) costs its own size, not the product of all of them.
+        """
+        fixed = fixed or {}
+
+        def expand(index: int, point: dict[str, Value]) -> Iterator[dict[str, Value]]:
+            if index == len(self.params):
+                yield dict(point)
+                return
+            param = self.params[index]
+            if not self.is_active(param, point):
+                yield from expand(index + 1, point)
+                return
+            values = [fixed[param.name]] if param.name in fixed else param.grid()
+            for value in values:
+                point[param.name] = value
+                yield from expand(index + 1, point)
+            del point[param.name]
+
+        yield from expand(0, {})
 
     def __str__(self) -> str:
         lines = []

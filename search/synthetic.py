@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,6 +96,43 @@ def _architecture_optimum() -> float:
     return min(_architecture(p) for p in _architecture_space().grid())
 
 
+def _families(p: Mapping[str, Value]) -> float:
+    """A model-family search: boosted trees are best (tuned: depth 5, shrinkage 0.1), a
+    well-built network close behind, a random forest behind both."""
+    family = p["family"]
+    if family == "nn":
+        return _architecture(p)
+    if family == "gbt":
+        rate = math.log10(float(p["gbt_shrinkage"]))
+        return 0.15 + 0.02 * (int(p["gbt_depth"]) - 5) ** 2 + 0.2 * (rate + 1) ** 2
+    return 0.25 + 0.0004 * (300 - int(p["rf_trees"])) + 0.01 * (int(p["rf_min_examples"]) - 2) ** 2
+
+
+def _families_space() -> SearchSpace:
+    """The family is the first choice; each family's parameters exist only under it."""
+    nn = [
+        replace(param, condition=param.condition or Condition("family", ("nn",)))
+        for param in _architecture_space()
+    ]
+    return SearchSpace(
+        [
+            Choice("family", ("nn", "gbt", "rf")),
+            *nn,
+            Int("gbt_depth", 2, 8, condition=Condition("family", ("gbt",))),
+            Float(
+                "gbt_shrinkage",
+                0.01,
+                1.0,
+                log=True,
+                step=10**0.5,
+                condition=Condition("family", ("gbt",)),
+            ),  # fmt: skip
+            Int("rf_trees", 50, 300, step=50, condition=Condition("family", ("rf",))),
+            Int("rf_min_examples", 1, 10, condition=Condition("family", ("rf",))),
+        ]
+    )
+
+
 PROBLEMS: dict[str, Problem] = {
     "branin": Problem(
         "branin",
@@ -111,5 +148,11 @@ PROBLEMS: dict[str, Problem] = {
     ),
     "architecture": Problem(
         "architecture", _architecture_space(), _architecture, _architecture_optimum()
+    ),
+    "families": Problem(
+        "families",
+        _families_space(),
+        _families,
+        min(_architecture_optimum(), 0.15, 0.25),  # each family's best, by construction
     ),
 }

@@ -21,6 +21,7 @@ it is a function of the history: no state to save.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 
@@ -100,10 +101,13 @@ class ProgressiveSearch(Strategy):
                 point = self._at_level(point, level, rng)
             return Proposal(point, attrs={"stage": stage})
 
-        # Parents: the best of the previous level while growing, the best overall after.
+        # Parents: the best of the previous level while growing, the best overall after. A
+        # point of a branch without the complexity parameter (a tree family beside networks)
+        # has no level: it is a parent at every stage.
         pool = scored
         if level is not None:
-            previous = [t for t in scored if t.params.get(self.complexity.name) < level]  # type: ignore[union-attr,operator]
+            name = self.complexity.name  # type: ignore[union-attr]
+            previous = [t for t in scored if t.params.get(name, -math.inf) < level]  # type: ignore[operator]
             pool = previous or scored
         parents = sorted(pool, key=lambda t: t.value)[: self.beam]  # type: ignore[arg-type,return-value]
         candidates: list[dict[str, Value]] = []

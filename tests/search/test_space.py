@@ -87,6 +87,27 @@ def test_grid_enumerates_valid_points_without_duplicates():
     assert len(grid) == 4 and all(small.check(p) is None for p in grid)
 
 
+def test_a_family_space_grid_costs_the_sum_of_its_branches_not_their_product():
+    from search.space import point_key
+
+    families = PROBLEMS["families"].space
+    sizes = {family: sum(1 for _ in families.grid({"family": family})) for family in ("gbt", "rf")}
+    assert sizes == {"gbt": 7 * 5, "rf": 6 * 10}  # the network's parameters never multiply in
+    grid = list(families.grid({"family": "gbt"}))
+    assert len({point_key(p) for p in grid}) == len(grid)
+    assert all(families.check(p) is None and p["family"] == "gbt" for p in grid)
+
+
+def test_grid_search_takes_the_families_in_turn():
+    from search.strategies import strategy_by_name
+    from search.study import Study
+
+    families = PROBLEMS["families"]
+    study = Study(families.space, strategy_by_name("grid")(families.space, seed=0))
+    study.optimize(lambda trial: families.objective(trial.params), 6)
+    assert [t.params["family"] for t in study.trials] == ["nn", "gbt", "rf"] * 2
+
+
 def test_space_prints_one_line_per_parameter():
     text = str(space())
     assert len(text.splitlines()) == 4
