@@ -23,7 +23,7 @@ import click
 from rich.console import Console
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-from components.spaces import ARCHITECTURES
+from components.spaces import SPACE_NAMES
 from components.tuner.plan import PlanError, SearchPlan
 from pipeline.config import DEFAULT_ESTIMATOR, ConfigError, PipelineConfig, build_config
 from pipeline.dataset import DataError
@@ -116,7 +116,7 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
     help="How trials are measured: " + ", ".join(SCHEDULER_NAMES) + ", optionally +curve "
     f"and/or +inherit (default {DEFAULT_ESTIMATOR}).",
 )
-@click.option("--space", help="Search space: " + ", ".join(ARCHITECTURES) + ".")
+@click.option("--space", help="Search space: " + ", ".join(SPACE_NAMES) + ".")
 @click.option("--max-trials", type=int, help="Most trials to run.")
 @click.option(
     "--time-budget", type=float, help="Seconds of search; no new trial starts after them."
@@ -225,7 +225,7 @@ def _run_locked(config: PipelineConfig, rerun: bool) -> None:
 
 
 @main.command("space")
-@click.option("--space", help="Search space: " + ", ".join(ARCHITECTURES) + ".")
+@click.option("--space", help="Search space: " + ", ".join(SPACE_NAMES) + ".")
 @click.option(
     "--config",
     "config_file",

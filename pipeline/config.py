@@ -138,10 +138,10 @@ class TunerConfig(_Strict):
     @field_validator("space")
     @classmethod
     def _known_space(cls, value: str) -> str:
-        from components.spaces import ARCHITECTURES
+        from components.spaces import SPACE_NAMES
 
-        if value not in ARCHITECTURES:
-            raise ValueError(f"unknown space '{value}' (choose from: {', '.join(ARCHITECTURES)})")
+        if value not in SPACE_NAMES:
+            raise ValueError(f"unknown space '{value}' (choose from: {', '.join(SPACE_NAMES)})")
         return value
 
     @model_validator(mode="before")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-from tfx.components.evaluator.component import Evaluator
 from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.schema_gen.component import SchemaGen
@@ -200,7 +199,6 @@ def create_pipeline(
         baseline_node = LatestPushedModel(push_base_directory=serving_dir).with_id(
             "latest_pushed_model"
         )
-        evaluator_class = BaselineTolerantEvaluator
     else:
         baseline_node = Resolver(
             strategy_class=LatestBlessedBaselineStrategy,
@@ -210,8 +208,7 @@ def create_pipeline(
                 baseline.CANDIDATE: trainer.outputs["model"],
             },
         ).with_id("latest_blessed_model_resolver")
-        evaluator_class = Evaluator
-    evaluator = evaluator_class(
+    evaluator = BaselineTolerantEvaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline_node.outputs["model"],

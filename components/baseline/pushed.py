@@ -54,9 +54,13 @@ def LatestPushedModel(
 
 
 class BaselineTolerantExecutor(evaluator_executor.Executor):
-    """TFX's Evaluator executor, with a baseline marked absent treated as no baseline."""
+    """TFX's Evaluator executor, with a baseline marked absent treated as no baseline, and
+    with TF-DF's ops registered so that TFMA can load a model with a forest inside (both
+    runners use it)."""
 
     def Do(self, input_dict, output_dict, exec_properties):  # noqa: N802 (TFX's name)
+        import tensorflow_decision_forests  # noqa: F401  (registers the forests' ops)
+
         key = standard_component_specs.BASELINE_MODEL_KEY
         baselines = input_dict.get(key, [])
         present = [m for m in baselines if m.get_int_custom_property(ABSENT) != 1]

@@ -21,7 +21,7 @@ import tf_keras
 
 from components import features
 from components.model.architectures import BODIES
-from components.spaces import FeatureSet
+from components.spaces import FeatureSet, network_of
 from components.spaces.features import embedding_param_name
 
 
@@ -91,14 +91,14 @@ def build_model(
             tf_keras.layers.Embedding(buckets, size, name=f"embed_{name}")(inputs[name])
         )
     x = tf_keras.layers.Concatenate(name="features")(encoded) if len(encoded) > 1 else encoded[0]
-    x = BODIES[space](point, x, width_scale)
+    x = BODIES[network_of(space)](point, x, width_scale)
     if task == "classification":
         outputs = tf_keras.layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
         model = tf_keras.Model(inputs, outputs)
         model.compile(optimizer(point), "sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
     standardised = tf_keras.layers.Dense(1, name="standardised")(x)
-    scale = label_std if label_std > 0 and math.isfinite(label_std) else 1.0
+    scale = label_scale(label_std)
     rescaled = tf_keras.layers.Rescaling(scale, offset=label_mean, name="rescale")(standardised)
     outputs = tf_keras.layers.Reshape((), name="prediction")(rescaled)
     model = tf_keras.Model(inputs, outputs)
@@ -108,6 +108,12 @@ def build_model(
         metrics=[tf_keras.metrics.RootMeanSquaredError("rmse")],
     )
     return model
+
+
+def label_scale(label_std: float) -> float:
+    """The unit a regression loss is measured in: the label's standard deviation (1 for a
+    constant or unknown label)."""
+    return label_std if label_std > 0 and math.isfinite(label_std) else 1.0
 
 
 @tf_keras.utils.register_keras_serializable(package="automl")

@@ -13,6 +13,7 @@ import tf_keras
 
 from components.model import build, data, morph
 from components.spaces import FeatureSet
+from components.spaces.trees import is_forest
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,14 @@ class FitResult:
     best_epoch: int  # 0-based epoch of the lowest validation loss
     stopped_early: bool = False  # ``should_stop`` ended it
     inheritance: morph.Inheritance | None = None
+    charged_epochs: int | None = None  # a forest's share of the epochs; None: the epochs run
+
+    @property
+    def epochs_run(self) -> int:
+        """Epochs to charge the budget (and to record as the model's training)."""
+        return (
+            self.charged_epochs if self.charged_epochs is not None else len(self.history["loss"])
+        )
 
     @property
     def objective(self) -> float:
@@ -75,10 +84,16 @@ def fit(
     The keyword arguments are a Tuner trial's fidelity and estimator: a fraction of the
     training rows, narrower layers, weights inherited from another trial (then ``initial_epoch``
     places the run in the learning-rate schedule), and a rule that may end training early.
+    A forest's point (the families space) is grown by components.model.forest instead, which
+    has no weights to inherit and no epochs to stop early.
     """
     tf_keras.utils.set_random_seed(seed)
-    batch_size = int(point["batch_size"])
     epochs = int(epochs if epochs is not None else point["epochs"])
+    if is_forest(point):
+        from components.model import forest
+
+        return forest.fit(point, splits, inputs_info, task, seed, epochs, rows=rows)
+    batch_size = int(point["batch_size"])
     model = build.build_model(
         point,
         space,

@@ -1,9 +1,11 @@
-"""Search spaces over tabular networks, declared as data and importable without TensorFlow.
+"""Search spaces over tabular models, declared as data and importable without TensorFlow.
 
-A space is training hyperparameters + one architecture family + an embedding size per
-categorical feature of the transformed data. The builder (components/model/build.py) turns any
-valid point into a Keras model; declarations live here so the CLI can validate a config
-before TensorFlow loads.
+A network space is training hyperparameters + one architecture + an embedding size per
+categorical feature of the transformed data. The ``families`` space puts the model family
+first: a network of the macro space, gradient-boosted trees or a random forest, each
+family's parameters existing only under it. The builders (components/model/) turn any valid
+point into a model; declarations live here so the CLI can validate a config before
+TensorFlow loads.
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from components.spaces import macro, micro, training
+from dataclasses import replace
+
+from components.spaces import macro, micro, training, trees
 from components.spaces.features import FeatureSet, embedding_param_name, embedding_sizes
 from search.restrict import restrict
-from search.space import Choice, Param, SearchSpace
+from search.space import Choice, Condition, Param, SearchSpace
 
-ARCHITECTURES = {"macro": macro.params, "micro": micro.params}
+NETWORKS = {"macro": macro.params, "micro": micro.params}
+FAMILIES_SPACE = "families"
+SPACE_NAMES = [*NETWORKS, FAMILIES_SPACE]  # every space's name
+FAMILY_NETWORK = "macro"  # the network branch of the families space
+
+
+def network_of(space: str) -> str:
+    """The network space a point of ``space`` builds its network from."""
+    return FAMILY_NETWORK if space == FAMILIES_SPACE else space
 
 
 def build_space(
@@ -26,14 +38,22 @@ def build_space(
     overrides: Mapping[str, Any] | None = None,
 ) -> SearchSpace:
     """The named space for these inputs, narrowed by the user's overrides (SpaceError if bad)."""
-    if name not in ARCHITECTURES:
-        raise ValueError(f"unknown space '{name}' (choose from: {', '.join(ARCHITECTURES)})")
+    if name not in SPACE_NAMES:
+        raise ValueError(f"unknown space '{name}' (choose from: {', '.join(SPACE_NAMES)})")
     embeddings: list[Param] = [
         Choice(embedding_param_name(feature), embedding_sizes(buckets))
         for feature, buckets in sorted(features.categorical.items())
     ]
-    space = SearchSpace([*training.params(max_epochs), *ARCHITECTURES[name](), *embeddings])
-    return restrict(space, overrides or {})
+    network = [*training.params(max_epochs), *NETWORKS[network_of(name)](), *embeddings]
+    if name != FAMILIES_SPACE:
+        return restrict(SearchSpace(network), overrides or {})
+    only_networks = Condition(trees.FAMILY, (trees.NETWORK,))
+    branch = [  # epochs stay: they are every family's fidelity (a forest's share of trees)
+        p if p.condition is not None or p.name == "epochs" else replace(p, condition=only_networks)
+        for p in network
+    ]
+    family = Choice(trees.FAMILY, trees.FAMILIES)
+    return restrict(SearchSpace([family, *branch, *trees.params()]), overrides or {})
 
 
-__all__ = ["ARCHITECTURES", "FeatureSet", "build_space"]
+__all__ = ["SPACE_NAMES", "FAMILIES_SPACE", "FeatureSet", "build_space", "network_of"]

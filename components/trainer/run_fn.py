@@ -40,8 +40,8 @@ def run_fn(fn_args: FnArgs) -> None:
         epochs=epochs,
         patience=config["early_stopping_patience"],
     )
-    epochs_run = len(result.history["loss"])
-    log.info("Trained %d epochs, best val_loss=%.4f", epochs_run, result.objective)
+    epochs_run = result.epochs_run
+    log.info("Trained (%d epochs' worth), best val_loss=%.4f", epochs_run, result.objective)
     signatures = export.serving_signatures(
         result.model, transform_output, config["label"], config["task"]
     )

@@ -19,6 +19,7 @@ import tf_keras
 
 from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
+from components.spaces.trees import is_forest
 from search.curves import CurveStopping
 from search.fidelity import Fidelity, trial_cost
 from search.objectives import Objective
@@ -64,7 +65,7 @@ class TrialRunner:
         epochs, initial_epoch, initial, earlier = fidelity.epochs, 0, None, {}
         inherit = trial.attrs.get("inherit")
         path = self._snapshot_path(inherit["from"]) if inherit else None
-        if inherit and path and os.path.exists(path):
+        if inherit and path and os.path.exists(path) and not is_forest(trial.params):
             initial = morph.Snapshot.load(path)
             epochs, initial_epoch = int(inherit["epochs"]), int(inherit["initial_epoch"])
             if inherit["kind"] == "continue":
@@ -95,8 +96,8 @@ class TrialRunner:
             initial_epoch=initial_epoch,
             should_stop=should_stop,
         )
-        trained = len(result.history["loss"])
-        if path := self._snapshot_path(trial.number):
+        trained = result.epochs_run
+        if (path := self._snapshot_path(trial.number)) and not is_forest(trial.params):
             morph.Snapshot.of(result.model).save(path)
         metrics = {**result.validation_metrics(), **measure.size(result.model)}
         if self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung:

@@ -14,8 +14,10 @@ def pushed_versions(serving: Path) -> list[Path]:
 
 
 def load(version: Path):
+    """A pushed SavedModel, loaded as a server would (TF-DF's ops registered, for forests)."""
     import components  # noqa: F401
     import tensorflow as tf
+    import tensorflow_decision_forests  # noqa: F401
 
     return tf.saved_model.load(str(version))
 

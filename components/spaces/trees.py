@@ -1,0 +1,40 @@
+"""The decision-forest families of the ``families`` space: gradient-boosted trees and random
+forests (TensorFlow Decision Forests), each with its own hyperparameters.
+
+Gradient-boosted trees are what usually wins on tabular data, and what a practitioner tries
+first; random forests are the robust default that needs almost no tuning. Ranges follow
+YDF's hyperparameter templates. The tree counts are at full fidelity: a low-fidelity trial
+(a Hyperband rung with a fraction of the epochs) grows that fraction of the trees, so the
+estimators treat a forest like a network trained for fewer epochs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from search.space import Choice, Condition, Float, Int, Param
+
+FAMILY = "family"
+NETWORK = "nn"
+TREE_FAMILIES = ("gbt", "rf")
+FAMILIES = (NETWORK, *TREE_FAMILIES)
+
+
+def is_forest(point: Mapping[str, Any]) -> bool:
+    return point.get(FAMILY) in TREE_FAMILIES
+
+
+def params() -> list[Param]:
+    gbt, rf = Condition(FAMILY, ("gbt",)), Condition(FAMILY, ("rf",))
+    return [
+        Int("gbt_trees", 100, 500, step=100, condition=gbt),
+        Int("gbt_max_depth", 3, 8, condition=gbt),
+        Float("gbt_shrinkage", 0.02, 0.32, log=True, step=2.0, condition=gbt),
+        Float("gbt_subsample", 0.6, 1.0, step=0.2, condition=gbt),
+        Choice("gbt_min_examples", (2, 5, 10, 20), condition=gbt),
+        Int("rf_trees", 100, 400, step=100, condition=rf),
+        Int("rf_max_depth", 8, 24, step=8, condition=rf),
+        Choice("rf_min_examples", (1, 2, 5, 10), condition=rf),
+        Float("rf_attribute_ratio", 0.2, 1.0, step=0.4, condition=rf),
+    ]

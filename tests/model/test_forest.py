@@ -1,0 +1,96 @@
+"""Forest points of the families space train through the same fit() as networks and honour
+the networks' contract: outputs over every class, the same history names, a loss on the same
+scale, the budget charged in epochs; no TFX run needed, the inputs mimic Transform's."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import components  # noqa: F401  (Keras 2 before TensorFlow)
+from components.model import data, fit, measure
+from components.spaces import FeatureSet, build_space
+
+INPUTS = FeatureSet(numeric=("x1__z", "x2__z"), categorical={"colour__id": 3})
+ROWS = 600
+
+
+def splits(task: str, n_classes: int = 3, seed: int = 0) -> data.Splits:
+    """A label that depends on both numbers and the category, learnable by trees."""
+
+    def part(offset: int) -> tf.data.Dataset:
+        rng = np.random.default_rng(seed + offset)
+        x1, x2 = rng.normal(size=ROWS).astype("float32"), rng.normal(size=ROWS).astype("float32")
+        colour = rng.integers(0, 3, size=ROWS).astype("int64")
+        signal = x1 + 0.5 * x2 + (colour == 1)
+        if task == "classification":
+            label = np.digitize(signal, np.quantile(signal, [0.5, 0.8][: n_classes - 1]))
+        else:
+            label = 10 * signal + 50
+        features = {"x1__z": x1, "x2__z": x2, "colour__id": colour}
+        return tf.data.Dataset.from_tensor_slices(
+            (features, label.astype(np.int64 if task == "classification" else np.float32))
+        ).cache()
+
+    result = data.Splits(part(0), part(1))
+    if task == "classification":
+        result.n_classes = n_classes
+    else:
+        result.label_mean, result.label_std = data.label_moments(result.train)
+    return result
+
+
+def forest_point(family: str) -> dict:
+    space = build_space("families", INPUTS, max_epochs=4)
+    point = next(iter(space.grid({"family": family})))
+    assert space.check(point) is None
+    return point
+
+
+@pytest.mark.parametrize("family", ["gbt", "rf"])
+@pytest.mark.parametrize(
+    "task, n_classes", [("classification", 3), ("classification", 2), ("regression", 1)]
+)
+def test_a_forest_learns_and_answers_like_a_network(family, task, n_classes):
+    point = forest_point(family)
+    result = fit.fit(point, "families", splits(task, n_classes), INPUTS, task, seed=1)
+    names = (
+        {"loss", "val_loss", "accuracy", "val_accuracy"}
+        if task == "classification"
+        else {"loss", "val_loss", "rmse", "val_rmse"}
+    )
+    assert set(result.history) == names
+    assert result.epochs_run == 4  # charged the point's full epochs
+    features = next(iter(splits(task, n_classes, seed=5).eval.batch(50)))[0]
+    predicted = np.asarray(result.model(features))
+    if task == "classification":
+        assert predicted.shape == (50, n_classes)
+        np.testing.assert_allclose(predicted.sum(axis=1), 1.0, atol=1e-5)
+        assert result.validation_metrics()["val_accuracy"] > 1 / n_classes + 0.15
+    else:
+        assert predicted.shape == (50,)
+        assert (
+            result.validation_metrics()["val_rmse"] < 10 * 1.2 * 0.6
+        )  # well under the label's std
+    size = measure.size(result.model)
+    assert size["params"] > 0 and size["size_bytes"] > 0
+
+
+def test_a_binary_forest_that_never_saw_the_last_class_still_answers_for_every_class():
+    train = splits("classification", 3)
+    only_two = train.train.filter(lambda _, label: label < 2)
+    reduced = data.Splits(only_two, train.eval, n_classes=3)
+    result = fit.fit(forest_point("gbt"), "families", reduced, INPUTS, "classification", seed=1)
+    features = next(iter(train.eval.batch(20)))[0]
+    assert np.asarray(result.model(features)).shape == (20, 3)
+    assert np.isfinite(result.objective)
+
+
+def test_a_low_fidelity_forest_grows_a_share_of_the_trees_and_is_charged_that_share():
+    point = {**forest_point("rf"), "rf_trees": 200}
+    full = fit.fit(point, "families", splits("regression"), INPUTS, "regression", seed=1)
+    quarter = fit.fit(
+        point, "families", splits("regression"), INPUTS, "regression", seed=1, epochs=1
+    )
+    assert quarter.epochs_run == 1 and full.epochs_run == 4
+    assert full.model.forest.make_inspector().num_trees() == 200
+    assert quarter.model.forest.make_inspector().num_trees() == 50
