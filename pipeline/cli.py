@@ -25,7 +25,13 @@ from rich.console import Console
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from components.spaces import SPACE_NAMES
 from components.tuner.plan import PlanError, SearchPlan
-from pipeline.config import DEFAULT_ESTIMATOR, ConfigError, PipelineConfig, build_config
+from pipeline.config import (
+    DEFAULT_ESTIMATOR,
+    ConfigError,
+    PipelineConfig,
+    build_config,
+    parse_duration,
+)
 from pipeline.dataset import DataError
 from search.estimator import SCHEDULER_NAMES
 from search.strategies import STRATEGIES
@@ -34,6 +40,18 @@ EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the output folder; a scheduler may retry
 
+
+class Duration(click.ParamType):
+    name = "duration"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            return value if isinstance(value, float) else parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = Duration()
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False)
 
@@ -119,7 +137,9 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
 @click.option("--space", help="Search space: " + ", ".join(SPACE_NAMES) + ".")
 @click.option("--max-trials", type=int, help="Most trials to run.")
 @click.option(
-    "--time-budget", type=float, help="Seconds of search; no new trial starts after them."
+    "--time-budget",
+    type=DURATION,
+    help="Search time (600, 90s, 10m, 1.5h); no new trial starts after it.",
 )
 @click.option(
     "--new-study",

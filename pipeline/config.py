@@ -7,6 +7,8 @@ CLI flags are just two ways of filling it in.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +55,18 @@ class EstimationConfig(_Strict):
     curve_threshold: float = Field(0.05, gt=0.0, lt=1.0)  # stop when P(beat best) < this
     curve_min_epochs: int = Field(3, ge=2, le=1000)
     inherit_fraction: float = Field(0.5, gt=0.0, le=1.0)  # epochs a morphed child trains
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|m|h)?\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "600", "90s", "10m" or "1.5h" (ValueError otherwise)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"'{text}' is not a duration (e.g. 600, 90s, 10m, 1.5h)")
+    return float(match.group(1)) * _SECONDS[match.group(2) or "s"]
 
 
 class TunerConfig(_Strict):
@@ -134,6 +148,11 @@ class TunerConfig(_Strict):
 
         parse_estimator_name(value)  # ValueError naming the parts that exist
         return value
+
+    @field_validator("time_budget_s", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("space")
     @classmethod

@@ -65,7 +65,7 @@ def test_unknown_task_is_rejected_by_the_cli(tmp_path: Path):
     "args, tuner_yaml, fragment",
     [
         (["--strategy", "annealing"], "", "unknown strategy 'annealing' (choose from: bayesian"),
-        (["--space", "resnet"], "", "unknown space 'resnet' (choose from: macro, micro)"),
+        (["--space", "resnet"], "", "unknown space 'resnet' (choose from: macro, micro, famil"),
         (["--max-trials", "0"], "", "tuner.max_trials: Input should be greater than or equal"),
         (["--time-budget", "0"], "", "tuner.time_budget_s: Input should be greater than 0"),
         ([], "space_overrides: {activation: []}", "activation: an empty list leaves nothing"),

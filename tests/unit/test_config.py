@@ -91,3 +91,22 @@ def test_the_default_estimator_is_the_one_the_benchmark_chose():
     chosen = json.loads(results.read_text())["default"]  # "ours <strategy> / <estimator>"
     strategy, estimator = chosen.removeprefix("ours ").split(" / ")
     assert (TunerConfig().strategy, DEFAULT_ESTIMATOR) == (strategy, estimator)
+
+
+@pytest.mark.parametrize(
+    "text, seconds", [("600", 600.0), ("90s", 90.0), ("10m", 600.0), ("1.5h", 5400.0)]
+)
+def test_a_time_budget_reads_as_a_duration(text, seconds):
+    from pipeline.config import parse_duration
+
+    assert parse_duration(text) == seconds
+    config = PipelineConfig.model_validate({"tuner": {"time_budget_s": text}})
+    assert config.tuner.time_budget_s == seconds
+
+
+@pytest.mark.parametrize("text", ["ten", "10 minutes", "-5m", "m"])
+def test_a_time_budget_that_is_not_a_duration_is_refused(text):
+    from pipeline.config import parse_duration
+
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
