@@ -10,6 +10,9 @@ as ``automl run-ir`` uses) is left as it is.
 
 It also runs ExampleGen's driver when nothing ran it: Vertex runs the IR's ``preCacheCheck``
 hook before the container, KFP does not, and the executor needs the driver's resolved input.
+The driver resolves the span, but TFX's executor entry point writes the Examples without it;
+this entry point puts the span (and version, fingerprint) back on them, so that the data gate
+downstream knows which span it is judging and which accepted span came before.
 """
 
 from __future__ import annotations
@@ -61,6 +64,30 @@ def restore_output_uris(output_file: str, remote_of: dict[str, str]) -> None:
         json.dump(output, handle)
 
 
+_RESOLVED = ("span", "version", "input_fingerprint")
+
+
+def driver_resolution(output_file: str) -> dict[str, Any]:
+    """What ExampleGen's driver resolved (its executor output's parameters)."""
+    if not os.path.exists(output_file):
+        return {}
+    with open(output_file) as handle:
+        values = json.load(handle).get("parameterValues", {})
+    return {k: values[k] for k in _RESOLVED if k in values}
+
+
+def stamp_examples(output_file: str, resolved: dict[str, Any]) -> None:
+    """Adds the driver's resolution to the Examples' metadata in the executor output."""
+    if not resolved or not os.path.exists(output_file):
+        return
+    with open(output_file) as handle:
+        output = json.load(handle)
+    for artifact in output.get("artifacts", {}).get("examples", {}).get("artifacts", []):
+        artifact.setdefault("metadata", {}).update(resolved)
+    with open(output_file, "w") as handle:
+        json.dump(output, handle)
+
+
 def main(argv: list[str]) -> None:
     # Our components log progress (a line per trial) at INFO under "automl"; the root logger
     # stays at WARNING in a task, so say it here, as the local runner's progress display does.
@@ -73,14 +100,18 @@ def main(argv: list[str]) -> None:
     remote_of = map_artifact_uris(executor_input)
     args.json_serialized_invocation_args = json.dumps(executor_input)
     output_file = executor_input["outputs"]["outputFile"]
-    if args.executor_class_path in EXAMPLE_GEN_EXECUTORS and not os.path.exists(output_file):
-        driver.main(
-            argparse.Namespace(
-                json_serialized_invocation_args=args.json_serialized_invocation_args,
-                json_serialized_inputs_spec_args=args.json_serialized_inputs_spec_args,
+    resolved: dict[str, Any] = {}
+    if args.executor_class_path in EXAMPLE_GEN_EXECUTORS:
+        if not os.path.exists(output_file):
+            driver.main(
+                argparse.Namespace(
+                    json_serialized_invocation_args=args.json_serialized_invocation_args,
+                    json_serialized_inputs_spec_args=args.json_serialized_inputs_spec_args,
+                )
             )
-        )
+        resolved = driver_resolution(output_file)
     tfx_entry._run_executor(args, beam_args)
+    stamp_examples(output_file, resolved)
     restore_output_uris(output_file, remote_of)
 
 
