@@ -94,3 +94,37 @@ def test_a_low_fidelity_forest_grows_a_share_of_the_trees_and_is_charged_that_sh
     assert quarter.epochs_run == 1 and full.epochs_run == 4
     assert full.model.forest.make_inspector().num_trees() == 200
     assert quarter.model.forest.make_inspector().num_trees() == 50
+
+
+def test_inheritance_never_crosses_families(tmp_path):
+    """A forest trial told to inherit from a network grows all its trees and is charged
+    them; a network told to inherit from a forest (which keeps no snapshot) trains afresh."""
+    from components.tuner.trials import TrialRunner
+    from search.fidelity import Fidelity
+    from search.objectives import Objective
+    from search.trial import Trial
+
+    space = build_space("families", INPUTS, max_epochs=4)
+    network = next(iter(space.grid({"family": "nn"})))
+    data_splits = splits("classification")
+    runner = TrialRunner(
+        "families", data_splits, INPUTS, "classification", Objective("val_loss"),
+        weights_dir=str(tmp_path),
+    )  # fmt: skip
+    parent = Trial(0, network, fidelity=Fidelity(1), seed=1)
+    runner.history = [parent]
+    runner(parent)
+    assert (tmp_path / "trial_0.npz").exists()
+
+    morph = {"from": 0, "kind": "morph", "epochs": 2, "initial_epoch": 1}
+    forest = Trial(1, forest_point("gbt"), fidelity=Fidelity(4), seed=2, attrs={"inherit": morph})
+    outcome = runner(forest)
+    assert outcome.cost["epochs"] == 4 and "inherited" not in outcome.attrs
+    assert not (tmp_path / "trial_1.npz").exists()  # a forest keeps no weight snapshot
+
+    cont = {"from": 1, "kind": "continue", "epochs": 1, "initial_epoch": 1}
+    child = Trial(2, network, fidelity=Fidelity(2), seed=3, attrs={"inherit": cont})
+    runner.history = [parent, forest]
+    outcome = runner(child)
+    assert outcome.cost["epochs"] == 2 and "inherited" not in outcome.attrs
+    assert len(outcome.curves["val_loss"]) == 2  # its own epochs only, nothing continued
