@@ -88,6 +88,8 @@ def print_summary(
                     + f"; Pareto front: trials {[n + 1 for n in search['pareto_front']]}",
                 )
             )
+        if search["importance"]:
+            rows.append(("Important", _importance_line(search["importance"])))
     if summary.study_uri:
         rows.append(("Study", os.path.join(summary.study_uri, "study.json")))
     if summary.metrics:
@@ -123,6 +125,19 @@ def print_summary(
     console.print()
     for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable
         console.print(f"[bold]{key:<22}[/]{value}", soft_wrap=True)
+
+
+def _importance_line(found: list[dict]) -> str:
+    """The three most important parameters of each scope, as shares of its variance."""
+    scopes: dict[str, list[dict]] = {}
+    for item in found:
+        scopes.setdefault(item["scope"], []).append(item)
+    parts = []
+    for scope, items in scopes.items():
+        top = sorted(items, key=lambda i: -i["share"])[:3]
+        shown = ", ".join(f"{i['parameter']} {i['share']:.0%}" for i in top)
+        parts.append(f"{shown} ({scope}, {items[0]['trials']} full trials)")
+    return "; ".join(parts)
 
 
 def _fmt(value: object) -> str:

@@ -134,4 +134,5 @@ def _search_digest(study: dict[str, Any]) -> dict[str, Any]:
         "selected_metrics": trials[selected]["metrics"] if selected is not None else {},
         "pareto_front": study["pareto_front"],
         "selection": study["selection"]["rule"],
+        "importance": study.get("importance", []),
     }

@@ -2,7 +2,9 @@
 
 Plain JSON, one file, written atomically (a reader never sees half a study): settings, the
 space as printed, every trial with its parameters, per-epoch curves, measurements, status,
-wall time and seed, the Pareto front and the selected trial.
+wall time and seed, the Pareto front and the selected trial; once the search is over, the
+hyperparameters' importance over the trials trained at full fidelity (lower fidelities score
+on another scale, which fANOVA would read as an effect of their parameters).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from components.tuner.plan import SearchPlan
 from search.budget import compute_spent
+from search.importance import importances
 from search.study import Study
 from search.trial import Trial
 
@@ -54,8 +58,14 @@ def as_dict(
         },
         "pareto_front": [t.number for t in front],
         "selected_trial": chosen.number if chosen is not None else None,
+        "importance": _importance(plan, study) if chosen is not None else [],
         "trials": study.to_records(),
     }
+
+
+def _importance(plan: SearchPlan, study: Study) -> list[dict[str, Any]]:
+    full = [t for t in study.trials if t.fidelity is None or t.fidelity == plan.full]
+    return [asdict(i) for i in importances(plan.space, full, seed=plan.seed)]
 
 
 def write(

@@ -36,3 +36,24 @@ def test_too_few_trials_give_no_importance_rather_than_noise():
     assert importances(space, sampled("families", 5)) == []
     unscored = [Trial(i, t.params) for i, t in enumerate(sampled("branin", 20))]
     assert importances(PROBLEMS["branin"].space, unscored) == []
+
+
+def test_the_run_summary_names_the_most_important_parameters_of_each_scope():
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    from pipeline.report import print_summary
+    from pipeline.run_summary import RunSummary
+
+    found = [asdict(i) for i in importances(PROBLEMS["families"].space, sampled("families", 150))]
+    search = {
+        "strategy": "tpe", "estimator": "full", "space": "families", "trials": 150,
+        "completed": 150, "stopped_early": 0, "compute": 600.0, "stop_reason": "max trials",
+        "selected": None, "importance": found,
+    }  # fmt: skip
+    console = Console(record=True, width=300)
+    print_summary(console, RunSummary("run", search=search), 1.0, None)
+    line = next(x for x in console.export_text().splitlines() if x.startswith("Important"))
+    assert "family 100% (all trials, 150 full trials)" in line
+    assert "rf_min_examples" in line and "(family = rf," in line
