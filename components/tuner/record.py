@@ -10,6 +10,7 @@ on another scale, which fANOVA would read as an effect of their parameters).
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -20,6 +21,8 @@ from search.budget import compute_spent
 from search.importance import importances
 from search.study import Study
 from search.trial import Trial
+
+log = logging.getLogger("automl.tuner")
 
 STUDY_FILE = "study.json"
 FORMAT_VERSION = 2  # 2: per-trial fidelity and cost (was "budget"), the estimator
@@ -64,8 +67,14 @@ def as_dict(
 
 
 def _importance(plan: SearchPlan, study: Study) -> list[dict[str, Any]]:
+    """Importance is a reading of the search, not part of it: a failure to compute it is
+    logged and the study is recorded without it."""
     full = [t for t in study.trials if t.fidelity is None or t.fidelity == plan.full]
-    return [asdict(i) for i in importances(plan.space, full, seed=plan.seed)]
+    try:
+        return [asdict(i) for i in importances(plan.space, full, seed=plan.seed)]
+    except (ValueError, RuntimeError) as exc:
+        log.warning("Hyperparameter importance not computed: %s", exc)
+        return []
 
 
 def write(

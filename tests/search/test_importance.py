@@ -57,3 +57,18 @@ def test_the_run_summary_names_the_most_important_parameters_of_each_scope():
     line = next(x for x in console.export_text().splitlines() if x.startswith("Important"))
     assert "family 100% (all trials, 150 full trials)" in line
     assert "rf_min_examples" in line and "(family = rf," in line
+
+
+def test_the_tuners_real_spaces_are_assessed_without_error():
+    from components.spaces import SPACE_NAMES, FeatureSet, build_space
+
+    inputs = FeatureSet(numeric=("a__z",), categorical={"b__id": 5})
+    rng = np.random.default_rng(1)
+    for name in SPACE_NAMES:
+        space = build_space(name, inputs, max_epochs=5)
+        trials = [
+            Trial(n, space.sample(rng), status=TrialStatus.COMPLETE, value=float(rng.random()))
+            for n in range(40)
+        ]
+        found = importances(space, trials)
+        assert found and all(0.0 <= i.share <= 1.0 for i in found), name
