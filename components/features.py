@@ -26,3 +26,11 @@ def categorical_name(feature: str) -> str:
 
 def is_categorical(transformed_name: str) -> bool:
     return transformed_name.endswith(CATEGORICAL_SUFFIX)
+
+
+def raw_name(transformed_name: str) -> str:
+    """The CSV column a transformed feature was made from."""
+    for suffix in (NUMERIC_SUFFIX, MISSING_SUFFIX, CATEGORICAL_SUFFIX):
+        if transformed_name.endswith(suffix):
+            return transformed_name[: -len(suffix)]
+    return transformed_name

@@ -92,6 +92,15 @@ def print_summary(
             rows.append(("Important", _importance_line(search["importance"])))
     if summary.study_uri:
         rows.append(("Study", os.path.join(summary.study_uri, "study.json")))
+    if summary.feature_importance:
+        top = list(summary.feature_importance.items())[:5]
+        rows.append(
+            (
+                "Features",
+                ", ".join(f"{name} {growth:+.3g}" for name, growth in top)
+                + " (eval loss growth when the column is shuffled)",
+            )
+        )
     if summary.metrics:
         rows.append(
             ("Evaluation", ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items())))

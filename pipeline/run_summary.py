@@ -32,6 +32,7 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
     pushed_to: str | None = None
     model_uri: str | None = None
+    feature_importance: dict[str, float] = field(default_factory=dict)  # CSV column -> loss growth
 
     @property
     def cached_nodes(self) -> list[str]:
@@ -104,6 +105,10 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
             summary.hyperparameters = study["trials"][selected]["params"]
     if "model" in outputs:
         summary.model_uri = outputs["model"][0].uri
+    if "model_run" in outputs:
+        training = os.path.join(outputs["model_run"][0].uri, "training.json")
+        if os.path.exists(training):
+            summary.feature_importance = _read_json(training).get("feature_importance", {})
     if "evaluation" in outputs:
         summary.metrics, summary.failed_checks = read_evaluation(outputs["evaluation"][0].uri)
     if "blessing" in outputs:

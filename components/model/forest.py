@@ -29,12 +29,11 @@ import tensorflow as tf
 import tensorflow_decision_forests as tfdf
 import tf_keras
 
-from components.model import build, data
+from components.model import build, data, scoring
 from components.model.fit import FitResult
 from components.spaces import FeatureSet
 
 MIN_TREES = 10
-EPSILON = 1e-7  # Keras clips probabilities the same way in its cross-entropy
 
 
 def _learner(
@@ -97,28 +96,13 @@ class ForestModel(tf_keras.Model):
         return {"params": float(nodes), "size_bytes": float(size)}
 
 
-def _predict(model: ForestModel, examples: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+def _metrics(model: ForestModel, examples: tf.data.Dataset, scale: float) -> dict[str, float]:
+    """The loss and metric a network's Keras history has, under the same names."""
     predicted, labels = [], []
     for features, label in examples.batch(data.READ_BATCH):
         predicted.append(np.asarray(model(features)))
         labels.append(np.asarray(label).reshape(-1))
-    return np.concatenate(predicted), np.concatenate(labels)
-
-
-def _metrics(model: ForestModel, examples: tf.data.Dataset, scale: float) -> dict[str, float]:
-    """The loss and metric a network's Keras history has, under the same names."""
-    predicted, labels = _predict(model, examples)
-    if model.task == "classification":
-        chosen = predicted[np.arange(len(labels)), labels.astype(int)]
-        return {
-            "loss": float(-np.mean(np.log(np.clip(chosen, EPSILON, 1.0)))),
-            "accuracy": float(np.mean(predicted.argmax(axis=1) == labels)),
-        }
-    errors = predicted - labels
-    return {
-        "loss": float(np.mean((errors / scale) ** 2)),
-        "rmse": float(np.sqrt(np.mean(errors**2))),
-    }
+    return scoring.score(np.concatenate(predicted), np.concatenate(labels), model.task, scale)
 
 
 def fit(

@@ -14,7 +14,7 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.model import build, data, export, fit
+from components.model import build, data, explain, export, fit
 from components.tuner.executor import point_from_config
 
 log = logging.getLogger("automl.trainer")
@@ -30,10 +30,11 @@ def run_fn(fn_args: FnArgs) -> None:
     log.info("Training the selected %s point for %d epochs: %s", space, epochs, point)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
+    splits = data.Splits.load(fn_args, transform_output, task)
     result = fit.fit(
         point,
         space,
-        data.Splits.load(fn_args, transform_output, task),
+        splits,
         build.feature_set(transform_output),
         task,
         seed=config["seed"],
@@ -42,6 +43,10 @@ def run_fn(fn_args: FnArgs) -> None:
     )
     epochs_run = result.epochs_run
     log.info("Trained (%d epochs' worth), best val_loss=%.4f", epochs_run, result.objective)
+    importance = explain.permutation_importance(
+        result.model, splits.eval, task, build.label_scale(splits.label_std), config["seed"]
+    )
+    log.info("Feature importance (eval loss growth when shuffled): %s", importance)
     signatures = export.serving_signatures(
         result.model, transform_output, config["label"], config["task"]
     )
@@ -53,6 +58,7 @@ def run_fn(fn_args: FnArgs) -> None:
                 "hyperparameters": point,
                 "epochs": epochs_run,
                 "best_val_loss": result.objective,
+                "feature_importance": importance,
                 "history": result.history,
             },
             handle,
