@@ -8,7 +8,6 @@ CLI flags are just two ways of filling it in.
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from typing import Any, Literal
 

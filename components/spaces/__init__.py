@@ -11,9 +11,8 @@ TensorFlow loads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
 from dataclasses import replace
+from typing import Any
 
 from components.spaces import macro, micro, training, trees
 from components.spaces.features import FeatureSet, embedding_param_name, embedding_sizes
@@ -56,4 +55,4 @@ def build_space(
     return restrict(SearchSpace([family, *branch, *trees.params()]), overrides or {})
 
 
-__all__ = ["SPACE_NAMES", "FAMILIES_SPACE", "FeatureSet", "build_space", "network_of"]
+__all__ = ["FAMILIES_SPACE", "SPACE_NAMES", "FeatureSet", "build_space", "network_of"]
