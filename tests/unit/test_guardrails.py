@@ -1,0 +1,65 @@
+"""Each guardrail on a table built to trigger it, from real TFDV statistics; the embedded
+penguins (a clean dataset) trigger none."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from components.guardrails.checks import findings
+
+ROWS = 400
+
+
+def stats_of(frame: pd.DataFrame):
+    import tensorflow_data_validation as tfdv
+
+    return tfdv.generate_statistics_from_dataframe(frame)
+
+
+def base(rng: np.random.Generator) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "label": rng.choice(["yes", "no"], size=ROWS),
+            "amount": rng.normal(50, 10, size=ROWS),
+            "colour": rng.choice(["red", "green", "blue"], size=ROWS),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "change, kind, feature, fragment",
+    [
+        ({"label": ["rare"] * 20 + ["common"] * (ROWS - 20)}, "imbalance", "label",
+         "class 'rare' is 5% of rows, 'common' 95%"),
+        ({"amount": [np.nan] * 300 + list(np.linspace(0, 1, ROWS - 300))}, "missing", "amount",
+         "75% of rows have no value"),
+        ({"colour": ["red"] * ROWS}, "constant", "colour", "one value in every row"),
+        ({"width": [3.0] * ROWS}, "constant", "width", "always 3"),
+        ({"customer": [f"c{i:05d}" for i in range(ROWS)]}, "id_like", "customer",
+         "400 distinct values in 400 rows"),
+        ({"row": np.arange(1000, 1000 + ROWS)}, "id_like", "row",
+         "consecutive integers 1000..1399 over 400 rows"),
+    ],
+)  # fmt: skip
+def test_each_guardrail_fires_on_the_data_built_for_it(change, kind, feature, fragment):
+    frame = base(np.random.default_rng(0))
+    for column, values in change.items():
+        frame[column] = values
+    found = findings(stats_of(frame), "label", "classification")
+    assert [(f.kind, f.feature) for f in found] == [(kind, feature)]
+    assert fragment in found[0].detected
+
+
+def test_many_distinct_strings_that_repeat_are_high_cardinality_not_ids():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"label": rng.normal(size=6000), "zip": rng.integers(0, 1500, 6000)})
+    frame["zip"] = "z" + frame["zip"].astype(str)
+    found = findings(stats_of(frame), "label", "regression")
+    assert [(f.kind, f.feature) for f in found] == [("high_cardinality", "zip")]
+
+
+def test_the_embedded_penguins_are_clean():
+    from pipeline.dataset import embedded_penguins_csv
+
+    frame = pd.read_csv(embedded_penguins_csv())
+    assert findings(stats_of(frame), "species", "classification") == []
