@@ -26,7 +26,7 @@ _INT = statistics_pb2.FeatureNameStatistics.INT
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # imbalance | missing | high_cardinality | constant | id_like
+    kind: str  # imbalance | missing | high_cardinality | constant | id_like | leakage
     feature: str
     detected: str  # what was seen, in numbers, for a person
     value: float  # the measurement the threshold was applied to

@@ -63,3 +63,37 @@ def test_the_embedded_penguins_are_clean():
 
     frame = pd.read_csv(embedded_penguins_csv())
     assert findings(stats_of(frame), "species", "classification") == []
+
+
+def test_a_column_that_copies_the_label_leaks_and_an_honest_strong_one_does_not():
+    from components.guardrails.leakage import leaking_columns
+
+    rng = np.random.default_rng(3)
+    frame = base(rng)
+    signal = rng.normal(size=ROWS)
+    frame["label"] = np.where(signal > 0, "yes", "no")
+    frame["refund_issued"] = np.where(signal > 0, "Y", "N")  # written after the fact
+    frame["score"] = signal + rng.normal(scale=0.5, size=ROWS)  # predictive, honestly noisy
+    found = leaking_columns(frame, "label", "classification")
+    assert [(f.kind, f.feature) for f in found] == [("leakage", "refund_issued")]
+    assert "alone predicts label with held-out accuracy 1.000" in found[0].detected
+
+
+def test_a_regression_label_recomputed_from_a_column_leaks():
+    from components.guardrails.leakage import leaking_columns
+
+    rng = np.random.default_rng(4)
+    frame = base(rng).drop(columns="label")
+    frame["total_cents"] = rng.integers(100, 10_000, size=ROWS)
+    frame["total"] = frame["total_cents"] / 100
+    frame["noise"] = rng.normal(size=ROWS)
+    found = leaking_columns(frame, "total", "regression")
+    assert [f.feature for f in found] == ["total_cents"]
+
+
+def test_the_embedded_penguins_have_no_leak():
+    from components.guardrails.leakage import leaking_columns
+    from pipeline.dataset import embedded_penguins_csv
+
+    frame = pd.read_csv(embedded_penguins_csv())
+    assert leaking_columns(frame, "species", "classification") == []
