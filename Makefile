@@ -26,7 +26,8 @@ run: $(VENV)/.installed
 
 # What the tests use besides the venv, installed and started here because a CI machine may be
 # new: shellcheck, PostgreSQL (the study store's server path; the tests start their own
-# server) and a Docker engine (where none can start, the image tests say why and skip).
+# server), Chromium (renders the HTML report headless) and a Docker engine (where none can
+# start, the image tests say why and skip).
 test-tools:
 	@command -v shellcheck >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } || \
@@ -35,6 +36,9 @@ test-tools:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq postgresql >/dev/null; } || \
 		echo "note: PostgreSQL could not be installed; its store tests will be skipped"
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "note: Chromium could not be installed; the report's rendering test will be skipped"
 	@bash kind-cluster/docker-engine.sh || \
 		echo "note: no Docker engine; the image tests will be skipped"
 

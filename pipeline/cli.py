@@ -264,7 +264,7 @@ def show_space(space: str | None, config_file: Path | None) -> None:
     console.print(str(plan.space), highlight=False, markup=False)
 
 
-from pipeline import kfp_cli, retrain_cli  # noqa: E402, F401  (register their commands)
+from pipeline import kfp_cli, report_cli, retrain_cli  # noqa: E402, F401  (register their commands)
 
 if __name__ == "__main__":
     main()
