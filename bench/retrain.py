@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=8000, help="Trips in both spans together.")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
-    data = str(taxi_spans(WORK / "spans", args.rows))
+    data = str(taxi_spans(WORK / "taxi", args.rows))  # the folder names the pipeline
     common = ("--data", data, "--label", LABEL)
     ongoing, cold = str(WORK / "ongoing"), str(WORK / "cold")
     # The gates are not what is measured: both spans are one population, but accept any
