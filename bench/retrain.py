@@ -110,7 +110,7 @@ def markdown(results: dict[str, Any], rows: int) -> str:
         "",
         f"Warm/cold: wall **{warm['wall_s'] / cold['wall_s']:.2f}x**, search compute "
         f"**{warm['compute'] / cold['compute']:.2f}x**, RMSE {change:+.1%} "
-        f"({'at least as good' if change <= 0.01 else 'worse'} than cold, 1% tolerance).",
+        f"({'at least as good as' if change <= 0.01 else 'worse than'} cold, 1% tolerance).",
         f"Span 1 (cold, the study the retrain starts from): {results['span1']['wall_s']:.0f} s, "
         f"RMSE {results['span1']['metric']:.4f}.",
     ]
