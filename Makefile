@@ -42,8 +42,10 @@ test-tools:
 	@bash kind-cluster/docker-engine.sh || \
 		echo "note: no Docker engine; the image tests will be skipped"
 
+# Two xdist workers, one test file each at a time (module fixtures run once), longest files
+# first (tests/conftest.py): the pipeline's processes leave a core idle much of the time.
 test: $(VENV)/.installed test-tools
-	$(VPY) -m pytest tests -v --durations=40
+	$(VPY) -m pytest tests -v --durations=40 -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: $(VENV)/.installed
 	$(VPY) -m pytest tests -v -m "not e2e"

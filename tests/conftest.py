@@ -30,3 +30,25 @@ def write_csv(tmp_path: Path):
         return path
 
     return write
+
+
+# The longest files first (minutes each, measured in CI), so that under `make test`'s two
+# xdist workers (`--dist loadfile`, collection order kept) the short files fill in beside
+# them instead of one long file starting last.
+LONGEST_FIRST = (
+    "tests/e2e/test_kubeflow.py",
+    "tests/e2e/test_image.py",
+    "tests/e2e/test_retrain.py",
+    "tests/e2e/test_resume.py",
+    "tests/e2e/test_estimators.py",
+    "tests/e2e/test_families.py",
+    "tests/e2e/test_pipeline.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file and among the rest is kept

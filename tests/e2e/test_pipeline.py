@@ -105,10 +105,11 @@ def _execution_states(output: Path) -> list:
     return [e.last_known_state for e in metadata_store.MetadataStore(config).get_executions()]
 
 
-def test_identical_rerun_is_up_to_date_without_running(penguins_run):
+def test_identical_rerun_is_up_to_date_without_running(penguins_run, penguins_exclusive):
     output, first = penguins_run
-    before = _execution_states(output)
-    again = run_automl("run", "--output", str(output), "--max-trials", "2")
+    with penguins_exclusive():
+        before = _execution_states(output)
+        again = run_automl("run", "--output", str(output), "--max-trials", "2")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "up to date: data, configuration and code unchanged since run" in again.stdout
     assert "Blessed               yes" in again.stdout
@@ -116,12 +117,13 @@ def test_identical_rerun_is_up_to_date_without_running(penguins_run):
     assert len(pushed_versions(output / "serving" / "automl-penguins")) == 1
 
 
-def test_forced_rerun_reuses_every_component_from_the_tfx_cache(penguins_run):
+def test_forced_rerun_reuses_every_component_from_the_tfx_cache(penguins_run, penguins_exclusive):
     from ml_metadata.proto import metadata_store_pb2
 
     output, _ = penguins_run
-    before = _execution_states(output)
-    again = run_automl("run", "--output", str(output), "--max-trials", "2", "--rerun")
+    with penguins_exclusive():
+        before = _execution_states(output)
+        again = run_automl("run", "--output", str(output), "--max-trials", "2", "--rerun")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "10 of 11 components reused" in again.stdout  # all but the resolver node
     assert len(pushed_versions(output / "serving" / "automl-penguins")) == 1  # no re-push

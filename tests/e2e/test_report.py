@@ -18,10 +18,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def report(penguins_run, tmp_path_factory):
+def report(penguins_run, penguins_exclusive, tmp_path_factory):
     output, _ = penguins_run
     target = tmp_path_factory.mktemp("report") / "report.html"
-    result = run_automl("report", "--output", str(output), "--to", str(target))
+    with penguins_exclusive():  # not while test_pipeline reruns into the same output
+        result = run_automl("report", "--output", str(output), "--to", str(target))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Report {target}" in " ".join(result.stdout.split())
     return target
