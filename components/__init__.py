@@ -11,8 +11,9 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 
 
 def __getattr__(name: str) -> object:
-    """``components.TuningStudy`` and ``components.DataGateReport`` are the artifact types'
-    KFP names; imported only when asked."""
+    """``components.TuningStudy``, ``components.DataGateReport`` and
+    ``components.GuardrailsReport`` are the artifact types' KFP names; imported only when
+    asked."""
     if name == "TuningStudy":
         from components.tuner.component import TuningStudy
 
@@ -21,4 +22,8 @@ def __getattr__(name: str) -> object:
         from components.data_gate.component import DataGateReport
 
         return DataGateReport
+    if name == "GuardrailsReport":
+        from components.guardrails.component import GuardrailsReport
+
+        return GuardrailsReport
     raise AttributeError(f"module 'components' has no attribute '{name}'")

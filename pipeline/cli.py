@@ -210,7 +210,7 @@ def _run(config: PipelineConfig, rerun: bool) -> None:
 
 
 def _run_locked(config: PipelineConfig, rerun: bool) -> None:
-    from pipeline import layout, progress, report, up_to_date
+    from pipeline import html_report, layout, progress, report, up_to_date
 
     started = time.monotonic()
     _check_search_plan(config, [config.task] if config.task else ["classification", "regression"])
@@ -228,7 +228,9 @@ def _run_locked(config: PipelineConfig, rerun: bool) -> None:
         _fail(f"evaluator.slices: no column {', '.join(unknown)} in the data")
     console.print(report.data_line(config, profile))
     if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:
-        report.print_summary(console, recorded, time.monotonic() - started, None)
+        page = html_report.default_path(config.output, recorded.run_id)
+        seconds = time.monotonic() - started
+        report.print_summary(console, recorded, seconds, None, page if page.exists() else None)
         return
     log_path = layout.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
     progress.install(console, log_path)
@@ -238,10 +240,25 @@ def _run_locked(config: PipelineConfig, rerun: bool) -> None:
         summary = local_run.run(config, profile)
     except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
         _fail(report.failure_message(exc, log_path), EXIT_RUN_FAILED)
-    report.print_summary(console, summary, time.monotonic() - started, log_path)
+    page = _write_report(config, summary)
+    report.print_summary(console, summary, time.monotonic() - started, log_path, page)
     if summary.blessed is None:
         _fail(f"the run ended without an evaluation (log: {log_path})", EXIT_RUN_FAILED)
     up_to_date.record_run(config, profile, summary)
+
+
+def _write_report(config: PipelineConfig, summary) -> Path | None:
+    """The run's HTML report (`automl report` writes it again on demand). A report that
+    cannot be written is said and the run's outcome stands: the model is what matters."""
+    from pipeline import html_report
+
+    try:
+        return html_report.write(
+            summary, config.pipeline_name, html_report.default_path(config.output, summary.run_id)
+        )
+    except Exception as exc:  # noqa: BLE001
+        console.print(f"[yellow]The HTML report could not be written: {exc}[/]")
+        return None
 
 
 @main.command("space")

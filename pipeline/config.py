@@ -216,6 +216,22 @@ class GatesConfig(_Strict):
     accept_changes: bool = False
 
 
+GuardrailKind = Literal["constant", "id_like", "leakage"]
+
+
+class GuardrailsConfig(_Strict):
+    """Data guardrails (components.guardrails), between the data gate and Transform: each
+    finding is reported with what was done and the setting below that undoes it."""
+
+    enabled: bool = True
+    # Balance an imbalanced label: classes weighted inversely to their frequency in training.
+    class_weights: bool = True
+    # Findings whose column is left out of training, and columns never left out.
+    exclude_kinds: tuple[GuardrailKind, ...] = ("constant", "id_like", "leakage")
+    keep_features: tuple[str, ...] = ()
+    leakage: bool = True  # try each column alone against the label, on a sample of rows
+
+
 class _GateSection(_Strict):
     default: float | None = Field(None, gt=0.0, le=1.0)
     features: dict[str, float] = {}
@@ -260,6 +276,7 @@ class PipelineConfig(_Strict):
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
     gates: GatesConfig = GatesConfig()
+    guardrails: GuardrailsConfig = GuardrailsConfig()
     retrain: RetrainConfig = RetrainConfig()
 
     @field_validator("dataset_name")

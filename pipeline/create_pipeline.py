@@ -32,6 +32,8 @@ from components.baseline import strategy as baseline
 from components.baseline.pushed import BaselineTolerantEvaluator, LatestPushedModel
 from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_gate.component import DataGate
+from components.guardrails.checks import IMBALANCE_RATIO
+from components.guardrails.component import Guardrails
 from components.pusher.component import SafePusher
 from components.tuner.component import AutoMLTuner, AutoMLTunerWorker
 from pipeline import evaluation, spans
@@ -52,6 +54,7 @@ class DataFacts:
     task: str
     n_classes: int = 0
     baseline_accuracy: float | None = None  # majority-class accuracy
+    minority_ratio: float | None = None  # the rarest class's rows over the most common's
     baseline_rmse: float | None = None  # RMSE of always predicting the mean
     span: int | None = None  # the span to read from a span folder (pipeline.spans)
 
@@ -145,10 +148,21 @@ def create_pipeline(
         history_dir=history_dir,
         accept_changes=config.gates.accept_changes,
     )
+    guardrails = Guardrails(
+        examples=example_gen.outputs["examples"],
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        settings=config.guardrails.model_dump(mode="json"),
+        label=facts.label,
+        task=facts.task,
+    )
+    guardrails.add_upstream_node(data_gate)  # nothing is judged on data the gate stopped
+    # From here on the pipeline reads the guardrails' schema (excluded columns retired).
+    training_schema = guardrails.outputs["training_schema"]
 
     transform = Transform(
         examples=example_gen.outputs["examples"],
-        schema=schema_gen.outputs["schema"],
+        schema=training_schema,
         preprocessing_fn=PREPROCESSING_FN,
         custom_config={
             "label": facts.label,
@@ -162,12 +176,12 @@ def create_pipeline(
         disable_statistics=True,
         force_tf_compat_v1=True,
     )
-    transform.add_upstream_node(data_gate)
 
     tuner_inputs = {
         "examples": transform.outputs["transformed_examples"],
         "transform_graph": transform.outputs["transform_graph"],
-        "schema": schema_gen.outputs["schema"],
+        "schema": training_schema,
+        "guardrails": guardrails.outputs["findings"],
         "settings": tuner_settings(config, pipeline_root),
         "task": facts.task,
     }
@@ -182,7 +196,7 @@ def create_pipeline(
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        schema=schema_gen.outputs["schema"],
+        schema=training_schema,
         hyperparameters=tuner.outputs["best_hyperparameters"],
         train_args=trainer_pb2.TrainArgs(),
         eval_args=trainer_pb2.EvalArgs(),
@@ -218,6 +232,7 @@ def create_pipeline(
             facts.n_classes,
             facts.baseline_accuracy,
             facts.baseline_rmse,
+            weighted_classes=_weighted_classes(config, facts),
         ),
     ).with_id("Evaluator")
     pusher = SafePusher(
@@ -238,6 +253,7 @@ def create_pipeline(
             schema_gen,
             example_validator,
             data_gate,
+            guardrails,
             transform,
             tuner,
             *tuner_workers,
@@ -249,6 +265,18 @@ def create_pipeline(
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args or [],
+    )
+
+
+def _weighted_classes(config: PipelineConfig, facts: DataFacts) -> bool:
+    """Whether the guardrails will weight the classes of this data (an imbalanced label), as
+    far as the data seen when the pipeline is built tells."""
+    settings = config.guardrails
+    return (
+        settings.enabled
+        and settings.class_weights
+        and facts.minority_ratio is not None
+        and facts.minority_ratio < IMBALANCE_RATIO
     )
 
 

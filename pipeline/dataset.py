@@ -60,6 +60,13 @@ class DatasetProfile:
             return None
         return max(self.class_counts.values()) / sum(self.class_counts.values())
 
+    @property
+    def minority_ratio(self) -> float | None:
+        """The rarest class's rows over the most common's (1.0: balanced)."""
+        if not self.class_counts:
+            return None
+        return min(self.class_counts.values()) / max(self.class_counts.values())
+
 
 def embedded_penguins_csv() -> Path:
     """The palmerpenguins CSV shipped inside its PyPI package (no download at run time)."""

@@ -30,10 +30,20 @@ def eval_config(
     n_classes: int,
     baseline_accuracy: float | None,
     baseline_rmse: float | None,
+    weighted_classes: bool = False,
 ) -> tfma.EvalConfig:
-    """baseline_*: the naive model's score on this data, used when no threshold was set."""
+    """baseline_*: the naive model's score on this data, used when no threshold was set.
+
+    ``weighted_classes``: the guardrails weight an imbalanced label's classes, which trades
+    accuracy on the common class for recall on the rare ones; such a model rarely beats the
+    majority class's accuracy and is not meant to, so the naive bar becomes chance AUC (0.5)
+    for every class instead (a threshold set by the user still applies)."""
     if task == "classification":
         floor = settings.min_accuracy if settings.min_accuracy is not None else baseline_accuracy
+        auc = tfma.MetricConfig(class_name="AUC")
+        if weighted_classes and settings.min_accuracy is None:
+            floor = None
+            auc.threshold.value_threshold.lower_bound.value = 0.5
         metrics = [
             tfma.MetricConfig(
                 class_name="SparseCategoricalAccuracy",
@@ -52,7 +62,7 @@ def eval_config(
             tfma.MetricsSpec(metrics=metrics),
             # AUC per class (one-vs-rest), and its macro average as the headline AUC.
             tfma.MetricsSpec(
-                metrics=[tfma.MetricConfig(class_name="AUC")],
+                metrics=[auc],
                 binarize=tfma.BinarizationOptions(class_ids={"values": list(range(n_classes))}),
                 aggregate=tfma.AggregationOptions(
                     macro_average=True, class_weights={i: 1.0 for i in range(n_classes)}

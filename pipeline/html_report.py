@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import math
+import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pipeline.run_summary import RunSummary
@@ -184,6 +187,20 @@ def _bars(title: str, caption: str, names: list[str], values: list[float], unit:
     return _figure(title, caption, draw)
 
 
+def _guardrails(guardrails: dict[str, Any]) -> str:
+    """What the guardrails found in the training data, what was done, and how to undo it."""
+    found = guardrails.get("findings") or []
+    part = "<h2>Data guardrails</h2>"
+    notes = "".join(f"<p class=muted>{_e(n)}</p>" for n in guardrails.get("notes") or [])
+    if not guardrails:
+        return part + "<p class=muted>Not recorded for this run.</p>"
+    if not found:
+        return part + (notes or "<p>No data problems found in the training split.</p>")
+    rows = [(f["kind"], f["feature"], f["detected"], f["handling"], f["override"]) for f in found]
+    header = ["finding", "column", "detected", "handling", "to override"]
+    return part + _table(header, rows, text=True) + notes
+
+
 def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str) -> str:
     """The whole page."""
     parts = [f"<h1>{_e(pipeline_name)}</h1>",
@@ -204,6 +221,7 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
         parts.append(
             _table(["evaluation metric (eval split)", "value"], sorted(summary.metrics.items()))
         )
+    parts.append(_guardrails(summary.guardrails))
     if study is not None:
         search = summary.search
         parts.append("<h2>Search</h2>")
@@ -245,3 +263,22 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{_e(pipeline_name)} report"
         f"</title><style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>"
     )
+
+
+def default_path(output: Path, run_id: str) -> Path:
+    """Where a run's report goes unless told otherwise: <output>/reports/<run>.html."""
+    safe_id = "".join(c if c.isalnum() or c in "-_." else "-" for c in run_id)
+    return output / "reports" / f"{safe_id}.html"
+
+
+def write(summary: RunSummary, pipeline_name: str, path: Path) -> Path:
+    """Renders the run and writes the page whole or not at all (a reader never sees half)."""
+    study = None
+    if summary.study_uri and os.path.exists(os.path.join(summary.study_uri, "study.json")):
+        with open(os.path.join(summary.study_uri, "study.json")) as handle:
+            study = json.load(handle)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(render(summary, study, pipeline_name), encoding="utf-8")
+    partial.replace(path)
+    return path

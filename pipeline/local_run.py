@@ -28,6 +28,7 @@ def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
         task=profile.task,
         n_classes=len(profile.class_counts),
         baseline_accuracy=profile.majority_fraction,
+        minority_ratio=profile.minority_ratio,
         baseline_rmse=profile.label_std,
         span=profile.span,
     )

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
+from components.guardrails.handling import describe
 from pipeline.config import PipelineConfig
 from pipeline.dataset import DatasetProfile
 from pipeline.run_summary import RunSummary
@@ -56,10 +58,17 @@ def failure_message(exc: BaseException, log_path: Path) -> str:
 
 
 def print_summary(
-    console: Console, summary: RunSummary, seconds: float, log_path: Path | None
+    console: Console,
+    summary: RunSummary,
+    seconds: float,
+    log_path: Path | None,
+    report_path: Path | None = None,
 ) -> None:
-    """log_path None: nothing ran, the summary is the recorded one of an identical earlier run."""
+    """log_path None: nothing ran, the summary is the recorded one of an identical earlier run.
+    report_path: the run's HTML report, named last."""
     rows: list[tuple[str, str]] = []
+    for handled in summary.guardrails.get("findings", []):
+        rows.append(("Guardrail", escape(describe(handled))))  # "[column]" is not markup
     if summary.hyperparameters:
         rows.append(
             (
@@ -131,6 +140,8 @@ def print_summary(
             )
         )
         rows.append(("Total time", f"{seconds:.0f}s (log: {log_path})"))
+    if report_path is not None:
+        rows.append(("Report", str(report_path)))
     console.print()
     for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable
         console.print(f"[bold]{key:<22}[/]{value}", soft_wrap=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import click
@@ -25,7 +23,7 @@ def report(
     """Write the latest run's report: leaderboard, curves, importances, evaluation, lineage."""
     from ml_metadata.proto import metadata_store_pb2
 
-    from pipeline.html_report import render
+    from pipeline import html_report
     from pipeline.layout import Layout
     from pipeline.run_summary import read_run
 
@@ -39,14 +37,9 @@ def report(
     summary = read_run(connection, config.pipeline_name, 0)
     if summary is None:
         _fail(f"no run of {config.pipeline_name} recorded under {config.output}")
-    study = None
-    if summary.study_uri and os.path.exists(os.path.join(summary.study_uri, "study.json")):
-        with open(os.path.join(summary.study_uri, "study.json")) as handle:
-            study = json.load(handle)
-    safe_id = "".join(c if c.isalnum() or c in "-_." else "-" for c in summary.run_id)
-    path = target or config.output / "reports" / f"{safe_id}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(render(summary, study, config.pipeline_name), encoding="utf-8")
-    partial.replace(path)
+    path = html_report.write(
+        summary,
+        config.pipeline_name,
+        target or html_report.default_path(config.output, summary.run_id),
+    )
     console.print(f"[bold]Report[/] {path}")

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.guardrails.handling import REPORT_FILE as GUARDRAILS_FILE
 from components.model_evaluation import read_evaluation
 
 from ml_metadata import metadata_store
@@ -33,6 +34,7 @@ class RunSummary:
     pushed_to: str | None = None
     model_uri: str | None = None
     feature_importance: dict[str, float] = field(default_factory=dict)  # CSV column -> loss growth
+    guardrails: dict[str, Any] = field(default_factory=dict)  # guardrails.json: findings, handling
 
     @property
     def cached_nodes(self) -> list[str]:
@@ -103,6 +105,8 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
         selected = study["selected_trial"]
         if selected is not None:
             summary.hyperparameters = study["trials"][selected]["params"]
+    if "findings" in outputs:
+        summary.guardrails = _read_json(os.path.join(outputs["findings"][0].uri, GUARDRAILS_FILE))
     if "model" in outputs:
         summary.model_uri = outputs["model"][0].uri
     if "model_run" in outputs:

@@ -12,6 +12,7 @@ from tfx.components.trainer.fn_args_utils import DataAccessor
 from tfx_bsl.public import tfxio
 
 from components import features
+from components.guardrails import handling
 
 SHUFFLE_BUFFER = 10_000
 READ_BATCH = 1024
@@ -76,6 +77,8 @@ class Splits:
     n_classes: int = 1  # classification: the label vocabulary's size
     label_mean: float = 0.0  # regression: the label's moments on the training split
     label_std: float = 1.0
+    # classification, an imbalanced label (components.guardrails): weight of each class id
+    class_weights: dict[int, float] | None = None
 
     def __post_init__(self) -> None:
         self._train_rows: int | None = None
@@ -87,13 +90,36 @@ class Splits:
             self._train_rows = int(self.train.reduce(0, lambda count, _: count + 1))
         return self._train_rows
 
+    def training(self, rows: float = 1.0) -> tf.data.Dataset:
+        """The training rows a model fits (a fraction of them for a low-fidelity trial), with
+        each row's class weight as a third element when classes are weighted."""
+        train = subset(self.train, rows)
+        if not self.class_weights:
+            return train
+        table = tf.constant(
+            [self.class_weights.get(c, 1.0) for c in range(self.n_classes)], tf.float32
+        )
+        return train.map(
+            lambda x, y: (x, y, tf.gather(table, tf.reshape(tf.cast(y, tf.int32), [-1])[0]))
+        )
+
     @classmethod
-    def load(cls, fn_args, tf_transform_output: tft.TFTransformOutput, task: str) -> Splits:
+    def load(
+        cls,
+        fn_args,
+        tf_transform_output: tft.TFTransformOutput,
+        task: str,
+        class_weighting: str | None = None,
+    ) -> Splits:
+        """``class_weighting``: "balanced" weights classes inversely to their frequency in
+        training (the guardrails' handling of an imbalanced label)."""
         train = examples(fn_args.train_files, fn_args.data_accessor, tf_transform_output)
         evaluation = examples(fn_args.eval_files, fn_args.data_accessor, tf_transform_output)
         splits = cls(train, evaluation)
         if task == "classification":
             splits.n_classes = class_count(tf_transform_output)
+            if class_weighting == handling.BALANCED:
+                splits.class_weights = handling.balanced_weights(class_counts(train))
         else:
             splits.label_mean, splits.label_std = label_moments(train)
         return splits
@@ -101,6 +127,15 @@ class Splits:
 
 def class_count(tf_transform_output: tft.TFTransformOutput) -> int:
     return tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY)
+
+
+def class_counts(cached: tf.data.Dataset) -> dict[int, int]:
+    """Rows per class id in a split."""
+    labels = np.concatenate(
+        [np.asarray(y).reshape(-1) for _, y in cached.batch(READ_BATCH)]
+    ).astype(int)
+    ids, counts = np.unique(labels, return_counts=True)
+    return {int(i): int(n) for i, n in zip(ids, counts, strict=True)}
 
 
 def label_moments(cached: tf.data.Dataset, max_rows: int = 50_000) -> tuple[float, float]:

@@ -117,7 +117,7 @@ def fit(
     if stopper is not None:
         callbacks.append(stopper)
     history = model.fit(
-        data.batches(data.subset(splits.train, rows), batch_size, shuffle=True, seed=seed),
+        data.batches(splits.training(rows), batch_size, shuffle=True, seed=seed),
         validation_data=data.batches(splits.eval, batch_size, shuffle=False),
         initial_epoch=initial_epoch,
         epochs=initial_epoch + epochs,

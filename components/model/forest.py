@@ -118,7 +118,7 @@ def fit(
     full epochs as its share of the trees; measured on train and eval."""
     share = min(1.0, epochs / max(1, int(point["epochs"])))
     forest = _learner(point, share, task, inputs_info, seed)
-    forest.fit(data.subset(splits.train, rows).batch(data.READ_BATCH), verbose=0)
+    forest.fit(splits.training(rows).batch(data.READ_BATCH), verbose=0)
     model = ForestModel(forest, task, splits.n_classes)
     scale = build.label_scale(splits.label_std)
     train = _metrics(model, data.subset(splits.train, rows), scale)

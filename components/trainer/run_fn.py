@@ -15,7 +15,7 @@ import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.model import build, data, explain, export, fit
-from components.tuner.executor import point_from_config
+from components.tuner.executor import class_weighting_from_config, point_from_config
 
 log = logging.getLogger("automl.trainer")
 
@@ -30,7 +30,8 @@ def run_fn(fn_args: FnArgs) -> None:
     log.info("Training the selected %s point for %d epochs: %s", space, epochs, point)
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
-    splits = data.Splits.load(fn_args, transform_output, task)
+    weighting = class_weighting_from_config(fn_args.hyperparameters)
+    splits = data.Splits.load(fn_args, transform_output, task, weighting)
     result = fit.fit(
         point,
         space,
@@ -56,6 +57,7 @@ def run_fn(fn_args: FnArgs) -> None:
             {
                 "space": space,
                 "hyperparameters": point,
+                "class_weights": splits.class_weights,
                 "epochs": epochs_run,
                 "best_val_loss": result.objective,
                 "feature_importance": importance,

@@ -16,6 +16,7 @@ from tfx.orchestration import data_types
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from components.guardrails.component import GuardrailsReport
 from components.tuner import worker_executor
 from components.tuner.executor import Executor
 
@@ -43,6 +44,8 @@ class AutoMLTunerSpec(ComponentSpec):
         "examples": ChannelParameter(type=standard_artifacts.Examples),
         "transform_graph": ChannelParameter(type=standard_artifacts.TransformGraph),
         "schema": ChannelParameter(type=standard_artifacts.Schema, optional=True),
+        # Its class weighting (an imbalanced label) shapes every trial's training.
+        "guardrails": ChannelParameter(type=GuardrailsReport, optional=True),
     }
     OUTPUTS = {
         "best_hyperparameters": ChannelParameter(type=standard_artifacts.HyperParameters),
@@ -61,6 +64,7 @@ class AutoMLTuner(base_component.BaseComponent):
         settings: dict[str, Any],
         task: str,
         schema: types.BaseChannel | None = None,
+        guardrails: types.BaseChannel | None = None,
         max_trials: int | data_types.RuntimeParameter | None = None,
         compute_budget: float | data_types.RuntimeParameter | None = None,
     ) -> None:
@@ -68,6 +72,7 @@ class AutoMLTuner(base_component.BaseComponent):
             examples=examples,
             transform_graph=transform_graph,
             schema=schema,
+            guardrails=guardrails,
             settings=json.dumps(settings, sort_keys=True),
             task=task,
             max_trials=max_trials,
@@ -102,11 +107,13 @@ class AutoMLTunerWorker(base_component.BaseComponent):
         settings: dict[str, Any],
         task: str,
         schema: types.BaseChannel | None = None,
+        guardrails: types.BaseChannel | None = None,
     ) -> None:
         spec = AutoMLTunerWorkerSpec(
             examples=examples,
             transform_graph=transform_graph,
             schema=schema,
+            guardrails=guardrails,
             settings=json.dumps(settings, sort_keys=True),
             task=task,
         )

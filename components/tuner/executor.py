@@ -37,6 +37,7 @@ log = logging.getLogger("automl.tuner")
 
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"  # the name TFX's Trainer reads
 SPACE_KEY = "space"  # recorded with the hyperparameters: which builder they are for
+CLASS_WEIGHTING_KEY = "class_weighting"  # and how the trials weighted the classes
 
 
 def describe_fidelity(trial: Trial) -> str:
@@ -110,12 +111,17 @@ def warm_start_prior(store: StudyStore, earlier: int | None, job: TunerJob) -> l
     return prior
 
 
-def best_hyperparameters_config(plan: SearchPlan, trial: Trial) -> dict[str, Any]:
-    """KerasTuner's HyperParameters config (what TFX's Tuner writes), the space's ranges kept."""
+def best_hyperparameters_config(
+    plan: SearchPlan, trial: Trial, class_weighting: str | None = None
+) -> dict[str, Any]:
+    """KerasTuner's HyperParameters config (what TFX's Tuner writes), the space's ranges kept;
+    with the space's name and the class weighting the trials trained with, so the Trainer
+    trains the same way."""
     hp = to_hyperparameters(plan.space)
     for name, value in trial.params.items():
         hp.values[name] = value
     hp.Fixed(SPACE_KEY, plan.space_name)
+    hp.Fixed(CLASS_WEIGHTING_KEY, class_weighting or "none")
     return hp.get_config()
 
 
@@ -124,8 +130,15 @@ def point_from_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     import keras_tuner
 
     hp = keras_tuner.HyperParameters.from_config(config)
-    point = {n: v for n, v in hp.values.items() if n != SPACE_KEY and hp.is_active(n)}
+    recorded = (SPACE_KEY, CLASS_WEIGHTING_KEY)
+    point = {n: v for n, v in hp.values.items() if n not in recorded and hp.is_active(n)}
     return str(hp.values[SPACE_KEY]), point
+
+
+def class_weighting_from_config(config: dict[str, Any]) -> str | None:
+    """How the trials weighted classes ("balanced"), recorded beside the point."""
+    value = config.get("values", {}).get(CLASS_WEIGHTING_KEY, "none")
+    return None if value == "none" else str(value)
 
 
 def with_run_time_budgets(settings: dict[str, Any], exec_properties: dict[str, Any]) -> dict:
@@ -161,6 +174,8 @@ class Executor(base_executor.BaseExecutor):
                 "folder they all share"
             )
         log.info("Search space %s:\n%s", plan.space_name, plan.space)
+        if job.class_weighting:
+            log.info("Classes weighted in training: %s (guardrails)", job.class_weighting)
 
         store = StudyStore(
             store_url,
@@ -228,4 +243,4 @@ class Executor(base_executor.BaseExecutor):
 
         best_uri = artifact_utils.get_single_uri(output_dict["best_hyperparameters"])
         with open(os.path.join(best_uri, BEST_HYPERPARAMETERS_FILE), "w") as handle:
-            json.dump(best_hyperparameters_config(plan, chosen), handle)
+            json.dump(best_hyperparameters_config(plan, chosen, job.class_weighting), handle)

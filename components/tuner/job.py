@@ -21,6 +21,7 @@ from tfx import types
 from tfx.components.trainer import fn_args_utils
 from tfx.types import artifact_utils, standard_component_specs
 
+from components.guardrails.executor import read_report
 from components.model import build, data
 from components.spaces import FeatureSet
 from components.tuner.plan import SearchPlan
@@ -105,6 +106,12 @@ class TunerJob:
         return build.feature_set(self.transform_output)
 
     @functools.cached_property
+    def class_weighting(self) -> str | None:
+        """The guardrails' class weighting ("balanced" for an imbalanced label), if any."""
+        reports = self.inputs.get("guardrails") or []
+        return read_report(reports[0]).get("class_weighting") if reports else None
+
+    @functools.cached_property
     def plan(self) -> SearchPlan:
         return SearchPlan.from_settings(self.settings, self.task, self.inputs_info)
 
@@ -131,7 +138,7 @@ class TunerJob:
         estimator = self.plan.estimator()
         return TrialRunner(
             self.plan.space_name,
-            data.Splits.load(self.fn_args, self.transform_output, self.task),
+            data.Splits.load(self.fn_args, self.transform_output, self.task, self.class_weighting),
             self.inputs_info,
             self.task,
             self.plan.primary,

@@ -125,10 +125,10 @@ def test_forced_rerun_reuses_every_component_from_the_tfx_cache(penguins_run, pe
         before = _execution_states(output)
         again = run_automl("run", "--output", str(output), "--max-trials", "2", "--rerun")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "10 of 11 components reused" in again.stdout  # all but the resolver node
+    assert "11 of 12 components reused" in again.stdout  # all but the resolver node
     assert len(pushed_versions(output / "serving" / "automl-penguins")) == 1  # no re-push
     new = _execution_states(output)[len(before) :]
-    assert new.count(metadata_store_pb2.Execution.CACHED) == 10
+    assert new.count(metadata_store_pb2.Execution.CACHED) == 11
     assert new.count(metadata_store_pb2.Execution.COMPLETE) == 1  # the resolver
 
 

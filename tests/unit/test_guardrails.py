@@ -97,3 +97,16 @@ def test_the_embedded_penguins_have_no_leak():
 
     frame = pd.read_csv(embedded_penguins_csv())
     assert leaking_columns(frame, "species", "classification") == []
+
+
+def test_a_numeric_key_seen_through_a_split_is_id_like_and_a_quantity_is_not():
+    from components.guardrails.identifiers import id_like_integers
+
+    rng = np.random.default_rng(5)
+    frame = base(rng)
+    frame["customer_id"] = rng.permutation(np.arange(1, 2 * ROWS + 1))[:ROWS]  # half the ids
+    frame["minutes"] = rng.integers(0, 600, size=ROWS)  # a quantity: values repeat
+    frame["amount"] = frame["amount"].round(6)  # distinct, but not integers
+    found = id_like_integers(frame, "label")
+    assert [(f.kind, f.feature) for f in found] == [("id_like", "customer_id")]
+    assert "a distinct integer in each of 400 sampled rows" in found[0].detected
