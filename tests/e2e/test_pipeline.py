@@ -31,6 +31,9 @@ def test_penguins_run_is_blessed_and_pushed(penguins_run):
     output, result = penguins_run
     assert "Blessed               yes" in result.stdout
     assert "Trial 2 of 2" in result.stdout
+    assert "Guardrail " not in result.stdout  # the penguins are clean
+    report = result.stdout.split("Report")[-1].split()[0]
+    assert Path(report).is_file() and Path(report).parent == output / "reports"
     versions = pushed_versions(output / "serving" / "automl-penguins")
     assert len(versions) == 1
     assert (versions[0] / "saved_model.pb").is_file()
