@@ -180,6 +180,10 @@ class TrainerConfig(_Strict):
 
     epochs: int | None = Field(None, ge=1, le=10_000)  # None: the tuned number of epochs
     early_stopping_patience: int = Field(4, ge=1, le=1000)
+    # The selected trial and up to this many minus one runners-up are retrained; their
+    # average or greedy ensemble is served when it beats the best alone on the eval split
+    # (selection "best" only). 1: the selected model alone.
+    ensemble_size: int = Field(3, ge=1, le=10)
 
 
 class EvaluatorConfig(_Strict):

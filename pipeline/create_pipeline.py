@@ -206,6 +206,7 @@ def create_pipeline(
             "seed": config.tuner.seed,
             "epochs": config.trainer.epochs,
             "early_stopping_patience": config.trainer.early_stopping_patience,
+            "ensemble_size": config.trainer.ensemble_size,
         },
     )
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.report import model_line
 from pipeline.run_summary import RunSummary
 
 TOP_CURVES = 5
@@ -221,6 +222,8 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
         parts.append(
             _table(["evaluation metric (eval split)", "value"], sorted(summary.metrics.items()))
         )
+    if summary.ensemble.get("candidates"):
+        parts.append(f"<p>Served: {_e(model_line(summary.ensemble))}.</p>")
     parts.append(_guardrails(summary.guardrails))
     if study is not None:
         search = summary.search

@@ -99,6 +99,8 @@ def print_summary(
             )
         if search["importance"]:
             rows.append(("Important", _importance_line(search["importance"])))
+    if summary.ensemble.get("candidates"):
+        rows.append(("Model", model_line(summary.ensemble)))
     if summary.study_uri:
         rows.append(("Study", os.path.join(summary.study_uri, "study.json")))
     if summary.feature_importance:
@@ -145,6 +147,18 @@ def print_summary(
     console.print()
     for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable
         console.print(f"[bold]{key:<22}[/]{value}", soft_wrap=True)
+
+
+def model_line(ensemble: dict) -> str:
+    """What the Trainer serves: one trial's model or an ensemble, and why (eval loss)."""
+    trials = ", ".join(str(t + 1) for t in ensemble["trials"])
+    alone = ", ".join(f"{c['trial'] + 1}: {c['eval_loss']:.4g}" for c in ensemble["candidates"])
+    if ensemble["method"] == "single":
+        chosen = f"trial {trials} alone"
+    else:
+        weights = "/".join(f"{w:.2f}" for w in ensemble["weights"])
+        chosen = f"{ensemble['method']} ensemble of trials {trials} (weights {weights})"
+    return f"{chosen}: eval loss {ensemble['eval_loss']:.4g} (each alone, by trial: {alone})"
 
 
 def _importance_line(found: list[dict]) -> str:

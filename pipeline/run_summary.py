@@ -35,6 +35,7 @@ class RunSummary:
     model_uri: str | None = None
     feature_importance: dict[str, float] = field(default_factory=dict)  # CSV column -> loss growth
     guardrails: dict[str, Any] = field(default_factory=dict)  # guardrails.json: findings, handling
+    ensemble: dict[str, Any] = field(default_factory=dict)  # the Trainer's choice (ensembling.py)
 
     @property
     def cached_nodes(self) -> list[str]:
@@ -112,7 +113,9 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
     if "model_run" in outputs:
         training = os.path.join(outputs["model_run"][0].uri, "training.json")
         if os.path.exists(training):
-            summary.feature_importance = _read_json(training).get("feature_importance", {})
+            trained = _read_json(training)
+            summary.feature_importance = trained.get("feature_importance", {})
+            summary.ensemble = trained.get("ensemble") or {}
     if "evaluation" in outputs:
         summary.metrics, summary.failed_checks = read_evaluation(outputs["evaluation"][0].uri)
     if "blessing" in outputs:

@@ -44,6 +44,27 @@ def _measured(trials: Sequence[Trial], objectives: Sequence[Objective]) -> list[
     return [t for t in trials if t.scored and all(o.name in t.metrics for o in objectives)]
 
 
+def runners_up(
+    trials: Sequence[Trial],
+    chosen: Trial,
+    primary: Objective,
+    constraints: Mapping[Objective, float] | None = None,
+    count: int = 9,
+) -> list[Trial]:
+    """The next best trials after ``chosen`` by the primary metric, each point once, meeting
+    the constraints: the candidates an ensemble may add to it."""
+    constraints = dict(constraints or {})
+    measured = _measured(trials, [primary, *constraints])
+    feasible = [t for t in measured if all(o.allows(t, b) for o, b in constraints.items())]
+    found: list[Trial] = []
+    for trial in sorted(feasible, key=primary.loss):
+        if len(found) == count:
+            break
+        if all(trial.params != t.params for t in [chosen, *found]):
+            found.append(trial)
+    return found
+
+
 def dominates(a: Trial, b: Trial, objectives: Sequence[Objective]) -> bool:
     pairs = [(o.loss(a), o.loss(b)) for o in objectives]
     return all(x <= y for x, y in pairs) and any(x < y for x, y in pairs)

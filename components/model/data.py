@@ -125,6 +125,15 @@ class Splits:
         return splits
 
 
+def predictions(model, examples: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """A model's outputs on a split, and the split's labels (one per row)."""
+    predicted, labels = [], []
+    for batch, label in examples.batch(READ_BATCH):
+        predicted.append(np.asarray(model(batch)))
+        labels.append(np.asarray(label).reshape(-1))
+    return np.concatenate(predicted), np.concatenate(labels)
+
+
 def class_count(tf_transform_output: tft.TFTransformOutput) -> int:
     return tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY)
 

@@ -31,6 +31,7 @@ class Ensemble:
     weights: tuple[float, ...]  # per candidate, summing to 1
     loss: float  # on the predictions it was chosen on
     method: str  # "single", "average" or "greedy"
+    candidate_losses: tuple[float, ...] = ()  # each candidate's alone
 
     @property
     def members(self) -> list[int]:
@@ -47,11 +48,12 @@ def _combine(predictions: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarr
 
 def greedy_weights(
     predictions: Sequence[np.ndarray], labels: np.ndarray, task: str, scale: float,
-    rounds: int = ROUNDS,
+    rounds: int = ROUNDS, singles: Sequence[float] | None = None,
 ) -> tuple[np.ndarray, float]:  # fmt: skip
     """Caruana's selection with replacement from the best single model: weights and loss of
-    the best ensemble seen."""
-    singles = [_loss(p, labels, task, scale) for p in predictions]
+    the best ensemble seen. ``singles``: the candidates' own losses, if already known."""
+    if singles is None:
+        singles = [_loss(p, labels, task, scale) for p in predictions]
     counts = np.zeros(len(predictions))
     counts[int(np.argmin(singles))] = 1
     best = (counts / counts.sum(), min(singles))
@@ -77,16 +79,18 @@ def select(
     if not predictions:
         raise ValueError("ensemble selection needs at least one candidate")
     count = len(predictions)
-    singles = [_loss(p, labels, task, scale) for p in predictions]
+    singles = tuple(_loss(p, labels, task, scale) for p in predictions)
     best = int(np.argmin(singles))
-    chosen = Ensemble(tuple(float(i == best) for i in range(count)), singles[best], "single")
+    chosen = Ensemble(
+        tuple(float(i == best) for i in range(count)), singles[best], "single", singles
+    )
     if count == 1:
         return chosen
     uniform = np.full(count, 1.0 / count)
     average = _loss(_combine(predictions, uniform), labels, task, scale)
     if average < chosen.loss:
-        chosen = Ensemble(tuple(uniform.tolist()), average, "average")
-    weights, loss = greedy_weights(predictions, labels, task, scale)
+        chosen = Ensemble(tuple(uniform.tolist()), average, "average", singles)
+    weights, loss = greedy_weights(predictions, labels, task, scale, singles=singles)
     if loss < chosen.loss:
-        chosen = Ensemble(tuple(float(w) for w in weights), loss, "greedy")
+        chosen = Ensemble(tuple(float(w) for w in weights), loss, "greedy", singles)
     return chosen

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-import numpy as np
 import tensorflow as tf
 import tensorflow_decision_forests as tfdf
 import tf_keras
@@ -98,11 +97,8 @@ class ForestModel(tf_keras.Model):
 
 def _metrics(model: ForestModel, examples: tf.data.Dataset, scale: float) -> dict[str, float]:
     """The loss and metric a network's Keras history has, under the same names."""
-    predicted, labels = [], []
-    for features, label in examples.batch(data.READ_BATCH):
-        predicted.append(np.asarray(model(features)))
-        labels.append(np.asarray(label).reshape(-1))
-    return scoring.score(np.concatenate(predicted), np.concatenate(labels), model.task, scale)
+    predicted, labels = data.predictions(model, examples)
+    return scoring.score(predicted, labels, model.task, scale)
 
 
 def fit(

@@ -15,7 +15,12 @@ import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.model import build, data, explain, export, fit
-from components.tuner.executor import class_weighting_from_config, point_from_config
+from components.trainer import ensembling
+from components.tuner.executor import (
+    candidates_from_config,
+    class_weighting_from_config,
+    point_from_config,
+)
 
 log = logging.getLogger("automl.trainer")
 
@@ -26,38 +31,47 @@ def run_fn(fn_args: FnArgs) -> None:
     if not fn_args.hyperparameters:
         raise ValueError("the Trainer needs the Tuner's best_hyperparameters")
     space, point = point_from_config(fn_args.hyperparameters)
-    epochs = config.get("epochs") or int(point["epochs"])
-    log.info("Training the selected %s point for %d epochs: %s", space, epochs, point)
+    candidates = candidates_from_config(fn_args.hyperparameters) or [
+        {"trial": None, "params": point}
+    ]
+    candidates = [{"trial": candidates[0]["trial"], "params": point}, *candidates[1:]]
+    candidates = candidates[: int(config.get("ensemble_size", 1))]
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
     weighting = class_weighting_from_config(fn_args.hyperparameters)
     splits = data.Splits.load(fn_args, transform_output, task, weighting)
-    result = fit.fit(
-        point,
-        space,
-        splits,
-        build.feature_set(transform_output),
-        task,
-        seed=config["seed"],
-        epochs=epochs,
-        patience=config["early_stopping_patience"],
-    )
+    feature_set = build.feature_set(transform_output)
+
+    def train(params: dict) -> fit.FitResult:
+        epochs = config.get("epochs") or int(params["epochs"])
+        log.info("Training a %s point for %d epochs: %s", space, epochs, params)
+        return fit.fit(
+            params,
+            space,
+            splits,
+            feature_set,
+            task,
+            seed=config["seed"],
+            epochs=epochs,
+            patience=config["early_stopping_patience"],
+        )
+
+    model, result, ensemble = ensembling.choose(candidates, train, splits, task)
     epochs_run = result.epochs_run
     log.info("Trained (%d epochs' worth), best val_loss=%.4f", epochs_run, result.objective)
     importance = explain.permutation_importance(
-        result.model, splits.eval, task, build.label_scale(splits.label_std), config["seed"]
+        model, splits.eval, task, build.label_scale(splits.label_std), config["seed"]
     )
     log.info("Feature importance (eval loss growth when shuffled): %s", importance)
-    signatures = export.serving_signatures(
-        result.model, transform_output, config["label"], config["task"]
-    )
-    result.model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
+    signatures = export.serving_signatures(model, transform_output, config["label"], task)
+    model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     with open(os.path.join(fn_args.model_run_dir, "training.json"), "w") as handle:
         json.dump(
             {
                 "space": space,
                 "hyperparameters": point,
                 "class_weights": splits.class_weights,
+                "ensemble": ensemble,
                 "epochs": epochs_run,
                 "best_val_loss": result.objective,
                 "feature_importance": importance,

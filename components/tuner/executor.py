@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
@@ -28,7 +29,7 @@ from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
 from components.tuner.workers import Workers
 from search.keras_tuner_oracle import to_hyperparameters
-from search.objectives import pareto_front, select
+from search.objectives import pareto_front, runners_up, select
 from search.store import StudyStore
 from search.trial import Trial, TrialStatus
 from search.warm_start import prior_trials
@@ -38,6 +39,7 @@ log = logging.getLogger("automl.tuner")
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"  # the name TFX's Trainer reads
 SPACE_KEY = "space"  # recorded with the hyperparameters: which builder they are for
 CLASS_WEIGHTING_KEY = "class_weighting"  # and how the trials weighted the classes
+CANDIDATES_KEY = "ensemble_candidates"  # and the best points, for the Trainer's ensemble
 
 
 def describe_fidelity(trial: Trial) -> str:
@@ -112,16 +114,23 @@ def warm_start_prior(store: StudyStore, earlier: int | None, job: TunerJob) -> l
 
 
 def best_hyperparameters_config(
-    plan: SearchPlan, trial: Trial, class_weighting: str | None = None
+    plan: SearchPlan,
+    trial: Trial,
+    class_weighting: str | None = None,
+    runners_up: Sequence[Trial] = (),
 ) -> dict[str, Any]:
     """KerasTuner's HyperParameters config (what TFX's Tuner writes), the space's ranges kept;
     with the space's name and the class weighting the trials trained with, so the Trainer
-    trains the same way."""
+    trains the same way, and the next best points, which it may ensemble with the chosen."""
     hp = to_hyperparameters(plan.space)
     for name, value in trial.params.items():
         hp.values[name] = value
     hp.Fixed(SPACE_KEY, plan.space_name)
     hp.Fixed(CLASS_WEIGHTING_KEY, class_weighting or "none")
+    candidates = [{"trial": trial.number, "params": trial.params}] + [
+        {"trial": t.number, "params": t.params} for t in runners_up
+    ]
+    hp.Fixed(CANDIDATES_KEY, json.dumps(candidates, sort_keys=True))
     return hp.get_config()
 
 
@@ -130,7 +139,7 @@ def point_from_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     import keras_tuner
 
     hp = keras_tuner.HyperParameters.from_config(config)
-    recorded = (SPACE_KEY, CLASS_WEIGHTING_KEY)
+    recorded = (SPACE_KEY, CLASS_WEIGHTING_KEY, CANDIDATES_KEY)
     point = {n: v for n, v in hp.values.items() if n not in recorded and hp.is_active(n)}
     return str(hp.values[SPACE_KEY]), point
 
@@ -139,6 +148,12 @@ def class_weighting_from_config(config: dict[str, Any]) -> str | None:
     """How the trials weighted classes ("balanced"), recorded beside the point."""
     value = config.get("values", {}).get(CLASS_WEIGHTING_KEY, "none")
     return None if value == "none" else str(value)
+
+
+def candidates_from_config(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chosen trial and the runners-up, best first: [{"trial": n, "params": {...}}]."""
+    recorded = config.get("values", {}).get(CANDIDATES_KEY)
+    return json.loads(recorded) if recorded else []
 
 
 def with_run_time_budgets(settings: dict[str, Any], exec_properties: dict[str, Any]) -> dict:
@@ -242,5 +257,13 @@ class Executor(base_executor.BaseExecutor):
         study_artifact.set_int_custom_property("parallel_trials", parallel)
 
         best_uri = artifact_utils.get_single_uri(output_dict["best_hyperparameters"])
+        # An ensemble is the best rule's answer; fastest and smallest want one small model.
+        others = (
+            runners_up(finalists, chosen, plan.primary, plan.constraints)
+            if plan.selection == "best"
+            else []
+        )
         with open(os.path.join(best_uri, BEST_HYPERPARAMETERS_FILE), "w") as handle:
-            json.dump(best_hyperparameters_config(plan, chosen, job.class_weighting), handle)
+            json.dump(
+                best_hyperparameters_config(plan, chosen, job.class_weighting, others), handle
+            )

@@ -40,6 +40,19 @@ def test_penguins_run_is_blessed_and_pushed(penguins_run):
     assert f"Pushed to             {versions[0]}" in result.stdout
 
 
+def test_the_trainer_weighed_an_ensemble_of_the_best_trials(penguins_run):
+    import json
+
+    output, result = penguins_run
+    (training,) = output.glob("pipeline_root/Trainer/model_run/*/training.json")
+    ensemble = json.loads(training.read_text())["ensemble"]
+    alone = [c["eval_loss"] for c in ensemble["candidates"]]
+    assert len(alone) == 2  # the selected trial and the runner-up (--max-trials 2)
+    assert ensemble["eval_loss"] <= min(alone)  # never worse than the best alone
+    assert ensemble["method"] != "single" or ensemble["eval_loss"] == min(alone)
+    assert "Model                 " in result.stdout and "each alone, by trial" in result.stdout
+
+
 def test_pushed_model_predicts_raw_csv_rows(penguins_run):
     import numpy as np
 

@@ -42,3 +42,52 @@ def test_a_network_and_a_forest_average_and_round_trip(tmp_path):
 def test_an_ensemble_without_weight_is_refused():
     with pytest.raises(ValueError, match="positive weight"):
         EnsembleModel([], [])
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_trainer_serves_an_ensemble_only_when_it_beats_each_candidate_alone(task):
+    from components.model import data, scoring
+    from components.model.build import label_scale
+    from components.trainer import ensembling
+
+    data_splits = splits(task, 3)
+    space = build_space("families", INPUTS, max_epochs=3)
+    points = [next(iter(space.grid({"family": f}))) for f in ("nn", "gbt", "rf")]
+    candidates = [{"trial": i, "params": p} for i, p in enumerate(points)]
+
+    def train(params):
+        return fit.fit(params, "families", data_splits, INPUTS, task, seed=1)
+
+    model, best_single, record = ensembling.choose(candidates, train, data_splits, task)
+    alone = [c["eval_loss"] for c in record["candidates"]]
+    assert record["eval_loss"] <= min(alone)
+    scale = label_scale(data_splits.label_std)
+
+    def eval_loss(candidate) -> float:
+        predicted, labels = data.predictions(candidate, data_splits.eval)
+        return scoring.score(predicted, labels, task, scale)["loss"]
+
+    assert eval_loss(best_single.model) == pytest.approx(min(alone), rel=1e-4)
+    assert eval_loss(model) == pytest.approx(record["eval_loss"], rel=1e-4)  # chosen = served
+    if record["method"] == "single":
+        assert record["trials"] == [int(np.argmin(alone))]
+    else:
+        assert isinstance(model, EnsembleModel) and record["eval_loss"] < min(alone)
+        assert sum(record["weights"]) == pytest.approx(1.0)
+
+
+def test_one_candidate_is_trained_and_served_alone():
+    from components.trainer import ensembling
+
+    data_splits = splits("classification", 3)
+    point = next(iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"})))
+    trained = []
+
+    def train(params):
+        trained.append(params)
+        return fit.fit(params, "families", data_splits, INPUTS, "classification", seed=1)
+
+    model, best, record = ensembling.choose([{"trial": 4, "params": point}], train, data_splits,
+                                            "classification")  # fmt: skip
+    assert trained == [point] and model is best.model
+    assert record == {"method": "single", "trials": [4], "weights": [1.0]}

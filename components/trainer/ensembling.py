@@ -1,0 +1,62 @@
+"""The Trainer's last choice: the selected model alone, or an ensemble of it and the next
+best trials of the search, whichever is best on the evaluation split.
+
+Each candidate is retrained the way the selected point is (its epochs, early stopping);
+components.model.ensemble_selection compares each alone, their average and Caruana's greedy
+weights, and an ensemble wins only when it is strictly better, so the ensemble is never the
+worse choice on the data it was chosen on. That data is the evaluation split the Tuner
+already ranked the trials on (there is no third split), so the Evaluator's numbers for the
+chosen model carry the same optimism as they do for the Tuner's choice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from components.model import build, data, ensemble_selection
+from components.model.ensemble import EnsembleModel
+
+log = logging.getLogger("automl.trainer")
+
+
+def choose(
+    candidates: Sequence[dict[str, Any]],
+    train: Callable[[dict[str, Any]], Any],
+    splits: data.Splits,
+    task: str,
+) -> tuple[Any, Any, dict[str, Any]]:
+    """(model to export, the fit result of the best single candidate, the record of the
+    choice). ``candidates``: [{"trial", "params"}], the selected first; ``train`` fits one
+    point and returns its components.model.fit.FitResult."""
+    results = [train(c["params"]) for c in candidates]
+    if len(results) == 1:
+        record = {"method": "single", "trials": [candidates[0]["trial"]], "weights": [1.0]}
+        return results[0].model, results[0], record
+    outputs = [data.predictions(r.model, splits.eval) for r in results]
+    labels = outputs[0][1]
+    chosen = ensemble_selection.select(
+        [p for p, _ in outputs], labels, task, build.label_scale(splits.label_std)
+    )
+    members = chosen.members
+    best_single = results[min(range(len(results)), key=lambda i: chosen.candidate_losses[i])]
+    record = {
+        "method": chosen.method,
+        "trials": [candidates[i]["trial"] for i in members],
+        "weights": [chosen.weights[i] for i in members],
+        "eval_loss": chosen.loss,
+        "candidates": [
+            {"trial": c["trial"], "eval_loss": loss}
+            for c, loss in zip(candidates, chosen.candidate_losses, strict=True)
+        ],
+    }
+    log.info(
+        "Ensemble selection over trials %s: %s of trials %s (eval loss %.4f; alone: %s)",
+        [c["trial"] for c in candidates], chosen.method, record["trials"], chosen.loss,
+        ", ".join(f"{loss:.4f}" for loss in chosen.candidate_losses),
+    )  # fmt: skip
+    if chosen.method == "single":
+        return results[members[0]].model, best_single, record
+    model = EnsembleModel([results[i].model for i in members], record["weights"])
+    return model, best_single, record
