@@ -9,6 +9,7 @@ history, and the strategy's proposal back to values.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import keras_tuner
@@ -25,23 +26,31 @@ _STATUS = {
 }
 
 
+def _conditions(space: SearchSpace, param: Any) -> list[tuple[str, list[Any]]]:
+    """The chain of (parent, values) a parameter is active under, outermost first (a nested
+    space, e.g. a network's optimizer under family=nn and weight decay under adamw)."""
+    chain = []
+    while param.condition is not None:
+        chain.append((param.condition.parent, list(param.condition.values)))
+        param = space[param.condition.parent]
+    return chain[::-1]
+
+
 def to_hyperparameters(space: SearchSpace) -> keras_tuner.HyperParameters:
+    """Conditions become KerasTuner's conditional scopes, nested as deep as the space's."""
     hp = keras_tuner.HyperParameters()
     for param in space:
-        scope: dict[str, Any] = {}
-        if param.condition is not None:
-            scope = {
-                "parent_name": param.condition.parent,
-                "parent_values": list(param.condition.values),
-            }
-        if isinstance(param, Int | Float):
-            numeric = hp.Int if isinstance(param, Int) else hp.Float
-            sampling = "log" if param.log else "linear"
-            numeric(param.name, param.low, param.high, step=param.step, sampling=sampling, **scope)
-        elif isinstance(param, Choice):
-            hp.Choice(param.name, list(param.values), **scope)
-        else:
-            raise TypeError(f"no KerasTuner equivalent for {type(param).__name__}")
+        with contextlib.ExitStack() as scopes:
+            for parent, values in _conditions(space, param):
+                scopes.enter_context(hp.conditional_scope(parent, values))
+            if isinstance(param, Int | Float):
+                numeric = hp.Int if isinstance(param, Int) else hp.Float
+                sampling = "log" if param.log else "linear"
+                numeric(param.name, param.low, param.high, step=param.step, sampling=sampling)
+            elif isinstance(param, Choice):
+                hp.Choice(param.name, list(param.values))
+            else:
+                raise TypeError(f"no KerasTuner equivalent for {type(param).__name__}")
     return hp
 
 

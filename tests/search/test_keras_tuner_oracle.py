@@ -45,3 +45,15 @@ def test_conditions_become_keras_tuner_conditions():
     hp = to_hyperparameters(PROBLEMS["architecture"].space)
     hp.values["blocks"] = 2
     assert hp.is_active("width_2") and not hp.is_active("width_3")
+
+
+def test_nested_conditions_become_nested_keras_tuner_scopes():
+    """The families space: a network's widths hang under its block count, which hangs under
+    family=nn; KerasTuner needs the scopes nested to accept them at all."""
+    hp = to_hyperparameters(PROBLEMS["families"].space)
+    hp.values.update({"family": "nn", "blocks": 2})
+    assert hp.is_active("blocks") and hp.is_active("width_2") and not hp.is_active("width_3")
+    assert not hp.is_active("gbt_depth")
+    hp.values["family"] = "gbt"
+    assert hp.is_active("gbt_depth") and not hp.is_active("blocks")
+    assert not hp.is_active("width_2")  # its parent is inactive, so it is too
