@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain lint clean \
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-baselines lint clean \
 	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
@@ -77,6 +77,10 @@ bench-workers: $(VENV)/.installed
 # A warm-started retrain vs a cold run on the same new span, through the whole pipeline.
 bench-retrain: $(VENV)/.installed
 	$(VPY) bench/retrain.py
+
+# Our default run vs HistGradientBoosting (defaults) vs networks only, on four datasets.
+bench-baselines: $(VENV)/.installed
+	$(VPY) bench/vs_baselines.py
 
 # The Kubernetes path (README, "Deploy to Kubernetes"). The image is built on BASE_IMAGE, or,
 # where no registry answers, on a Debian bookworm base made here with debootstrap.

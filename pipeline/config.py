@@ -83,7 +83,7 @@ class TunerConfig(_Strict):
     # optional +curve (learning-curve stopping) and +inherit (weight inheritance).
     estimator: str = DEFAULT_ESTIMATOR
     estimation: EstimationConfig = EstimationConfig()
-    space: str = "macro"
+    space: str = "families"  # model families first (networks, boosted trees, forests)
     # Narrowing of the space, by parameter: a value, a list of values, or {low, high}.
     space_overrides: dict[str, Any] = {}
     max_trials: int | None = Field(None, ge=1, le=100_000)

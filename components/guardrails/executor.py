@@ -30,15 +30,15 @@ log = logging.getLogger("automl.guardrails")
 SCHEMA_FILE = "schema.pbtxt"
 
 
-def training_rows(examples: types.Artifact, limit: int) -> pd.DataFrame:
-    """Up to ``limit`` rows of the training split as a frame: numbers as floats (NaN when
-    missing), strings as str (None when missing)."""
+def split_rows(split_dir: str, limit: int | None = None) -> pd.DataFrame:
+    """Up to ``limit`` rows of one split of an Examples artifact (gzipped tf.Examples) as a
+    frame: numbers as floats (NaN when missing), strings as str (None when missing)."""
     import tensorflow as tf
 
-    split = artifact_utils.get_split_uri([examples], "train")
-    files = sorted(glob.glob(os.path.join(split, "*")))
+    files = sorted(glob.glob(os.path.join(split_dir, "*")))
+    records = tf.data.TFRecordDataset(files, compression_type="GZIP")
     rows = []
-    for record in tf.data.TFRecordDataset(files, compression_type="GZIP").take(limit):
+    for record in records.take(limit) if limit is not None else records:
         example = tf.train.Example.FromString(record.numpy())
         row: dict[str, Any] = {}
         for name, feature in example.features.feature.items():
@@ -80,7 +80,9 @@ class Executor(base_executor.BaseExecutor):
             train = stats_artifact_utils.load_statistics(statistics, "train").proto()
             found = checks.findings(train, label, task)
             examples = artifact_utils.get_single_instance(input_dict["examples"])
-            frame = training_rows(examples, leakage.SAMPLE_ROWS)
+            frame = split_rows(
+                artifact_utils.get_split_uri([examples], "train"), leakage.SAMPLE_ROWS
+            )
             seen = {(f.kind, f.feature) for f in found}
             found += [f for f in identifiers.id_like_integers(frame, label)
                       if (f.kind, f.feature) not in seen]  # fmt: skip
