@@ -248,6 +248,16 @@ class SearchSpace:
             ]
         )
 
+    def branch_midpoints(self, name: str) -> list[dict[str, Value]]:
+        """One point per value of the choice ``name``: that value, and the middle of every
+        range (on its own scale) and choice list under it; a plain first try of each branch."""
+        choice = self[name]
+        points = []
+        for value in choice.grid():
+            vector = [p.to_unit(value) if p is choice else 0.5 for p in self.params]
+            points.append(self.from_unit(vector))
+        return points
+
     def check(self, point: Mapping[str, Value]) -> str | None:
         """None for a valid point, else why not (unknown, missing, inactive or bad values)."""
         known = set(self._by_name)

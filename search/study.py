@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,7 @@ class Study:
         estimator: Estimator | None = None,
         prior: Sequence[Trial] = (),
         replay: int = 0,
+        openers: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.space = space
         self.strategy = strategy
@@ -80,6 +81,9 @@ class Study:
         # strategy sees as history; the best ``replay`` of them are this study's first points.
         self.prior = list(prior)
         self.replay = min(replay, len(self.prior))
+        # Points tried right after the replays, before the strategy proposes: one per model
+        # family, so that every family is measured however short the budget.
+        self.openers = [dict(p) for p in openers]
         self.trials: list[Trial] = []
         self.stop_reason: str | None = None
 
@@ -93,6 +97,7 @@ class Study:
         started = time.perf_counter()
         assignment = self.estimator.scheduler.assign(self.trials) if self.estimator else None
         replayed = sum(1 for t in self.trials if "replay_of" in t.attrs)
+        opened = sum(1 for t in self.trials if "opener" in t.attrs)
         if assignment is not None and assignment.promote is not None:
             params, attrs = dict(assignment.promote.params), dict(assignment.attrs)
         elif replayed < self.replay:
@@ -102,6 +107,9 @@ class Study:
                 "replay_of": earlier.attrs["warm_start"],
                 **(assignment.attrs if assignment else {}),
             }
+        elif opened < len(self.openers):
+            params = dict(self.openers[opened])
+            attrs = {"opener": opened, **(assignment.attrs if assignment else {})}
         else:
             seen = [*self.prior, *self.trials]
             history = self.estimator.scheduler.view(seen) if self.estimator else seen

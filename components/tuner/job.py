@@ -23,9 +23,10 @@ from tfx.types import artifact_utils, standard_component_specs
 
 from components.guardrails.executor import read_report
 from components.model import build, data
-from components.spaces import FeatureSet
+from components.spaces import FeatureSet, trees
 from components.tuner.plan import SearchPlan
 from components.tuner.trials import TrialRunner
+from search.space import SearchSpace
 from search.study import Study
 from search.trial import Trial
 
@@ -51,6 +52,16 @@ RESUMABLE = frozenset(
         "constraints",
     }
 )
+
+
+def family_openers(space: SearchSpace, prior: Sequence[Trial]) -> list[dict[str, Any]]:
+    """The families space opens with one middle-of-the-ranges point per family, but for the
+    families an earlier study (warm start) already measured: whatever the budget, and however
+    fast the strategy concentrates, every family is compared."""
+    if trees.FAMILY not in {p.name for p in space}:
+        return []
+    measured = {t.params.get(trees.FAMILY) for t in prior}
+    return [p for p in space.branch_midpoints(trees.FAMILY) if p[trees.FAMILY] not in measured]
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,7 @@ class TunerJob:
             estimator=plan.estimator(),
             prior=prior,
             replay=int(self.settings.get("warm_start_trials", 3)),
+            openers=family_openers(plan.space, prior),
         )
 
     def weights_dir(self, study_id: int) -> str | None:
