@@ -31,7 +31,7 @@ h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0}
 td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:right}
 th{background:#f6f6f6} td:first-child,th:first-child{text-align:left}
-tr.selected{background:#eef6ff;font-weight:600} table.text td{text-align:left}
+tr.selected{background:#eef6ff;font-weight:600} table.text td,table.text th{text-align:left}
 .muted{color:#777} .yes{color:#17803d} .no{color:#b42318}
 figure{margin:.6em 0} figcaption{color:#555;font-size:.9em}
 .grid{display:flex;flex-wrap:wrap;gap:1em}
@@ -188,6 +188,18 @@ def _bars(title: str, caption: str, names: list[str], values: list[float], unit:
     return _figure(title, caption, draw)
 
 
+def _data(data: dict[str, Any]) -> str:
+    if not data:
+        return ""
+    rows = ", ".join(f"{n:,} {split}" for split, n in data["rows"].items())
+    table = _table(
+        ["column", "type", "missing (train)", "summary (train split)"],
+        [(c["column"], c["type"], f"{c['missing']:.0%}", c["summary"]) for c in data["columns"]],
+        text=True,
+    )
+    return f"<h2>Data</h2><p>{_e(rows)} rows; {len(data['columns'])} columns.</p>{table}"
+
+
 def _guardrails(guardrails: dict[str, Any]) -> str:
     """What the guardrails found in the training data, what was done, and how to undo it."""
     found = guardrails.get("findings") or []
@@ -224,6 +236,7 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
         )
     if summary.ensemble.get("candidates"):
         parts.append(f"<p>Served: {_e(model_line(summary.ensemble))}.</p>")
+    parts.append(_data(summary.data))
     parts.append(_guardrails(summary.guardrails))
     if study is not None:
         search = summary.search

@@ -13,6 +13,7 @@ from typing import Any
 
 from components.guardrails.handling import REPORT_FILE as GUARDRAILS_FILE
 from components.model_evaluation import read_evaluation
+from pipeline import data_summary
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
@@ -36,6 +37,7 @@ class RunSummary:
     feature_importance: dict[str, float] = field(default_factory=dict)  # CSV column -> loss growth
     guardrails: dict[str, Any] = field(default_factory=dict)  # guardrails.json: findings, handling
     ensemble: dict[str, Any] = field(default_factory=dict)  # the Trainer's choice (ensembling.py)
+    data: dict[str, Any] = field(default_factory=dict)  # rows and columns (data_summary.py)
 
     @property
     def cached_nodes(self) -> list[str]:
@@ -106,6 +108,8 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
         selected = study["selected_trial"]
         if selected is not None:
             summary.hyperparameters = study["trials"][selected]["params"]
+    if "statistics" in outputs:
+        summary.data = data_summary.read(outputs["statistics"][0].uri)
     if "findings" in outputs:
         summary.guardrails = _read_json(os.path.join(outputs["findings"][0].uri, GUARDRAILS_FILE))
     if "model" in outputs:

@@ -37,6 +37,9 @@ def test_the_report_is_one_self_contained_file(report):
     assert not re.search(r"(src|href)=\"https?://", page)  # nothing fetched when opened
     assert "val_loss" in page and "latency (ms / 1,000 rows)" in page  # labelled, with units
     assert "No data problems found in the training split." in page  # penguins are clean
+    assert "<h2>Data</h2>" in page and " train, " in page  # rows per split
+    for column in ("bill_length_mm", "island", "species"):
+        assert f"<td>{column}</td>" in page
 
 
 def test_a_missing_run_is_one_line_and_exit_2(tmp_path):
