@@ -52,7 +52,7 @@ def test_a_run_killed_mid_search_resumes_and_refuses_another_space(tmp_path):
     refused = run_automl(*args, "--space", "micro")
     assert refused.returncode != 0
     message = [line for line in refused.stderr.splitlines() if "unfinished study" in line]
-    assert message and "'macro' -> 'micro'" in message[0], refused.stderr[-2000:]
+    assert message and "'families' -> 'micro'" in message[0], refused.stderr[-2000:]
     assert finished_trials(tmp_path / "out") == before
 
     resumed = run_automl(*args)
