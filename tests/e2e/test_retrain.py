@@ -22,9 +22,11 @@ from tests.e2e.spans import write_span
 
 pytestmark = pytest.mark.e2e
 
-# A floor a scrambled-label model cannot pass; candidates within 5 points of the serving
-# model are promoted (so that the push in the crash test happens for sure); metrics per island.
-CONFIG = "evaluator: {min_accuracy: 0.7, max_regression: 0.05, slices: [island]}\n"
+# A floor a scrambled-label model cannot pass; candidates within 20 points of the serving
+# model are promoted (so that the push in the crash test happens for sure: TFMA holds the
+# change threshold in each island's slice too, where one of ~20 eval rows is 5 points);
+# metrics per island.
+CONFIG = "evaluator: {min_accuracy: 0.7, max_regression: 0.2, slices: [island]}\n"
 
 
 def retrain(folder: Path, *extra: str, env: dict | None = None):
