@@ -19,15 +19,11 @@ from filelock import FileLock
 from tests.conftest import run_automl
 
 
-def _shared_root(tmp_path_factory, worker_id: str) -> Path:
-    if worker_id == "master":  # not under xdist: this session's own temp folder
+@pytest.fixture(scope="session")
+def penguins_root(tmp_path_factory, request) -> Path:
+    if not hasattr(request.config, "workerinput"):  # not an xdist worker: our own temp folder
         return tmp_path_factory.getbasetemp()
     return tmp_path_factory.getbasetemp().parent
-
-
-@pytest.fixture(scope="session")
-def penguins_root(tmp_path_factory, worker_id) -> Path:
-    return _shared_root(tmp_path_factory, worker_id)
 
 
 @pytest.fixture(scope="session")
