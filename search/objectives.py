@@ -8,9 +8,9 @@ latency bound) without searching again: the study holds every measurement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from search.trial import Trial
 
@@ -50,14 +50,16 @@ def runners_up(
     primary: Objective,
     constraints: Mapping[Objective, float] | None = None,
     count: int = 9,
+    rank: Callable[[Trial], Any] | None = None,
 ) -> list[Trial]:
-    """The next best trials after ``chosen`` by the primary metric, each point once, meeting
-    the constraints: the candidates an ensemble may add to it."""
+    """The next best trials after ``chosen``, each point once, meeting the constraints: the
+    candidates an ensemble may add to it. ``rank``: the order (default: the primary metric),
+    e.g. higher fidelity first, since values at different fidelities do not compare."""
     constraints = dict(constraints or {})
     measured = _measured(trials, [primary, *constraints])
     feasible = [t for t in measured if all(o.allows(t, b) for o, b in constraints.items())]
     found: list[Trial] = []
-    for trial in sorted(feasible, key=primary.loss):
+    for trial in sorted(feasible, key=rank or primary.loss):
         if len(found) == count:
             break
         if all(trial.params != t.params for t in [chosen, *found]):

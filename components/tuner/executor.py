@@ -258,8 +258,11 @@ class Executor(base_executor.BaseExecutor):
 
         best_uri = artifact_utils.get_single_uri(output_dict["best_hyperparameters"])
         # An ensemble is the best rule's answer; fastest and smallest want one small model.
+        # The Trainer retrains every candidate in full, so a trial stopped at a lower rung is
+        # one too: the highest rung first, then by the metric within a rung.
+        by_rung = lambda t: (-int(t.attrs.get("rung", 0)), plan.primary.loss(t))  # noqa: E731
         others = (
-            runners_up(finalists, chosen, plan.primary, plan.constraints)
+            runners_up(study.trials, chosen, plan.primary, plan.constraints, rank=by_rung)
             if plan.selection == "best"
             else []
         )
