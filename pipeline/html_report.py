@@ -234,6 +234,11 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
         parts.append(
             _table(["evaluation metric (eval split)", "value"], sorted(summary.metrics.items()))
         )
+    if summary.slice_metrics:
+        names = sorted({m for values in summary.slice_metrics.values() for m in values})
+        rows = [(where, *(values.get(m) for m in names))
+                for where, values in sorted(summary.slice_metrics.items())]  # fmt: skip
+        parts.append("<h3>By slice (evaluator.slices)</h3>" + _table(["slice", *names], rows))
     if summary.ensemble.get("candidates"):
         parts.append(f"<p>Served: {_e(model_line(summary.ensemble))}.</p>")
     parts.append(_data(summary.data))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.guardrails.handling import REPORT_FILE as GUARDRAILS_FILE
-from components.model_evaluation import read_evaluation
+from components.model_evaluation import read_evaluation, read_slices
 from pipeline import data_summary
 
 from ml_metadata import metadata_store
@@ -30,6 +30,7 @@ class RunSummary:
     search: dict[str, Any] = field(default_factory=dict)  # see _search_digest
     study_uri: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    slice_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # evaluator.slices
     blessed: bool | None = None
     failed_checks: list[str] = field(default_factory=list)
     pushed_to: str | None = None
@@ -121,7 +122,9 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
             summary.feature_importance = trained.get("feature_importance", {})
             summary.ensemble = trained.get("ensemble") or {}
     if "evaluation" in outputs:
-        summary.metrics, summary.failed_checks = read_evaluation(outputs["evaluation"][0].uri)
+        uri = outputs["evaluation"][0].uri
+        summary.metrics, summary.failed_checks = read_evaluation(uri)
+        summary.slice_metrics = {k: v for k, v in read_slices(uri).items() if k}
     if "blessing" in outputs:
         blessed = outputs["blessing"][0].custom_properties.get("blessed")
         summary.blessed = bool(blessed.int_value) if blessed is not None else None

@@ -10,6 +10,7 @@ finds the output folder busy is refused.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,9 @@ def test_first_span_trains_and_pushes(life):
         if key.column == "island"
     }
     assert islands == {"Biscoe", "Dream", "Torgersen"}  # evaluator.slices: [island]
+    (report,) = re.findall(r"Report (\S+\.html)", " ".join(steps["span1"].stdout.split()))
+    page = Path(report).read_text()
+    assert "By slice (evaluator.slices)" in page and "<td>island=Dream</td>" in page
 
 
 def test_a_crash_during_push_leaves_the_previous_version_serving(life):
