@@ -46,9 +46,14 @@ def read_slices(uri: str) -> dict[str, dict[str, float]]:
 
 
 def read_evaluation(uri: str) -> tuple[dict[str, float], list[str]]:
+    """The overall metrics and the failed checks."""
+    return read_slices(uri).get("", {}), read_failures(uri)
+
+
+def read_failures(uri: str) -> list[str]:
+    """Each failed check, naming its slice."""
     import tensorflow_model_analysis as tfma
 
-    metrics = read_slices(uri).get("", {})
     failures = []
     result = tfma.load_validation_result(uri)
     for slice_failure in result.metric_validations_per_slice:
@@ -62,4 +67,4 @@ def read_evaluation(uri: str) -> tuple[dict[str, float], list[str]]:
             failures.append(f"{name}{f' in {where}' if where else ''}: {detail}")
     if result.missing_thresholds:
         failures.append("some thresholds could not be checked")
-    return metrics, failures
+    return failures

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.guardrails.handling import REPORT_FILE as GUARDRAILS_FILE
-from components.model_evaluation import read_evaluation, read_slices
+from components.model_evaluation import read_failures, read_slices
 from pipeline import data_summary
 
 from ml_metadata import metadata_store
@@ -123,8 +123,10 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
             summary.ensemble = trained.get("ensemble") or {}
     if "evaluation" in outputs:
         uri = outputs["evaluation"][0].uri
-        summary.metrics, summary.failed_checks = read_evaluation(uri)
-        summary.slice_metrics = {k: v for k, v in read_slices(uri).items() if k}
+        slices = read_slices(uri)  # TFMA's metrics file, read once for overall and slices
+        summary.metrics = slices.get("", {})
+        summary.slice_metrics = {k: v for k, v in slices.items() if k}
+        summary.failed_checks = read_failures(uri)
     if "blessing" in outputs:
         blessed = outputs["blessing"][0].custom_properties.get("blessed")
         summary.blessed = bool(blessed.int_value) if blessed is not None else None

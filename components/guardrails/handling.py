@@ -11,7 +11,7 @@ the curated schema.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tensorflow_metadata.proto.v0 import schema_pb2
@@ -62,7 +62,7 @@ class Decision:
     handled: tuple[Handled, ...] = ()
     excluded: tuple[str, ...] = ()  # columns the rest of the pipeline does not see
     class_weighting: str | None = None  # "balanced": classes weighted inversely to frequency
-    notes: tuple[str, ...] = field(default=())  # checks that could not run, and why
+    notes: tuple[str, ...] = ()  # checks that could not run, and why
 
     def as_dict(self) -> dict[str, Any]:
         return {
