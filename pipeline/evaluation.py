@@ -90,13 +90,15 @@ def eval_config(
         ]
         prediction_key = "prediction"
     slicing = [tfma.SlicingSpec(feature_keys=[name]) for name in settings.slices]
-    if slicing and settings.thresholds_per_slice:
+    if slicing:
+        # TFMA holds a MetricConfig.threshold in every slice it computes, so with slices
+        # configured each threshold says where it holds: overall, and per slice only if asked.
+        where = [tfma.SlicingSpec(), *(slicing if settings.thresholds_per_slice else [])]
         for spec in specs:
             for metric in spec.metrics:
                 if metric.HasField("threshold"):
-                    metric.per_slice_thresholds.add(
-                        slicing_specs=slicing, threshold=metric.threshold
-                    )
+                    metric.per_slice_thresholds.add(slicing_specs=where, threshold=metric.threshold)
+                    metric.ClearField("threshold")
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(

@@ -4,6 +4,8 @@ import pytest
 
 import components  # noqa: F401
 import tensorflow_model_analysis as tfma
+from tensorflow_model_analysis.evaluators import metrics_validator
+from tensorflow_model_analysis.metrics import metric_specs
 from tfx.components.evaluator import constants
 from tfx.types import standard_artifacts
 
@@ -97,10 +99,29 @@ def test_no_blessed_model_means_no_baseline():
     assert ids == [] and blessings == []
 
 
-def test_thresholds_can_be_required_in_every_slice():
-    settings = EvaluatorConfig(slices=("island",), thresholds_per_slice=True, min_accuracy=0.8)
-    config = eval_config("classification", settings, 3, 0.44, None)
+def _validate(config: tfma.EvalConfig, island_accuracy: float) -> bool:
+    """TFMA's own validator on metrics of two slices: overall (accuracy 0.9) and one island."""
+    keys = metric_specs.metric_thresholds_from_metrics_specs(
+        config.metrics_specs, eval_config=config
+    )
+    assert {k.name for k in keys} == {"sparse_categorical_accuracy"}
+
+    def ok(slice_key: tuple, value: float) -> bool:
+        # the candidate's accuracy, and as good as the baseline's (a change of 0)
+        metrics = {key: 0.0 if key.is_diff else value for key in keys}
+        return metrics_validator.validate_metrics((slice_key, metrics), config).validation_ok
+
+    return ok((), 0.9) and ok((("island", "Dream"),), island_accuracy)
+
+
+def test_thresholds_hold_overall_unless_required_in_every_slice():
+    sliced = EvaluatorConfig(slices=("island",), min_accuracy=0.8)
+    config = eval_config("classification", sliced, 3, 0.44, None)
     assert [list(s.feature_keys) for s in config.slicing_specs] == [[], ["island"]]
+    assert _validate(config, island_accuracy=0.5)  # reported per island, not required there
+
+    strict = sliced.model_copy(update={"thresholds_per_slice": True})
+    config = eval_config("classification", strict, 3, 0.44, None)
     accuracy = next(
         m
         for spec in config.metrics_specs
@@ -108,7 +129,7 @@ def test_thresholds_can_be_required_in_every_slice():
         if m.class_name.endswith("Accuracy")
     )
     (per_slice,) = accuracy.per_slice_thresholds
-    assert [list(s.feature_keys) for s in per_slice.slicing_specs] == [["island"]]
+    assert [list(s.feature_keys) for s in per_slice.slicing_specs] == [[], ["island"]]
     assert per_slice.threshold.value_threshold.lower_bound.value == pytest.approx(0.8)
-    sliced_only = eval_config("classification", EvaluatorConfig(slices=("island",)), 3, 0.4, None)
-    assert not any(m.per_slice_thresholds for s in sliced_only.metrics_specs for m in s.metrics)
+    assert not _validate(config, island_accuracy=0.5)
+    assert _validate(config, island_accuracy=0.85)
