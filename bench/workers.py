@@ -93,9 +93,11 @@ def search(
     ).model_dump(mode="json")
     job = TunerJob(artifacts(prepared), settings, prepared.task)
     store = StudyStore(store_url)
-    earlier = store.latest_finished(job.study_key, job.plan.space_name) if warm else None
-    stored = store.open(job.study_key, {**job.searched, "warm_start_from": earlier}, job.to_json())
-    prior = prior_trials(store.trials(earlier), job.plan.space, 0) if earlier else []
+    plan = job.plan
+    earlier = store.latest_finished(job.study_key, plan.space_name, job.problem) if warm else None
+    searched = {**job.searched, "warm_start_from": earlier}
+    stored = store.open(job.study_key, searched, job.to_json(), problem=job.problem)
+    prior = prior_trials(store.trials(earlier), plan.space, 0) if earlier else []
     study = job.study(prior)
     started = time.monotonic()
     Workers(

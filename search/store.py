@@ -128,7 +128,12 @@ class StudyStore:
         _metadata.create_all(self.engine)
 
     def open(
-        self, key: str, searched: dict[str, Any], job: dict[str, Any], resume: bool = True
+        self,
+        key: str,
+        searched: dict[str, Any],
+        job: dict[str, Any],
+        resume: bool = True,
+        problem: str | None = None,
     ) -> StoredStudy:
         """The unfinished study for ``key`` (resumed), else a new one.
 
@@ -136,9 +141,11 @@ class StudyStore:
         unfinished study started with other values is refused (StudyMismatch), never mixed
         into, and ``resume=False`` abandons it (its trials stay in the store) to start afresh.
         ``job`` is what a worker needs to join (data, budget); a resume replaces it.
+        ``problem`` names what was searched for (task and model inputs), which a later warm
+        start must share (see latest_finished).
         """
         fingerprint = hashlib.sha256(json.dumps(searched, sort_keys=True).encode()).hexdigest()
-        settings = {"searched": searched, "job": job}
+        settings = {"searched": searched, "job": job, "problem": problem}
         with self.engine.begin() as conn:
             row = conn.execute(
                 sa.select(STUDIES)
@@ -170,9 +177,13 @@ class StudyStore:
             ).inserted_primary_key[0]
             return StoredStudy(int(study_id), False, settings)
 
-    def latest_finished(self, other_than_key: str, space: str) -> int | None:
-        """The newest finished study of another key (earlier data) over the same space: what
-        a retrain warm-starts from."""
+    def latest_finished(
+        self, other_than_key: str, space: str, problem: str | None = None
+    ) -> int | None:
+        """The newest finished study of another key (earlier data) over the same space and,
+        when ``problem`` is given, for the same problem: what a retrain warm-starts from. A
+        server store is shared by many pipelines, and another dataset's results (other losses,
+        other inputs) would mislead the strategy rather than start it."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(STUDIES.c.id, STUDIES.c.settings)
@@ -180,7 +191,10 @@ class StudyStore:
                 .order_by(STUDIES.c.id.desc())
             ).all()
         for row in rows:
-            if json.loads(row.settings)["searched"].get("space") == space:
+            settings = json.loads(row.settings)
+            if settings["searched"].get("space") != space:
+                continue
+            if problem is None or settings.get("problem") == problem:
                 return int(row.id)
         return None
 

@@ -198,7 +198,7 @@ class Executor(base_executor.BaseExecutor):
             max_attempts=int(settings.get("trial_attempts", 3)),
         )
         earlier = (
-            store.latest_finished(job.study_key, plan.space_name)
+            store.latest_finished(job.study_key, plan.space_name, job.problem)
             if settings.get("warm_start", True)
             else None
         )
@@ -207,6 +207,7 @@ class Executor(base_executor.BaseExecutor):
             {**job.searched, "warm_start_from": earlier},
             job.to_json(),
             resume=settings.get("resume", True),
+            problem=job.problem,
         )
         study = job.study(warm_start_prior(store, earlier, job))
         estimator = study.estimator

@@ -95,6 +95,15 @@ class TunerJob:
         return hashlib.sha256(json.dumps(uris).encode()).hexdigest()[:32]
 
     @property
+    def problem(self) -> str:
+        """What the search is for: the task and the model's input columns (not their
+        vocabularies, which a new span may grow). A warm start needs an earlier study of the
+        same problem on other data, not merely one over the same space."""
+        info = self.inputs_info
+        described = [self.task, sorted(info.numeric), sorted(info.categorical)]
+        return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]
+
+    @property
     def searched(self) -> dict[str, Any]:
         return {k: v for k, v in self.settings.items() if k not in RESUMABLE}
 

@@ -109,6 +109,20 @@ def test_a_closed_study_hands_out_no_trial(store):
     assert len(store.trials(study)) == 1
 
 
+def test_a_warm_start_comes_from_the_newest_finished_study_of_the_same_problem(store):
+    def finished(key: str, space: str, problem: str | None) -> int:
+        study = store.open(key, {**SEARCHED, "space": space}, {}, problem=problem).id
+        store.close(study)
+        return study
+
+    penguins = finished("span-1", "macro", "penguins")
+    finished("taxi-span-1", "macro", "taxi")  # another pipeline sharing a server store
+    finished("span-2", "micro", "penguins")  # the same problem over another space
+    assert store.latest_finished("span-3", "macro", "penguins") == penguins
+    assert store.latest_finished("span-3", "macro", "digits") is None
+    assert store.latest_finished("span-1", "macro", "penguins") is None  # its own inputs
+
+
 def test_a_worker_pod_finds_the_newest_study_of_its_inputs(store):
     assert store.newest("inputs") is None  # the Tuner has not opened it yet
     first = store.open("inputs", SEARCHED, {}).id
