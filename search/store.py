@@ -117,6 +117,16 @@ def _engine(url: str) -> sa.Engine:
     return engine
 
 
+def _lock_key(conn: sa.Connection, key: str) -> None:
+    """Two Tuners opening the same inputs at once (a retried KFP task beside the pod it
+    replaces) must find one study, not start two: there is no row yet to SELECT FOR UPDATE,
+    so PostgreSQL locks the key itself for the transaction. SQLite's BEGIN IMMEDIATE already
+    serialises every write transaction."""
+    if conn.dialect.name == "postgresql":
+        lock = int(hashlib.sha256(key.encode()).hexdigest()[:15], 16)  # fits a signed bigint
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+
+
 class StudyStore:
     def __init__(self, url: str, heartbeat_timeout_s: float = 60.0, max_attempts: int = 3) -> None:
         if url.startswith("sqlite:///"):
@@ -125,7 +135,12 @@ class StudyStore:
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.max_attempts = max_attempts
         self.engine = _engine(url)
-        _metadata.create_all(self.engine)
+        try:
+            _metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:
+            # Another worker created the tables between the check and the CREATE (a server
+            # database does not serialise DDL the way SQLite's file lock does): they exist now.
+            _metadata.create_all(self.engine)
 
     def open(
         self,
@@ -147,6 +162,7 @@ class StudyStore:
         fingerprint = hashlib.sha256(json.dumps(searched, sort_keys=True).encode()).hexdigest()
         settings = {"searched": searched, "job": job, "problem": problem}
         with self.engine.begin() as conn:
+            _lock_key(conn, key)
             row = conn.execute(
                 sa.select(STUDIES)
                 .where(STUDIES.c.key == key, STUDIES.c.state == "running")

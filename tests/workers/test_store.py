@@ -123,6 +123,31 @@ def test_a_warm_start_comes_from_the_newest_finished_study_of_the_same_problem(s
     assert store.latest_finished("span-1", "macro", "penguins") is None  # its own inputs
 
 
+def test_stores_created_and_studies_opened_at_once_make_one_study(store_url):
+    """Several Tuners starting together on a fresh database (a KFP task retried beside the
+    pod it replaces): the tables are created once, and one study is opened for the inputs."""
+    import threading
+
+    gate = threading.Barrier(6)
+    opened: list[int] = []
+    errors: list[BaseException] = []
+
+    def tuner() -> None:
+        try:
+            gate.wait()
+            store = StudyStore(store_url)
+            opened.append(store.open("inputs", SEARCHED, {}).id)
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=tuner) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(opened) == 6 and len(set(opened)) == 1
+
+
 def test_a_worker_pod_finds_the_newest_study_of_its_inputs(store):
     assert store.newest("inputs") is None  # the Tuner has not opened it yet
     first = store.open("inputs", SEARCHED, {}).id
