@@ -97,7 +97,9 @@ def eval_config(
         for spec in specs:
             for metric in spec.metrics:
                 if metric.HasField("threshold"):
-                    metric.per_slice_thresholds.add(slicing_specs=where, threshold=metric.threshold)
+                    metric.per_slice_thresholds.add(
+                        slicing_specs=where, threshold=metric.threshold
+                    )
                     metric.ClearField("threshold")
     return tfma.EvalConfig(
         model_specs=[

@@ -151,8 +151,16 @@ def print_summary(
 
 def model_line(ensemble: dict) -> str:
     """What the Trainer serves: one trial's model or an ensemble, and why (eval loss)."""
-    trials = ", ".join(str(t + 1) for t in ensemble["trials"])
-    alone = ", ".join(f"{c['trial'] + 1}: {c['eval_loss']:.4g}" for c in ensemble["candidates"])
+    searched = ensemble.get("searched") or [False] * len(ensemble["trials"])
+
+    def name(trial: int, as_searched: bool) -> str:
+        return f"{trial + 1} as searched" if as_searched else str(trial + 1)
+
+    trials = ", ".join(name(t, s) for t, s in zip(ensemble["trials"], searched, strict=True))
+    alone = ", ".join(
+        f"{name(c['trial'], c.get('searched', False))}: {c['eval_loss']:.4g}"
+        for c in ensemble["candidates"]
+    )
     if ensemble["method"] == "single":
         chosen = f"trial {trials} alone"
     else:

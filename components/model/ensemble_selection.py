@@ -72,10 +72,14 @@ def greedy_weights(
 
 
 def select(
-    predictions: Sequence[np.ndarray], labels: np.ndarray, task: str, scale: float = 1.0
+    predictions: Sequence[np.ndarray],
+    labels: np.ndarray,
+    task: str,
+    scale: float = 1.0,
+    ensembles: bool = True,
 ) -> Ensemble:
     """The best of: each candidate alone, their average, the greedy ensemble (ties go to the
-    simpler: a single model, then the average)."""
+    simpler: a single model, then the average); without ``ensembles``, the best alone."""
     if not predictions:
         raise ValueError("ensemble selection needs at least one candidate")
     count = len(predictions)
@@ -84,7 +88,7 @@ def select(
     chosen = Ensemble(
         tuple(float(i == best) for i in range(count)), singles[best], "single", singles
     )
-    if count == 1:
+    if count == 1 or not ensembles:
         return chosen
     uniform = np.full(count, 1.0 / count)
     average = _loss(_combine(predictions, uniform), labels, task, scale)

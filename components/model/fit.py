@@ -134,3 +134,26 @@ def fit(
         stopped_early=bool(stopper and stopper.stopped),
         inheritance=inheritance,
     )
+
+
+def restore(
+    point: Mapping[str, Any],
+    space: str,
+    splits: data.Splits,
+    inputs_info: FeatureSet,
+    task: str,
+    snapshot: morph.Snapshot,
+) -> FitResult:
+    """The network a search trial trained, rebuilt from its snapshot and validated as it is
+    (no epoch trained): with weight inheritance a trial's model carries its parents' training
+    too, which a retrain from scratch for the same epochs does not reproduce."""
+    model = build.build_model(
+        point, space, inputs_info, task, splits.n_classes, splits.label_mean, splits.label_std
+    )
+    inheritance = morph.inherit(model, snapshot, point)
+    if differ := [*inheritance.morphed, *inheritance.new]:
+        raise ValueError(f"the snapshot is not of this point's network (layers {differ} differ)")
+    batches = data.batches(splits.eval, int(point["batch_size"]), shuffle=False)
+    measured = model.evaluate(batches, verbose=0, return_dict=True)
+    history = {"loss": [], **{f"val_{k}": [float(v)] for k, v in measured.items()}}
+    return FitResult(model, history, 0, inheritance=inheritance, charged_epochs=0)

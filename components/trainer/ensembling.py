@@ -1,7 +1,9 @@
 """The Trainer's last choice: the selected model alone, or an ensemble of it and the next
 best trials of the search, whichever is best on the evaluation split.
 
-Each candidate is retrained the way the selected point is (its epochs, early stopping);
+Each candidate is retrained the way the selected point is (its epochs, early stopping), and
+where the search inherited weights, its searched network joins as a candidate of its own
+(components.tuner.snapshots: it carries its parents' training, which a retrain does not);
 components.model.ensemble_selection compares each alone, their average and Caruana's greedy
 weights, and an ensemble wins only when it is strictly better, so the ensemble is never the
 worse choice on the data it was chosen on. That data is the evaluation split the Tuner
@@ -15,10 +17,31 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from components.model import build, data, ensemble_selection
+from components.model import build, data, ensemble_selection, morph
 from components.model.ensemble import EnsembleModel
 
 log = logging.getLogger("automl.trainer")
+
+
+def with_searched(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The candidates, then the searched network of each that has a readable snapshot (as
+    {..., "searched": the snapshot}); one that cannot be read is only retrained."""
+    searched = []
+    for candidate in candidates:
+        if not (path := candidate.get("weights")):
+            continue
+        try:
+            searched.append({**candidate, "searched": morph.Snapshot.load(path)})
+        except (OSError, ValueError, KeyError) as error:
+            log.warning(
+                "Trial %d's searched network could not be read (%s); it is retrained only",
+                candidate["trial"] + 1, error,
+            )  # fmt: skip
+    return [*candidates, *searched]
+
+
+def _is_searched(candidate: dict[str, Any]) -> bool:
+    return candidate.get("searched") is not None
 
 
 def choose(
@@ -28,32 +51,46 @@ def choose(
     task: str,
 ) -> tuple[Any, Any, dict[str, Any]]:
     """(model to export, the fit result of the best single candidate, the record of the
-    choice). ``candidates``: [{"trial", "params"}], the selected first; ``train`` fits one
-    point and returns its components.model.fit.FitResult."""
-    results = [train(c["params"]) for c in candidates]
+    choice). ``candidates``: [{"trial", "params"[, "searched"]}], the selected first;
+    ``train`` fits one (or restores its searched network) and returns its
+    components.model.fit.FitResult."""
+    results = [train(c) for c in candidates]
     if len(results) == 1:
-        record = {"method": "single", "trials": [candidates[0]["trial"]], "weights": [1.0]}
+        record = {
+            "method": "single",
+            "trials": [candidates[0]["trial"]],
+            "searched": [_is_searched(candidates[0])],
+            "weights": [1.0],
+        }
         return results[0].model, results[0], record
     outputs = [data.predictions(r.model, splits.eval) for r in results]
     labels = outputs[0][1]
     chosen = ensemble_selection.select(
-        [p for p, _ in outputs], labels, task, build.label_scale(splits.label_std)
+        [p for p, _ in outputs],
+        labels,
+        task,
+        build.label_scale(splits.label_std),
+        # one trial's retrain and searched network are two takes on one model, not an
+        # ensemble of the trials ensemble_size asked for
+        ensembles=len({c["trial"] for c in candidates}) > 1,
     )
     members = chosen.members
     best_single = results[min(range(len(results)), key=lambda i: chosen.candidate_losses[i])]
     record = {
         "method": chosen.method,
         "trials": [candidates[i]["trial"] for i in members],
+        "searched": [_is_searched(candidates[i]) for i in members],
         "weights": [chosen.weights[i] for i in members],
         "eval_loss": chosen.loss,
         "candidates": [
-            {"trial": c["trial"], "eval_loss": loss}
+            {"trial": c["trial"], "searched": _is_searched(c), "eval_loss": loss}
             for c, loss in zip(candidates, chosen.candidate_losses, strict=True)
         ],
     }
     log.info(
         "Ensemble selection over trials %s: %s of trials %s (eval loss %.4f; alone: %s)",
-        [c["trial"] for c in candidates], chosen.method, record["trials"], chosen.loss,
+        [c["trial"] + 1 for c in candidates], chosen.method,
+        [t + 1 for t in record["trials"]], chosen.loss,
         ", ".join(f"{loss:.4f}" for loss in chosen.candidate_losses),
     )  # fmt: skip
     if chosen.method == "single":

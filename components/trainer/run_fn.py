@@ -34,7 +34,7 @@ def run_fn(fn_args: FnArgs) -> None:
     candidates = candidates_from_config(fn_args.hyperparameters) or [
         {"trial": None, "params": point}
     ]
-    candidates = [{"trial": candidates[0]["trial"], "params": point}, *candidates[1:]]
+    candidates = [{**candidates[0], "params": point}, *candidates[1:]]
     candidates = candidates[: int(config.get("ensemble_size", 1))]
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
@@ -42,7 +42,11 @@ def run_fn(fn_args: FnArgs) -> None:
     splits = data.Splits.load(fn_args, transform_output, task, weighting)
     feature_set = build.feature_set(transform_output)
 
-    def train(params: dict) -> fit.FitResult:
+    def train(candidate: dict) -> fit.FitResult:
+        params = candidate["params"]
+        if (snapshot := candidate.get("searched")) is not None:
+            log.info("Validating trial %d's searched network", candidate["trial"] + 1)
+            return fit.restore(params, space, splits, feature_set, task, snapshot)
         epochs = config.get("epochs") or int(params["epochs"])
         log.info("Training a %s point for %d epochs: %s", space, epochs, params)
         return fit.fit(
@@ -56,8 +60,9 @@ def run_fn(fn_args: FnArgs) -> None:
             patience=config["early_stopping_patience"],
         )
 
-    model, result, ensemble = ensembling.choose(candidates, train, splits, task)
-    epochs_run = result.epochs_run
+    pool = ensembling.with_searched(candidates)
+    model, result, ensemble = ensembling.choose(pool, train, splits, task)
+    epochs_run = result.epochs_run  # 0: the best single model is a searched network
     log.info("Trained (%d epochs' worth), best val_loss=%.4f", epochs_run, result.objective)
     importance = explain.permutation_importance(
         model, splits.eval, task, build.label_scale(splits.label_std), config["seed"]

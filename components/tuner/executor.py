@@ -24,7 +24,7 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.tuner import record
+from components.tuner import record, snapshots
 from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
 from components.tuner.workers import Workers
@@ -118,17 +118,22 @@ def best_hyperparameters_config(
     trial: Trial,
     class_weighting: str | None = None,
     runners_up: Sequence[Trial] = (),
+    weights: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """KerasTuner's HyperParameters config (what TFX's Tuner writes), the space's ranges kept;
     with the space's name and the class weighting the trials trained with, so the Trainer
-    trains the same way, and the next best points, which it may ensemble with the chosen."""
+    trains the same way, and the next best points, which it may ensemble with the chosen
+    (each with its searched network's snapshot, ``weights``, where one was kept)."""
     hp = to_hyperparameters(plan.space)
     for name, value in trial.params.items():
         hp.values[name] = value
     hp.Fixed(SPACE_KEY, plan.space_name)
     hp.Fixed(CLASS_WEIGHTING_KEY, class_weighting or "none")
-    candidates = [{"trial": trial.number, "params": trial.params}] + [
-        {"trial": t.number, "params": t.params} for t in runners_up
+    weights = weights or {}
+    candidates = [
+        {"trial": t.number, "params": t.params}
+        | ({"weights": weights[t.number]} if t.number in weights else {})
+        for t in [trial, *runners_up]
     ]
     hp.Fixed(CANDIDATES_KEY, json.dumps(candidates, sort_keys=True))
     return hp.get_config()
@@ -151,7 +156,8 @@ def class_weighting_from_config(config: dict[str, Any]) -> str | None:
 
 
 def candidates_from_config(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """The chosen trial and the runners-up, best first: [{"trial": n, "params": {...}}]."""
+    """The chosen trial and the runners-up, best first: [{"trial": n, "params": {...}}, with
+    "weights": the searched network's snapshot where the Tuner kept one]."""
     recorded = config.get("values", {}).get(CANDIDATES_KEY)
     return json.loads(recorded) if recorded else []
 
@@ -232,8 +238,6 @@ class Executor(base_executor.BaseExecutor):
         ).run()
         study.trials = store.trials(stored.id)
         store.close(stored.id)  # a rerun after this point starts a new study
-        if weights := job.weights_dir(stored.id):
-            shutil.rmtree(weights, ignore_errors=True)  # only trials of this search need them
         finalists = estimator.final_trials(study.trials)
         # A budget spent before any trial reached the final rung leaves lower-rung finalists,
         # which were not measured for latency: their front is over what was measured.
@@ -267,7 +271,12 @@ class Executor(base_executor.BaseExecutor):
             if plan.selection == "best"
             else []
         )
+        weights = job.weights_dir(stored.id)
+        kept = snapshots.keep(weights, [chosen, *others])
+        if weights:
+            shutil.rmtree(weights, ignore_errors=True)  # only trials of this search need them
         with open(os.path.join(best_uri, BEST_HYPERPARAMETERS_FILE), "w") as handle:
             json.dump(
-                best_hyperparameters_config(plan, chosen, job.class_weighting, others), handle
+                best_hyperparameters_config(plan, chosen, job.class_weighting, others, kept),
+                handle,
             )

@@ -20,6 +20,7 @@ import tf_keras
 from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
 from components.spaces.trees import is_forest
+from components.tuner.snapshots import snapshot_name
 from search.curves import CurveStopping
 from search.fidelity import Fidelity, trial_cost
 from search.objectives import Objective
@@ -54,7 +55,7 @@ class TrialRunner:
             tf_keras.backend.clear_session()
 
     def _snapshot_path(self, number: int) -> str | None:
-        return os.path.join(self.weights_dir, f"trial_{number}.npz") if self.weights_dir else None
+        return os.path.join(self.weights_dir, snapshot_name(number)) if self.weights_dir else None
 
     def _primary_curve(self, metrics: dict[str, list[float]]) -> list[float]:
         values = metrics.get(self.primary.name, [])

@@ -98,6 +98,14 @@ def test_curve_stopping_and_inheritance_run_in_the_pipeline(output):
             assert trial["attrs"]["stop_reason"].startswith("curve: P(beats")
             assert len(trial["curves"]["val_loss"]) < trial["fidelity"]["epochs"]
     assert training["space"] == "micro"
+    # The searched networks reach the Trainer, which weighs each against its retrain.
+    searches = output / "pipeline_root" / "tuner" / "weights" / "searched"
+    newest = max(searches.iterdir(), key=lambda p: int(p.name.removeprefix("study-")))
+    kept = {int(p.stem.removeprefix("trial_")) for p in newest.glob("trial_*.npz")}
+    assert study["selected_trial"] in kept
+    candidates = training["ensemble"]["candidates"]
+    searched = {c["trial"] for c in candidates if c["searched"]}
+    assert searched and searched == {c["trial"] for c in candidates if not c["searched"]} & kept
 
 
 def test_a_narrow_low_fidelity_trains_smaller_networks_and_the_trainer_the_full_one(output):

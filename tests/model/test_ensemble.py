@@ -55,8 +55,8 @@ def test_the_trainer_serves_an_ensemble_only_when_it_beats_each_candidate_alone(
     points = [next(iter(space.grid({"family": f}))) for f in ("nn", "gbt", "rf")]
     candidates = [{"trial": i, "params": p} for i, p in enumerate(points)]
 
-    def train(params):
-        return fit.fit(params, "families", data_splits, INPUTS, task, seed=1)
+    def train(candidate):
+        return fit.fit(candidate["params"], "families", data_splits, INPUTS, task, seed=1)
 
     model, best_single, record = ensembling.choose(candidates, train, data_splits, task)
     alone = [c["eval_loss"] for c in record["candidates"]]
@@ -83,11 +83,54 @@ def test_one_candidate_is_trained_and_served_alone():
     point = next(iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"})))
     trained = []
 
-    def train(params):
-        trained.append(params)
-        return fit.fit(params, "families", data_splits, INPUTS, "classification", seed=1)
+    def train(candidate):
+        trained.append(candidate["params"])
+        return fit.fit(
+            candidate["params"], "families", data_splits, INPUTS, "classification", seed=1
+        )
 
     model, best, record = ensembling.choose([{"trial": 4, "params": point}], train, data_splits,
                                             "classification")  # fmt: skip
     assert trained == [point] and model is best.model
-    assert record == {"method": "single", "trials": [4], "weights": [1.0]}
+    assert record == {"method": "single", "trials": [4], "searched": [False], "weights": [1.0]}
+
+
+def test_a_searched_network_is_served_as_it_was_trained_when_it_beats_its_retrain(tmp_path):
+    """Weight inheritance: the search's network of a trial (its parents' training and its
+    own) is restored exactly from the Tuner's snapshot and weighed against the trial's
+    retrain; only the better one is served, never an ensemble of the two takes."""
+    from components.model import data, morph, scoring
+    from components.model.build import label_scale
+    from components.trainer import ensembling
+
+    data_splits = splits("classification", 3)
+    point = next(iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"})))
+    searched = fit.fit(
+        point, "families", data_splits, INPUTS, "classification", seed=2, epochs=6
+    )  # longer than a retrain: as an inheriting trial
+    path = tmp_path / "trial_4.npz"
+    morph.Snapshot.of(searched.model).save(str(path))
+
+    def eval_loss(model) -> float:
+        predicted, labels = data.predictions(model, data_splits.eval)
+        return scoring.score(predicted, labels, "classification", label_scale(1.0))["loss"]
+
+    def train(candidate):
+        if (snapshot := candidate.get("searched")) is not None:
+            return fit.restore(point, "families", data_splits, INPUTS, "classification", snapshot)
+        return fit.fit(point, "families", data_splits, INPUTS, "classification", seed=1,
+                       epochs=1)  # fmt: skip
+
+    pool = ensembling.with_searched([{"trial": 4, "params": point, "weights": str(path)}])
+    assert [c.get("searched") is not None for c in pool] == [False, True]
+    model, best, record = ensembling.choose(pool, train, data_splits, "classification")
+    restored = eval_loss(best.model) if record["searched"] == [True] else None
+    assert record["method"] == "single"  # one trial: no ensemble of its two takes
+    retrained, as_searched = (c["eval_loss"] for c in record["candidates"])
+    assert as_searched == pytest.approx(eval_loss(searched.model), rel=1e-5)  # restored exactly
+    assert record["searched"] == [as_searched < retrained] and model is best.model
+    if restored is not None:
+        assert restored == pytest.approx(as_searched, rel=1e-5)
+
+    unreadable = ensembling.with_searched([{"trial": 4, "params": point, "weights": "/gone"}])
+    assert [c.get("searched") for c in unreadable] == [None]  # retrained only

@@ -1,0 +1,63 @@
+"""The searched networks themselves, for the Trainer to weigh against retraining them.
+
+With weight inheritance a trial's network carries its parents' training as well as its own,
+so what the search measured is not what a retrain from scratch for the trial's epochs gives
+(bench/results/estimators.md: searched 0.120, retrained 0.184 on digits). The Tuner keeps the
+snapshots of the candidates it hands the Trainer, and the Trainer serves a searched network
+where it is better on the evaluation split than its retrain (components.trainer.ensembling).
+
+They are kept beside the search's own snapshots (components.tuner.executor.weights_root: next
+to a SQLite store, or tuner.snapshot_dir, which compiled pipelines put on the volume every
+task mounts), not in an artifact: TFX's Trainer reads best_hyperparameters as a folder of
+one file, and on Kubeflow it is given its own inputs only, never the Tuner's study. The
+newest few searches' are kept, so the folder does not grow with every scheduled retrain.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+
+from search.trial import Trial
+
+FOLDER = "searched"
+KEEP_SEARCHES = 3
+
+
+def snapshot_name(number: int) -> str:
+    return f"trial_{number}.npz"
+
+
+def keep(weights_dir: str | None, trials: Sequence[Trial]) -> dict[int, str]:
+    """Copies the snapshot of each of ``trials`` that has one (networks, not forests) and
+    was trained at full width (a narrower network is not the point's) out of the search's
+    ``weights_dir`` (<root>/study-<id>, removed after the search) to <root>/searched/study-<id>;
+    returns {trial number: path}."""
+    if weights_dir is None:
+        return {}
+    root, study = os.path.split(os.path.normpath(weights_dir))
+    target = os.path.join(root, FOLDER, study)
+    kept = {}
+    for trial in trials:
+        source = os.path.join(weights_dir, snapshot_name(trial.number))
+        if (trial.fidelity is not None and trial.fidelity.width < 1) or not os.path.exists(source):
+            continue
+        os.makedirs(target, exist_ok=True)
+        kept[trial.number] = shutil.copy(source, os.path.join(target, snapshot_name(trial.number)))
+    _prune(os.path.join(root, FOLDER))
+    return kept
+
+
+def _prune(folder: str) -> None:
+    """Only the newest KEEP_SEARCHES searches' networks stay (by study id)."""
+    if not os.path.isdir(folder):
+        return
+    numbered = sorted(
+        (int(m.group(1)), name)
+        for name in os.listdir(folder)
+        if (m := re.fullmatch(r"study-(\d+)", name))
+    )
+    for _, name in numbered[:-KEEP_SEARCHES]:
+        shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
