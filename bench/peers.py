@@ -63,6 +63,7 @@ class Meter:
     best_point: dict[str, Any] | None = None
     curve: list[tuple[float, float]] = field(default_factory=list)
     trials: int = 0
+    searched_served: bool = False  # the Trainer may serve the best trial's own network
 
     @property
     def exhausted(self) -> bool:

@@ -88,9 +88,16 @@ def test_the_default_estimator_is_the_one_the_benchmark_chose():
     from pipeline.config import DEFAULT_ESTIMATOR, TunerConfig
 
     results = Path(__file__).parents[2] / "bench" / "results" / "estimators.json"
-    chosen = json.loads(results.read_text())["default"]  # "ours <strategy> / <estimator>"
+    # "ours <strategy> / <estimator>", then the estimation settings it ran with, if any:
+    # " (eta 9, levels 2)"
+    chosen = json.loads(results.read_text())["default"]
     strategy, estimator = chosen.removeprefix("ours ").split(" / ")
-    assert (TunerConfig().strategy, DEFAULT_ESTIMATOR) == (strategy, estimator)
+    estimator, _, settings = estimator.partition(" (")
+    tuner = TunerConfig()
+    assert (tuner.strategy, DEFAULT_ESTIMATOR) == (strategy, estimator)
+    for setting in filter(None, settings.removesuffix(")").split(", ")):
+        name, value = setting.split(" ")
+        assert getattr(tuner.estimation, name) == float(value), name
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,15 @@
-"""The estimator benchmark's default rule: judged on retrained values, over every dataset."""
+"""The estimator benchmark's default rule: judged on what the Trainer serves, over every
+dataset."""
 
 from bench import estimators_report
 
 
-def _run(curve: list[tuple[float, float]], retrained: float) -> dict:
+def _run(curve: list[tuple[float, float]], served: float) -> dict:
     return {
         "curve": curve,
         "final": curve[-1][1],
-        "retrained": retrained,
+        "retrained": served,
+        "served": served,
         "spent": curve[-1][0],
         "wall_s": 1.0,
         "trials": len(curve),
@@ -23,8 +25,8 @@ def _dataset(**runs: tuple[list[tuple[float, float]], float]) -> dict:
     }
 
 
-def test_normalised_values_are_the_retrained_ones_not_the_search_finals():
-    # "ours a" has the best search value but the worst retrained one.
+def test_normalised_values_are_the_served_ones_not_the_search_finals():
+    # "ours a" has the best search value but serves the worst model.
     dataset = _dataset(
         **{
             "ours a": ([(2.0, 0.5), (6.0, 0.1)], 0.9),
@@ -54,3 +56,16 @@ def test_reach_is_the_compute_where_a_curve_first_gets_to_the_peer_final():
     step = summary["grid"][1]
     assert abs(summary["reach_best_peer"]["ours a"] - 4.0) <= step
     assert abs(summary["reach_best_peer"]["peer"] - 8.0) <= step
+
+
+def test_the_served_value_is_the_retrain_unless_the_searched_network_is_kept_and_better():
+    from bench import estimators, peers
+
+    kept = peers.Meter(10.0, searched_served=True, best=0.1, best_point={"units": 8})
+    assert estimators.served(0.3, kept) == 0.1
+    assert estimators.served(0.05, kept) == 0.05
+    assert estimators.served(None, kept) == 0.1
+    not_kept = peers.Meter(10.0, best=0.1, best_point={"units": 8})
+    assert estimators.served(0.3, not_kept) == 0.3
+    nothing = peers.Meter(10.0, searched_served=True)
+    assert estimators.served(None, nothing) is None
