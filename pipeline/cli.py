@@ -27,6 +27,7 @@ from components.spaces import SPACE_NAMES
 from components.tuner.plan import PlanError, SearchPlan
 from pipeline.config import (
     DEFAULT_ESTIMATOR,
+    DEFAULT_STRATEGY,
     ConfigError,
     PipelineConfig,
     build_config,
@@ -128,7 +129,10 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
 
 @main.command()
 @data_options
-@click.option("--strategy", help="Search strategy: " + ", ".join(sorted(STRATEGIES)) + ".")
+@click.option(
+    "--strategy",
+    help=f"Search strategy: {', '.join(sorted(STRATEGIES))} (default {DEFAULT_STRATEGY}).",
+)
 @click.option(
     "--estimator",
     help="How trials are measured: " + ", ".join(SCHEDULER_NAMES) + ", optionally +curve "

@@ -40,7 +40,9 @@ class SplitConfig(_Strict):
 
 
 DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
-DEFAULT_ESTIMATOR = "asha+curve"  # chosen by bench/estimators.py (README, "Benchmarks")
+# The default (strategy, estimator) pair, chosen by bench/estimators.py (README, "Benchmarks")
+DEFAULT_STRATEGY = "evolution"
+DEFAULT_ESTIMATOR = "hyperband+inherit"
 
 
 class EstimationConfig(_Strict):
@@ -78,7 +80,7 @@ class TunerConfig(_Strict):
     and lower bounds on metrics to maximise) picks the model the Trainer trains.
     """
 
-    strategy: str = "tpe"
+    strategy: str = DEFAULT_STRATEGY
     # How trials are measured: full, low, successive_halving, hyperband or asha, with
     # optional +curve (learning-curve stopping) and +inherit (weight inheritance).
     estimator: str = DEFAULT_ESTIMATOR
