@@ -65,7 +65,7 @@ OURS: tuple[tuple[str, str, dict[str, int]], ...] = (
 
 def method_name(strategy: str, estimator: str, estimation: dict[str, int]) -> str:
     """``ours tpe / hyperband`` or, with settings, ``ours tpe / hyperband (eta 9, levels 2)``:
-    what a user sets (tuner.strategy, tuner.estimator, tuner.eta ...) to get that method."""
+    what a user sets (tuner.strategy, tuner.estimator, tuner.estimation) to get that method."""
     extra = ", ".join(f"{k} {v}" for k, v in estimation.items())
     return f"ours {strategy} / {estimator}" + (f" ({extra})" if extra else "")
 
