@@ -49,7 +49,10 @@ def test_the_trainer_weighed_an_ensemble_of_the_best_trials(penguins_run):
     alone = [c["eval_loss"] for c in ensemble["candidates"]]
     # the selected trial and the runner-up (--max-trials 2), retrained; with +inherit (the
     # default estimator) also the searched network of each whose snapshot the Tuner kept
-    assert 2 <= len(alone) <= 4
+    retrained = [c["trial"] for c in ensemble["candidates"] if not c["searched"]]
+    searched = [c["trial"] for c in ensemble["candidates"] if c["searched"]]
+    assert len(retrained) == len(set(retrained)) == 2
+    assert len(searched) == len(set(searched)) and set(searched) <= set(retrained)
     assert ensemble["eval_loss"] <= min(alone)  # never worse than the best alone
     assert ensemble["method"] != "single" or ensemble["eval_loss"] == min(alone)
     assert "Model                 " in result.stdout and "each alone, by trial" in result.stdout
