@@ -139,12 +139,6 @@ def retrained(problem: peers.Problem, point: dict[str, Any] | None) -> float | N
     return result.objective
 
 
-def served(again: float | None, meter: peers.Meter) -> float | None:
-    """What the Trainer serves for this search's pick: see the module's docstring."""
-    takes = [again, meter.best if meter.searched_served and meter.best_point else None]
-    return min((v for v in takes if v is not None), default=None)
-
-
 def run_dataset(
     prepared: search_datasets.Prepared,
     args: argparse.Namespace,
@@ -211,7 +205,7 @@ def run_dataset(
                     "trials": meter.trials,
                     "wall_s": wall,
                     "retrained": again,
-                    "served": served(again, meter),
+                    "served": meter.served(again),
                     "point": meter.best_point,
                 }
             )

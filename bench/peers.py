@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import components  # noqa: F401  (Keras 2 before TensorFlow)
@@ -49,34 +49,8 @@ def _import_keras_tuner_for_keras_2() -> Any:
 
 kt = _import_keras_tuner_for_keras_2()
 
+from bench.meter import Meter  # noqa: E402
 from components.model import build, data  # noqa: E402  (imports tfx.components)
-
-
-@dataclass
-class Meter:
-    """Compute spent and the best full-fidelity result so far, after each trial."""
-
-    budget: float
-    rows_per_epoch: float = 1.0
-    spent: float = 0.0
-    best: float = math.inf
-    best_point: dict[str, Any] | None = None
-    curve: list[tuple[float, float]] = field(default_factory=list)
-    trials: int = 0
-    searched_served: bool = False  # the Trainer may serve the best trial's own network
-
-    @property
-    def exhausted(self) -> bool:
-        return self.spent >= self.budget
-
-    def epoch(self) -> None:
-        self.spent += self.rows_per_epoch
-
-    def trial_ended(self, value: float | None, point: dict[str, Any], full: bool) -> None:
-        self.trials += 1
-        if full and value is not None and math.isfinite(value) and value < self.best:
-            self.best, self.best_point = value, dict(point)
-        self.curve.append((self.spent, self.best))
 
 
 class CountEpochs(tf_keras.callbacks.Callback):

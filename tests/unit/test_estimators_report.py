@@ -59,13 +59,13 @@ def test_reach_is_the_compute_where_a_curve_first_gets_to_the_peer_final():
 
 
 def test_the_served_value_is_the_retrain_unless_the_searched_network_is_kept_and_better():
-    from bench import estimators, peers
+    from bench.meter import Meter
 
-    kept = peers.Meter(10.0, searched_served=True, best=0.1, best_point={"units": 8})
-    assert estimators.served(0.3, kept) == 0.1
-    assert estimators.served(0.05, kept) == 0.05
-    assert estimators.served(None, kept) == 0.1
-    not_kept = peers.Meter(10.0, best=0.1, best_point={"units": 8})
-    assert estimators.served(0.3, not_kept) == 0.3
-    nothing = peers.Meter(10.0, searched_served=True)
-    assert estimators.served(None, nothing) is None
+    kept = Meter(10.0, searched_served=True, best=0.1, best_point={"units": 8})
+    assert kept.served(0.3) == 0.1
+    assert kept.served(0.05) == 0.05
+    assert kept.served(None) == 0.1
+    not_kept = Meter(10.0, best=0.1, best_point={"units": 8})
+    assert not_kept.served(0.3) == 0.3
+    nothing = Meter(10.0, searched_served=True)
+    assert nothing.served(None) is None
