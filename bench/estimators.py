@@ -60,6 +60,8 @@ OURS: tuple[tuple[str, str, dict[str, int]], ...] = (
     # result after 5 of the 24 epochs (eta 3, 3 levels: 7-9), inside a third of the peers'
     # compute to their finals
     ("tpe", "successive_halving+inherit", {"eta": 9, "levels": 2}),
+    # the same schedule with children derived from (and inheriting) their parents' networks
+    ("evolution", "successive_halving+inherit", {"eta": 9, "levels": 2}),
 )
 
 

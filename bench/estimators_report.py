@@ -143,34 +143,65 @@ def markdown(summaries: list[dict], default: str, settings: dict) -> str:
     return "\n".join(lines)
 
 
+def _visible_range(s: dict) -> tuple[float, float]:
+    """Loss limits that show where the methods part: from just under the best value to the
+    worst value still standing half way through the budget (the first trials' losses, often
+    ten times the finals, would flatten every difference that matters)."""
+    grid = np.array(s["grid"])
+    halfway = int(np.searchsorted(grid, s["budget"] / 2))
+    curves = [np.array(c, dtype=float) for c in s["curves"].values()]
+    finite = np.concatenate([c[np.isfinite(c)] for c in curves])
+    later = np.concatenate([c[halfway:][np.isfinite(c[halfway:])] for c in curves])
+    low = float(finite.min()) if len(finite) else 0.0
+    high = float(later.max()) if len(later) else float(finite.max(initial=1.0))
+    return max(low * 0.8, 1e-6), max(high * 1.25, low * 2)
+
+
 def plot(summaries: list[dict], default: str, path: Path) -> None:
+    """Anytime curves on a log scale, one panel per dataset, with the target drawn in: the
+    best peer's final value and a third of the compute that peer took to reach it."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     methods = sorted({m for s in summaries for m in s["curves"]})
-    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
-    fig, axes = plt.subplots(1, len(summaries), figsize=(5.5 * len(summaries), 4.2))
+    colours = {m: plt.get_cmap("tab20")(i % 20) for i, m in enumerate(methods)}
+    fig, axes = plt.subplots(1, len(summaries), figsize=(5.5 * len(summaries), 4.6))
     for ax, s in zip(np.atleast_1d(axes), summaries, strict=True):
         grid = np.array(s["grid"])
         for m in methods:
             if m not in s["curves"]:
                 continue
             style = "-" if m.startswith("ours") else "--"
-            width = 2.6 if m == default else 1.2
+            width = 2.8 if m == default else 1.2
             ax.plot(grid, s["curves"][m], style, color=colours[m], linewidth=width, label=m)
+        ax.set_yscale("log")
+        ax.set_ylim(*_visible_range(s))
+        if s["best_peer"] is not None:
+            target = s["final"][s["best_peer"]]
+            ax.axhline(target, color="black", linestyle=":", linewidth=1)
+            reach = s["reach_best_peer"].get(s["best_peer"])
+            if reach:
+                ax.axvline(reach / 3, color="black", linestyle=":", linewidth=1)
+                ax.annotate(
+                    "target: best peer's final\nat a third of its compute",
+                    (reach / 3, target),
+                    xytext=(4, 6),
+                    textcoords="offset points",
+                    fontsize=7,
+                )
         ax.set_title(f"{s['dataset']} ({s['rows']} rows)")
         ax.set_xlabel("compute (full-data epochs)")
-        ax.set_ylabel("best validation loss")
-        ax.grid(alpha=0.3)
+        ax.set_ylabel("best validation loss (mean of seeds)")
+        ax.grid(alpha=0.3, which="both")
     handles = {
         label: line
         for ax in np.atleast_1d(axes)
         for line, label in zip(*ax.get_legend_handles_labels(), strict=True)
     }
     fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=5, fontsize=7)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
     fig.savefig(path, dpi=110)
 
 
