@@ -144,8 +144,10 @@ class Float(Param):
     def from_unit(self, u: float) -> Value:
         u = min(max(u, 0.0), 1.0)
         if self.log:
-            return float(self.low * (self.high / self.low) ** u)
-        return float(self.low + u * (self.high - self.low))
+            raw = self.low * (self.high / self.low) ** u
+        else:
+            raw = self.low + u * (self.high - self.low)
+        return float(min(max(raw, self.low), self.high))  # 1e-4 * 300.0**1.0 is 0.030000000000000002
 
 
 @dataclass(frozen=True)
