@@ -147,7 +147,8 @@ class Float(Param):
             raw = self.low * (self.high / self.low) ** u
         else:
             raw = self.low + u * (self.high - self.low)
-        return float(min(max(raw, self.low), self.high))  # 1e-4 * 300.0**1.0 is 0.030000000000000002
+        # Clamped: in floats 1e-4 * 300.0**1.0 is 0.030000000000000002, outside [1e-4, 0.03].
+        return float(min(max(raw, self.low), self.high))
 
 
 @dataclass(frozen=True)
