@@ -56,12 +56,12 @@ OURS: tuple[tuple[str, str, dict[str, int]], ...] = (
     ("tpe", "hyperband+inherit", {}),
     ("tpe", "full+inherit", {}),
     ("evolution", "hyperband+inherit", {}),
-    # two rungs, nine points screened for each one trained in full: a first full-fidelity
-    # result after 5 of the 24 epochs (eta 3, 3 levels: 7-9), inside a third of the peers'
-    # compute to their finals
-    ("tpe", "successive_halving+inherit", {"eta": 9, "levels": 2}),
+    # successive halving's own eta 9 over two rungs, nine points screened for each one trained
+    # in full: a first full-fidelity result after 5 of the 24 epochs (eta 3, 3 levels: 7-9),
+    # inside a third of the peers' compute to their finals
+    ("tpe", "successive_halving+inherit", {}),
     # the same schedule with children derived from (and inheriting) their parents' networks
-    ("evolution", "successive_halving+inherit", {"eta": 9, "levels": 2}),
+    ("evolution", "successive_halving+inherit", {}),
 )
 
 

@@ -42,14 +42,17 @@ class SplitConfig(_Strict):
 DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
 # The default (strategy, estimator) pair, chosen by bench/estimators.py (README, "Benchmarks")
 DEFAULT_STRATEGY = "evolution"
-DEFAULT_ESTIMATOR = "hyperband+inherit"
+DEFAULT_ESTIMATOR = "successive_halving+inherit"
 
 
 class EstimationConfig(_Strict):
     """The knobs of the performance estimators (``tuner.estimator``)."""
 
-    eta: int = Field(3, ge=2, le=10)  # schedulers keep the best 1/eta of each rung
-    levels: int = Field(3, ge=1, le=6)  # rungs; the lowest costs eta**-(levels-1) of a full one
+    # Schedulers keep the best 1/eta of each rung, over `levels` rungs (the lowest costs
+    # eta**-(levels-1) of a full trial). Left out: the scheduler's own, chosen by the benchmark
+    # (successive_halving: eta 9, 2 levels; hyperband and asha: eta 3, 3 levels).
+    eta: int | None = Field(None, ge=2, le=10)
+    levels: int | None = Field(None, ge=1, le=6)
     low_epochs: float = Field(1 / 3, gt=0.0, le=1.0)  # "low": fraction of epochs_per_trial
     low_rows: float = Field(1 / 3, gt=0.0, le=1.0)  # "low": fraction of the training rows
     low_width: float = Field(1.0, gt=0.0, le=1.0)  # "low": multiplier on layer widths

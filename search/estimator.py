@@ -50,8 +50,10 @@ class EstimatorError(ValueError):
 class EstimatorSettings:
     """The knobs of every estimator, with defaults that suit tens of trials of tabular data."""
 
-    eta: int = 3  # schedulers keep the best 1/eta of each rung
-    levels: int = 3  # rungs, the lowest at eta**-(levels-1) of the full compute
+    # Schedulers keep the best 1/eta of each rung, over ``levels`` rungs (the lowest at
+    # eta**-(levels-1) of the full compute); None: the scheduler's own default.
+    eta: int | None = None
+    levels: int | None = None
     low_fidelity: Fidelity | None = None  # for "low"; default: a third of the epochs and rows
     curve_threshold: float = 0.05  # stop when P(beat the best) falls below this
     curve_min_epochs: int = 3

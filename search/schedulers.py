@@ -39,8 +39,13 @@ def _loss(trial: Trial) -> float:
 
 class Scheduler(abc.ABC):
     name: ClassVar[str]
+    # What a scheduler runs with when the config leaves eta and levels out.
+    default_eta: ClassVar[int] = 3
+    default_levels: ClassVar[int] = 3
 
-    def __init__(self, full: Fidelity, eta: int = 3, levels: int = 3) -> None:
+    def __init__(self, full: Fidelity, eta: int | None = None, levels: int | None = None) -> None:
+        eta = self.default_eta if eta is None else eta
+        levels = self.default_levels if levels is None else levels
         if eta < 2:
             raise ValueError(f"eta={eta}: each rung must keep at most half, so eta must be >= 2")
         if levels < 1:
@@ -104,7 +109,7 @@ class FixedFidelity(Scheduler):
 
     name = "fixed"
 
-    def __init__(self, full: Fidelity, eta: int = 3, levels: int = 1) -> None:
+    def __init__(self, full: Fidelity, eta: int | None = None, levels: int | None = None) -> None:
         super().__init__(full, eta, levels=1)
 
     def assign(self, history: Sequence[Trial]) -> Assignment:
@@ -168,6 +173,12 @@ class SuccessiveHalving(Hyperband):
     """Hyperband's most aggressive bracket only, repeated (Jamieson & Talwalkar 2016)."""
 
     name = "successive_halving"
+    # Nine points screened at a ninth of the compute for each one trained in full: the first
+    # full-fidelity result comes after at most 2 full trials' compute (eta 3, 3 levels: 3),
+    # and bench/estimators.py chose it (evolution + successive_halving+inherit, the default).
+    # Hyperband and ASHA keep the textbook eta 3: their brackets and rungs hedge already.
+    default_eta = 9
+    default_levels = 2
 
     def _aggressiveness(self, bracket: int) -> int:
         return self.top

@@ -25,6 +25,10 @@ class PlanError(ValueError):
     """Settings that cannot make a search; one line, fit for a terminal."""
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def measured_objectives(task: str) -> dict[str, Objective]:
     """What every trial measures, so what a user may optimise, bound or put on the front."""
     validation = (
@@ -115,8 +119,8 @@ class SearchPlan:
         estimation = dict(settings.get("estimation") or {})
         defaults = EstimatorSettings()  # one place for the defaults the config leaves out
         estimator_settings = EstimatorSettings(
-            eta=int(estimation.get("eta", defaults.eta)),
-            levels=int(estimation.get("levels", defaults.levels)),
+            eta=_optional_int(estimation.get("eta")),
+            levels=_optional_int(estimation.get("levels")),
             low_fidelity=Fidelity(
                 max(1, round(full.epochs * float(estimation.get("low_epochs", 1 / 3)))),
                 rows=float(estimation.get("low_rows", 1 / 3)),

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from search.estimator import create_estimator
+from search.estimator import EstimatorSettings, create_estimator
 from search.fidelity import Fidelity, FidelityError, trial_cost
 from search.schedulers import AsynchronousSuccessiveHalving, Hyperband
 from search.space import Float, SearchSpace
@@ -25,12 +25,18 @@ def noisy_by_fidelity(trial: Trial) -> Outcome:
     )
 
 
-def run(estimator: str, n_trials: int, strategy: str = "random", seed: int = 0) -> Study:
+def run(
+    estimator: str,
+    n_trials: int,
+    strategy: str = "random",
+    seed: int = 0,
+    settings: EstimatorSettings | None = None,
+) -> Study:
     study = Study(
         SPACE,
         create_strategy(strategy, SPACE, seed=seed),
         seed=seed,
-        estimator=create_estimator(estimator, FULL, SPACE),
+        estimator=create_estimator(estimator, FULL, SPACE, settings),
     )
     study.optimize(noisy_by_fidelity, n_trials=n_trials)
     return study
@@ -71,8 +77,19 @@ def test_hyperband_runs_its_brackets_and_promotes_the_best_third():
 
 
 def test_successive_halving_repeats_the_most_aggressive_bracket():
-    study = run("successive_halving", n_trials=26)
+    study = run("successive_halving", n_trials=26, settings=EstimatorSettings(eta=3, levels=3))
     assert rungs(study) == ([0] * 9 + [1] * 3 + [2]) * 2
+
+
+def test_successive_halving_defaults_to_the_benchmarks_eta_9_over_two_rungs():
+    """Left out of the config, eta and levels are each scheduler's own: Hyperband's textbook
+    eta 3 (see above), successive halving's nine screened at 1/9 for one trained in full."""
+    study = run("successive_halving", n_trials=20)
+    assert rungs(study) == ([0] * 9 + [1]) * 2
+    full = [t for t in study.trials if t.attrs["rung"] == 1]
+    assert all(t.fidelity == FULL for t in full)
+    screened = sorted(study.trials[:9], key=lambda t: t.value)
+    assert full[0].attrs["promoted_from"] == screened[0].number
 
 
 def test_asha_promotes_whatever_is_in_the_top_third_of_its_rung_so_far():
