@@ -80,7 +80,7 @@ def test_unit_encoding_round_trips():
 @pytest.mark.parametrize("low, high", [(1e-4, 0.03), (1e-5, 0.3), (0.1, 0.7)])
 @pytest.mark.parametrize("log", [True, False])
 def test_the_unit_box_edges_decode_inside_the_bounds(low, high, log):
-    """Evolution clips a mutation to the box's edge; 1e-4 * 300.0**1.0 overshoots 0.03 in floats."""
+    """Evolution clips a mutation to the box's edge, and 1e-4 * 300.0**1.0 overshoots 0.03."""
     param = Float("lr", low, high, log=log)
     assert param.from_unit(0.0) == low and param.from_unit(1.0) == high
     assert param.check(param.from_unit(1.0)) is None
