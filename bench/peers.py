@@ -85,10 +85,12 @@ class Problem:
         )
 
     def fit_kwargs(self, point: dict[str, Any], seed: int) -> dict[str, Any]:
-        batch = int(point["batch_size"])
         return {
-            "x": data.batches(self.splits.train, batch, shuffle=True, seed=seed),
-            "validation_data": data.batches(self.splits.eval, batch, shuffle=False),
+            "x": self.splits.train.features,
+            "y": self.splits.train.labels,
+            "batch_size": int(point["batch_size"]),
+            "shuffle": True,
+            "validation_data": (self.splits.eval.features, self.splits.eval.labels),
             "verbose": 0,
         }
 
@@ -122,7 +124,7 @@ def keras_tuner_run(kind: str, problem: Problem, seed: int, budget: float) -> Me
             callbacks = [*kwargs.pop("callbacks", []), CountEpochs(meter)]
             if (schedule := build.schedule_callback(point)) is not None:
                 callbacks.append(schedule)
-            for ours in ("x", "validation_data", "verbose"):
+            for ours in ("x", "y", "batch_size", "shuffle", "validation_data", "verbose"):
                 kwargs.pop(ours, None)
             return model.fit(**problem.fit_kwargs(point, seed), callbacks=callbacks, **kwargs)
 

@@ -24,21 +24,13 @@ REPEATS = 3
 MAX_ROWS = 20_000  # enough for a stable ranking; bounds the cost on big evaluation splits
 
 
-def _collect(examples: tf.data.Dataset) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    columns: dict[str, list[np.ndarray]] = {}
-    labels = []
-    for batch, label in examples.take(MAX_ROWS).batch(data.READ_BATCH):
-        for name, values in batch.items():
-            columns.setdefault(name, []).append(np.asarray(values))
-        labels.append(np.asarray(label).reshape(-1))
-    return {k: np.concatenate(v) for k, v in columns.items()}, np.concatenate(labels)
-
-
 def permutation_importance(
-    model: Any, examples: tf.data.Dataset, task: str, scale: float, seed: int = 0
+    model: Any, rows: data.Rows, task: str, scale: float, seed: int = 0
 ) -> dict[str, float]:
     """Mean growth of the evaluation loss when each CSV column is shuffled, largest first."""
-    columns, labels = _collect(examples)
+    sample = rows.take(slice(0, MAX_ROWS))
+    columns = {k: np.asarray(v) for k, v in sample.features.items()}
+    labels = np.asarray(sample.labels).reshape(-1)
 
     def loss(inputs: dict[str, np.ndarray]) -> float:
         predicted = np.asarray(model({k: tf.constant(v) for k, v in inputs.items()}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ import tf_keras
 from components.model import build, data, morph
 from components.spaces import FeatureSet
 from components.spaces.trees import is_forest
+
+# Validation batches: a prediction's cost, not a gradient step's, so larger than training's.
+VALIDATION_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,15 @@ def fit(
     stopper = StopWhen(should_stop) if should_stop is not None else None
     if stopper is not None:
         callbacks.append(stopper)
+    train, weights = splits.training(rows)
     history = model.fit(
-        data.batches(splits.training(rows), batch_size, shuffle=True, seed=seed),
-        validation_data=data.batches(splits.eval, batch_size, shuffle=False),
+        train.features,
+        train.labels,
+        sample_weight=weights,
+        batch_size=batch_size,
+        shuffle=True,
+        validation_data=(splits.eval.features, splits.eval.labels),
+        validation_batch_size=max(batch_size, VALIDATION_BATCH),
         initial_epoch=initial_epoch,
         epochs=initial_epoch + epochs,
         verbose=0,
@@ -153,7 +163,19 @@ def restore(
     inheritance = morph.inherit(model, snapshot, point)
     if differ := [*inheritance.morphed, *inheritance.new]:
         raise ValueError(f"the snapshot is not of this point's network (layers {differ} differ)")
-    batches = data.batches(splits.eval, int(point["batch_size"]), shuffle=False)
-    measured = model.evaluate(batches, verbose=0, return_dict=True)
+    measured = model.evaluate(
+        splits.eval.features,
+        splits.eval.labels,
+        batch_size=max(int(point["batch_size"]), VALIDATION_BATCH),
+        verbose=0,
+        return_dict=True,
+    )
     history = {"loss": [], **{f"val_{k}": [float(v)] for k, v in measured.items()}}
     return FitResult(model, history, 0, inheritance=inheritance, charged_epochs=0)
+
+
+def servable(result: FitResult) -> FitResult:
+    """The result with a model TensorFlow can export: a forest (grown and measured in YDF)
+    becomes its TensorFlow function; a network already is one."""
+    convert = getattr(result.model, "servable", None)
+    return dataclasses.replace(result, model=convert()) if convert else result

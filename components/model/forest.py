@@ -1,13 +1,18 @@
-"""Gradient-boosted trees and random forests (TensorFlow Decision Forests) behind the same
-contract as our networks, so the Tuner, the Trainer, the export and the Evaluator need not
-know which family a model is.
+"""Gradient-boosted trees and random forests, grown by YDF directly, behind the same contract
+as our networks, so the Tuner, the Trainer, the export and the Evaluator need not know which
+family a model is.
 
-The forest reads Transform's output like a network (z-scored numbers; categorical ids, marked
-categorical so the trees split on sets of values), and ``ForestModel`` returns what a network
-returns: class probabilities over every class (TF-DF gives a binary model one column and a
-model that never saw the last class fewer columns) or one prediction per row in the label's
+The trees read Transform's output like a network (z-scored numbers; categorical ids, marked
+categorical so the trees split on sets of values), and a ``Forest`` returns what a network
+returns: class probabilities over every class (YDF gives a binary model one column and a
+model that never saw a class no column for it) or one prediction per row in the label's
 units. Its validation loss is computed the way Keras computes the networks' (cross-entropy;
 squared error in label standard deviations), so the study ranks every family on one scale.
+
+Why YDF and not TF-DF's Keras wrapper: a trial trains, scores and measures the forest in
+YDF's own C++ (TF-DF fed it through tf.data and predicted through TensorFlow, and counting a
+large forest's nodes through its inspector took longer than growing it). Only a model that is
+served becomes a TensorFlow function (``servable``), which is what the Trainer exports.
 
 A forest trains in one pass, so its "curve" has one point and there is nothing to inherit or
 to stop early; a trial at a fraction of the epochs grows that fraction of the trees and is
@@ -20,34 +25,48 @@ tensorflow_decision_forests registers (the Evaluator's executor does; so must a 
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+import numpy as np
 import tensorflow as tf
-import tensorflow_decision_forests as tfdf
 import tf_keras
+import ydf
 
 from components.model import build, data, scoring
 from components.model.fit import FitResult
 from components.spaces import FeatureSet
 
 MIN_TREES = 10
+LABEL = "__label__"
+WEIGHT = "__weight__"
+SCORED_TRAIN_ROWS = 5_000  # the training loss is a diagnostic: a spread sample suffices
 
 
 def _learner(
-    point: Mapping[str, Any], share: float, task: str, inputs_info: FeatureSet, seed: int
-):
-    kind = (
-        tfdf.keras.Task.CLASSIFICATION if task == "classification" else tfdf.keras.Task.REGRESSION
-    )
+    point: Mapping[str, Any],
+    share: float,
+    task: str,
+    inputs_info: FeatureSet,
+    seed: int,
+    weighted: bool,
+) -> ydf.generic_learner.GenericLearner:
     features = [
-        tfdf.keras.FeatureUsage(name, tfdf.keras.FeatureSemantic.CATEGORICAL)
-        for name in sorted(inputs_info.categorical)
-    ] + [tfdf.keras.FeatureUsage(name) for name in inputs_info.numeric]
-    common = {"task": kind, "features": features, "random_seed": seed, "verbose": 0}
+        ydf.Feature(name, ydf.Semantic.CATEGORICAL) for name in sorted(inputs_info.categorical)
+    ] + [ydf.Feature(name, ydf.Semantic.NUMERICAL) for name in inputs_info.numeric]
+    common: dict[str, Any] = {
+        "label": LABEL,
+        "task": ydf.Task.CLASSIFICATION if task == "classification" else ydf.Task.REGRESSION,
+        "features": features,
+        "include_all_columns": False,
+        "random_seed": seed,
+        "weights": WEIGHT if weighted else None,
+    }
     if point["family"] == "gbt":
-        return tfdf.keras.GradientBoostedTreesModel(
+        return ydf.GradientBoostedTreesLearner(
             num_trees=max(MIN_TREES, round(int(point["gbt_trees"]) * share)),
             max_depth=int(point["gbt_max_depth"]),
             shrinkage=float(point["gbt_shrinkage"]),
@@ -55,50 +74,101 @@ def _learner(
             min_examples=int(point["gbt_min_examples"]),
             **common,
         )
-    return tfdf.keras.RandomForestModel(
+    return ydf.RandomForestLearner(
         num_trees=max(MIN_TREES, round(int(point["rf_trees"]) * share)),
         max_depth=int(point["rf_max_depth"]),
         min_examples=int(point["rf_min_examples"]),
         num_candidate_attributes_ratio=float(point["rf_attribute_ratio"]),
+        compute_oob_performances=False,  # the eval split scores it; out-of-bag costs a pass
         **common,
     )
 
 
-class ForestModel(tf_keras.Model):
-    """A trained TF-DF model with a network's outputs (see the module's docstring)."""
+class Forest:
+    """A trained YDF model with a network's outputs (see the module's docstring)."""
 
-    def __init__(self, forest: tf_keras.Model, task: str, n_classes: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.forest, self.task, self.n_classes = forest, task, n_classes
+    def __init__(self, model: Any, task: str, n_classes: int) -> None:
+        self.model, self.task, self.n_classes = model, task, n_classes
+        # YDF's output columns are the classes it saw, in its own order: a 0/1 matrix maps
+        # them onto every class id of the label vocabulary.
+        self.class_map = np.zeros((0, n_classes), np.float32)
+        if task == "classification":
+            seen = [int(c) for c in model.label_classes()]
+            self.class_map = np.eye(n_classes, dtype=np.float32)[seen]
 
-    def call(self, inputs: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
-        output = self.forest(inputs)
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.model.input_feature_names())
+
+    def __call__(self, features: Mapping[str, Any]) -> np.ndarray:
+        columns = {name: np.asarray(features[name]).reshape(-1) for name in self.inputs}
+        output = np.asarray(self.model.predict(columns), np.float32)
         if self.task != "classification":
-            return tf.reshape(output, [-1])
-        columns = output.shape[-1]
-        if self.n_classes == 2 and columns == 1:
-            return tf.concat([1.0 - output, output], axis=1)
-        if columns < self.n_classes:
-            return tf.pad(output, [[0, 0], [0, self.n_classes - columns]])
-        return output
+            return output.reshape(-1)
+        if output.ndim == 1:  # binary: the probability of YDF's second class
+            output = np.stack([1.0 - output, output], axis=1)
+        return output @ self.class_map
 
     def model_size(self) -> dict[str, float]:
-        """Nodes (a forest's parameters) and the bytes of its files."""
-        inspector = self.forest.make_inspector()
-        nodes = sum(1 for _ in inspector.iterate_on_nodes())
-        folder = inspector.directory
-        size = sum(
-            os.path.getsize(os.path.join(folder, name))
-            for name in os.listdir(folder)
-            if os.path.isfile(os.path.join(folder, name))
-        )
-        return {"params": float(nodes), "size_bytes": float(size)}
+        """Nodes (a forest's parameters) and the bytes of its saved files."""
+        described = str(self.model.describe(output_format="text"))
+        found = re.search(r"Total number of nodes: (\d+)", described)
+        with tempfile.TemporaryDirectory() as folder:
+            self.model.save(folder)
+            size = sum(
+                os.path.getsize(os.path.join(root, name))
+                for root, _, names in os.walk(folder)
+                for name in names
+            )
+        return {"params": float(found.group(1)) if found else 0.0, "size_bytes": float(size)}
+
+    def servable(self) -> ForestModel:
+        """The forest as a Keras model of TensorFlow ops, for export and ensembles."""
+        function = self.model.to_tensorflow_function(squeeze_binary_classification=False)
+        return ForestModel(function, self.inputs, self.task, self.class_map, self.model_size())
 
 
-def _metrics(model: ForestModel, examples: tf.data.Dataset, scale: float) -> dict[str, float]:
-    """The loss and metric a network's Keras history has, under the same names."""
-    predicted, labels = data.predictions(model, examples)
-    return scoring.score(predicted, labels, model.task, scale)
+class ForestModel(tf_keras.Model):
+    """A forest's TensorFlow function (TF-DF's inference ops) with a network's outputs."""
+
+    def __init__(
+        self,
+        function: tf.Module,
+        inputs: list[str],
+        task: str,
+        class_map: np.ndarray,
+        size: Mapping[str, float],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.function, self.inputs, self.task = function, list(inputs), task
+        self.class_map = tf.constant(class_map)
+        self.size = (float(size["params"]), float(size["size_bytes"]))
+
+    def call(self, inputs: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
+        output = self.function({name: tf.reshape(inputs[name], [-1]) for name in self.inputs})
+        if self.task != "classification":
+            return tf.reshape(output, [-1])
+        return tf.matmul(tf.cast(output, tf.float32), self.class_map)
+
+    def model_size(self) -> dict[str, float]:
+        """The grown forest's nodes and bytes (its function holds no Keras weights)."""
+        return {"params": self.size[0], "size_bytes": self.size[1]}
+
+
+def _columns(rows: data.Rows, inputs_info: FeatureSet, weights: np.ndarray | None) -> dict:
+    names = [*inputs_info.categorical, *inputs_info.numeric]
+    columns = {name: np.asarray(rows.features[name]) for name in names}
+    columns[LABEL] = np.asarray(rows.labels)
+    if weights is not None:
+        columns[WEIGHT] = weights
+    return columns
+
+
+def _spread(rows: data.Rows, count: int) -> data.Rows:
+    """At most ``count`` rows, evenly spaced over the split."""
+    step = max(1, -(-len(rows) // count))
+    return rows.take(slice(None, None, step))
 
 
 def fit(
@@ -113,14 +183,17 @@ def fit(
     """Grows the forest on (a fraction of) the training rows, with ``epochs`` of the point's
     full epochs as its share of the trees; measured on train and eval."""
     share = min(1.0, epochs / max(1, int(point["epochs"])))
-    forest = _learner(point, share, task, inputs_info, seed)
-    forest.fit(splits.training(rows).batch(data.READ_BATCH), verbose=0)
-    model = ForestModel(forest, task, splits.n_classes)
+    train, weights = splits.training(rows)
+    learner = _learner(point, share, task, inputs_info, seed, weights is not None)
+    model = learner.train(_columns(train, inputs_info, weights), verbose=0)
+    forest = Forest(model, task, splits.n_classes)
     scale = build.label_scale(splits.label_std)
-    train = _metrics(model, data.subset(splits.train, rows), scale)
-    evaluation = _metrics(model, splits.eval, scale)
+
+    def scores(rows: data.Rows) -> dict[str, float]:
+        return scoring.score(*data.predictions(forest, rows), task, scale)
+
     history = {
-        **{name: [value] for name, value in train.items()},
-        **{f"val_{name}": [value] for name, value in evaluation.items()},
+        **{name: [value] for name, value in scores(_spread(train, SCORED_TRAIN_ROWS)).items()},
+        **{f"val_{name}": [value] for name, value in scores(splits.eval).items()},
     }
-    return FitResult(model, history, best_epoch=0, charged_epochs=epochs)
+    return FitResult(forest, history, best_epoch=0, charged_epochs=epochs)

@@ -2,18 +2,22 @@
 
 Latency is measured, not estimated from parameter counts: a GLU or a batch norm costs more
 than its weights suggest. One call on a batch of 1,000 rows through a compiled tf.function (the
-way a serving signature runs), after one warm-up call, median of several calls.
+way a serving signature runs) or, for a forest in a trial, YDF's own predict (the engine TF-DF's
+serving ops run), after one warm-up call, median of several calls.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import numpy as np
 import tensorflow as tf
 import tf_keras
+
+from components.model import data
 
 LATENCY_ROWS = 1000
 
@@ -29,19 +33,30 @@ def size(model: tf_keras.Model) -> dict[str, float]:
     }
 
 
-def rows_for_latency(cached_examples: tf.data.Dataset) -> dict[str, tf.Tensor]:
+def rows_for_latency(rows: data.Rows) -> dict[str, np.ndarray]:
     """LATENCY_ROWS feature rows (repeating a small split), built once per search."""
-    features_only = cached_examples.map(lambda features, _: features)
-    return next(iter(features_only.repeat().take(LATENCY_ROWS).batch(LATENCY_ROWS)))
+    return rows.take(np.arange(LATENCY_ROWS) % len(rows)).features
 
 
-def latency_ms(model: tf_keras.Model, rows: dict[str, tf.Tensor], repeats: int = 5) -> float:
-    """Milliseconds to predict LATENCY_ROWS rows."""
-    predict = tf.function(lambda x: model(x, training=False))
-    predict(rows)  # trace and warm up
+def latency_ms(model: Any, rows: dict[str, np.ndarray], repeats: int = 5) -> float:
+    """Milliseconds to predict LATENCY_ROWS rows: a Keras model through a compiled
+    tf.function, a model that predicts natively (a YDF forest) by its own call."""
+    if isinstance(model, tf_keras.Model):
+        compiled = tf.function(lambda x: model(x, training=False))
+        tensors = {k: tf.constant(v) for k, v in rows.items()}
+
+        def predict() -> Any:
+            return np.asarray(tf.nest.flatten(compiled(tensors))[0])  # waits for the result
+
+    else:
+
+        def predict() -> Any:
+            return model(rows)
+
+    predict()  # trace and warm up
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        np.asarray(tf.nest.flatten(predict(rows))[0])  # waits for the result
+        predict()
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)

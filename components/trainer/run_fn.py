@@ -49,7 +49,7 @@ def run_fn(fn_args: FnArgs) -> None:
             return fit.restore(params, space, splits, feature_set, task, snapshot)
         epochs = config.get("epochs") or int(params["epochs"])
         log.info("Training a %s point for %d epochs: %s", space, epochs, params)
-        return fit.fit(
+        trained = fit.fit(
             params,
             space,
             splits,
@@ -59,6 +59,7 @@ def run_fn(fn_args: FnArgs) -> None:
             epochs=epochs,
             patience=config["early_stopping_patience"],
         )
+        return fit.servable(trained)
 
     pool = ensembling.with_searched(candidates)
     model, result, ensemble = ensembling.choose(pool, train, splits, task)

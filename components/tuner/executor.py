@@ -223,6 +223,7 @@ class Executor(base_executor.BaseExecutor):
             done = sum(t.finished for t in study.trials)
             log.info("Resuming study %d: %d trials finished earlier", stored.id, done)
         parallel = int(settings.get("parallel_trials", 1))
+        job.decode_data()
 
         def on_trial_end(trial: Trial) -> None:
             study.trials = store.trials(stored.id)

@@ -154,6 +154,12 @@ class TunerJob:
         os.makedirs(path, exist_ok=True)
         return path
 
+    def decode_data(self) -> None:
+        """Decodes both splits into the machine's cache of columns (components.model.data)
+        before any trial starts, so the trial processes map them instead of each decoding."""
+        for files in (self.fn_args.train_files, self.fn_args.eval_files):
+            data.cached(files, self.fn_args.data_accessor, self.transform_output)
+
     def runner(self, history: Sequence[Trial], study_id: int) -> TrialRunner:
         """The objective, reading the data (once per process that calls it)."""
         estimator = self.plan.estimator()

@@ -78,6 +78,7 @@ class Executor(base_executor.BaseExecutor):
         job = TunerJob.from_json(stored["job"])  # the Tuner's plan and budgets
         prior = warm_start_prior(store, stored["searched"].get("warm_start_from"), job)
         study = job.study(prior)
+        job.decode_data()
         done = sum(t.finished for t in store.trials(study_id))
         log.info("Worker joined study %d (%d trials finished so far)", study_id, done)
         stop_reason = Workers(

@@ -41,7 +41,8 @@ from search.trial import Trial
 
 log = logging.getLogger("automl.tuner")
 
-PRELOAD = ("components.tuner.job",)  # TensorFlow, TFX and our model code, imported once
+# TensorFlow, TFX, YDF and our model code, imported once by the fork server, not per trial
+PRELOAD = ("components.tuner.job", "components.model.forest")
 _WATCH_S = 1.0
 
 

@@ -27,12 +27,15 @@ def transformed_splits(output):
     transform = tft.TFTransformOutput(graph)
     spec = transform.transformed_feature_spec()
 
-    def split(name: str) -> tf.data.Dataset:
+    def split(name: str) -> data.Rows:
         files = sorted(glob.glob(f"{examples}/Split-{name}/*"))
-        rows = tf.data.TFRecordDataset(files, compression_type="GZIP").map(
-            lambda record: tf.io.parse_single_example(record, spec)
-        )
-        return rows.map(lambda row: (row, row.pop(features.LABEL_KEY))).cache()
+        records = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(4096)
+        columns: dict[str, list[np.ndarray]] = {}
+        for batch in records.map(lambda serialized: tf.io.parse_example(serialized, spec)):
+            for key, values in batch.items():
+                columns.setdefault(key, []).append(np.asarray(values).reshape(-1))
+        merged = {key: np.concatenate(parts) for key, parts in columns.items()}
+        return data.Rows(merged, merged.pop(features.LABEL_KEY))
 
     splits = data.Splits(split("train"), split("eval"), n_classes=data.class_count(transform))
     return transform, splits
@@ -49,7 +52,8 @@ def test_a_network_and_trees_ensemble_serves_raw_rows(penguins_run, tmp_path):
     space = build_space("families", inputs, max_epochs=5)
     members = []
     for point in space.branch_midpoints("family")[:2]:  # a network, boosted trees
-        members.append(fit.fit(point, "families", splits, inputs, "classification", seed=1).model)
+        trained = fit.fit(point, "families", splits, inputs, "classification", seed=1)
+        members.append(fit.servable(trained).model)
     ensemble = EnsembleModel(members, [0.5, 0.5])
     signatures = export.serving_signatures(ensemble, transform, "species", "classification")
     ensemble.save(str(tmp_path / "ensemble"), save_format="tf", signatures=signatures)

@@ -18,13 +18,13 @@ def test_a_network_and_a_forest_average_and_round_trip(tmp_path):
     data_splits = splits("classification", 3)
     space = build_space("families", INPUTS, max_epochs=2)
     members = [
-        fit.fit(next(iter(space.grid({"family": f}))), "families", data_splits, INPUTS,
-                "classification", seed=1).model
+        fit.servable(fit.fit(next(iter(space.grid({"family": f}))), "families", data_splits,
+                             INPUTS, "classification", seed=1)).model
         for f in ("nn", "gbt")
     ]  # fmt: skip
     ensemble = EnsembleModel(members + [members[0]], [0.25, 0.75, 0.0])
     assert len(ensemble.members) == 2  # the zero-weight member is dropped
-    features = next(iter(data_splits.eval.batch(40)))[0]
+    features = {k: tf.constant(v) for k, v in data_splits.eval.take(slice(0, 40)).features.items()}
     expected = 0.25 * np.asarray(members[0](features)) + 0.75 * np.asarray(members[1](features))
     np.testing.assert_allclose(np.asarray(ensemble(features)), expected, rtol=1e-5)
     sizes = [measure.size(m)["params"] for m in members]
@@ -56,7 +56,8 @@ def test_the_trainer_serves_an_ensemble_only_when_it_beats_each_candidate_alone(
     candidates = [{"trial": i, "params": p} for i, p in enumerate(points)]
 
     def train(candidate):
-        return fit.fit(candidate["params"], "families", data_splits, INPUTS, task, seed=1)
+        trained = fit.fit(candidate["params"], "families", data_splits, INPUTS, task, seed=1)
+        return fit.servable(trained)
 
     model, best_single, record = ensembling.choose(candidates, train, data_splits, task)
     alone = [c["eval_loss"] for c in record["candidates"]]

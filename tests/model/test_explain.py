@@ -16,7 +16,7 @@ ROWS = 800
 
 
 def splits(seed: int = 0) -> data.Splits:
-    def part(offset: int) -> tf.data.Dataset:
+    def part(offset: int) -> data.Rows:
         rng = np.random.default_rng(seed + offset)
         x1, x2 = rng.normal(size=ROWS), rng.normal(size=ROWS)
         columns = {
@@ -27,11 +27,9 @@ def splits(seed: int = 0) -> data.Splits:
             "colour__id": rng.integers(0, 3, size=ROWS).astype("int64"),
         }
         label = (3 * x1 + x2 + 0.1 * rng.normal(size=ROWS)).astype("float32")
-        return tf.data.Dataset.from_tensor_slices((columns, label)).cache()
+        return data.Rows(columns, label)
 
-    result = data.Splits(part(0), part(1))
-    result.label_mean, result.label_std = data.label_moments(result.train)
-    return result
+    return data.Splits.of(part(0), part(1), "regression")
 
 
 @pytest.mark.parametrize("family", ["gbt", "nn"])
@@ -41,7 +39,7 @@ def test_the_columns_the_label_depends_on_rank_first(family):
     if family == "nn":
         point = {**point, "learning_rate": 0.01, "width_1": 64}
     data_splits = splits()
-    result = fit.fit(point, "families", data_splits, INPUTS, "regression", seed=1)
+    result = fit.servable(fit.fit(point, "families", data_splits, INPUTS, "regression", seed=1))
     scale = build.label_scale(data_splits.label_std)
     importance = explain.permutation_importance(
         result.model, data_splits.eval, "regression", scale

@@ -17,7 +17,7 @@ ROWS = 600
 def splits(task: str, n_classes: int = 3, seed: int = 0) -> data.Splits:
     """A label that depends on both numbers and the category, learnable by trees."""
 
-    def part(offset: int) -> tf.data.Dataset:
+    def part(offset: int) -> data.Rows:
         rng = np.random.default_rng(seed + offset)
         x1, x2 = rng.normal(size=ROWS).astype("float32"), rng.normal(size=ROWS).astype("float32")
         colour = rng.integers(0, 3, size=ROWS).astype("int64")
@@ -27,16 +27,11 @@ def splits(task: str, n_classes: int = 3, seed: int = 0) -> data.Splits:
         else:
             label = 10 * signal + 50
         features = {"x1__z": x1, "x2__z": x2, "colour__id": colour}
-        return tf.data.Dataset.from_tensor_slices(
-            (features, label.astype(np.int64 if task == "classification" else np.float32))
-        ).cache()
+        return data.Rows(
+            features, label.astype(np.int64 if task == "classification" else np.float32)
+        )
 
-    result = data.Splits(part(0), part(1))
-    if task == "classification":
-        result.n_classes = n_classes
-    else:
-        result.label_mean, result.label_std = data.label_moments(result.train)
-    return result
+    return data.Splits.of(part(0), part(1), task, n_classes)
 
 
 def forest_point(family: str) -> dict:
@@ -60,7 +55,7 @@ def test_a_forest_learns_and_answers_like_a_network(family, task, n_classes):
     )
     assert set(result.history) == names
     assert result.epochs_run == 4  # charged the point's full epochs
-    features = next(iter(splits(task, n_classes, seed=5).eval.batch(50)))[0]
+    features = splits(task, n_classes, seed=5).eval.take(slice(0, 50)).features
     predicted = np.asarray(result.model(features))
     if task == "classification":
         assert predicted.shape == (50, n_classes)
@@ -77,11 +72,12 @@ def test_a_forest_learns_and_answers_like_a_network(family, task, n_classes):
 
 def test_a_binary_forest_that_never_saw_the_last_class_still_answers_for_every_class():
     train = splits("classification", 3)
-    only_two = train.train.filter(lambda _, label: label < 2)
+    only_two = train.train.take(train.train.labels < 2)
     reduced = data.Splits(only_two, train.eval, n_classes=3)
     result = fit.fit(forest_point("gbt"), "families", reduced, INPUTS, "classification", seed=1)
-    features = next(iter(train.eval.batch(20)))[0]
+    features = train.eval.take(slice(0, 20)).features
     assert np.asarray(result.model(features)).shape == (20, 3)
+    assert np.asarray(fit.servable(result).model(features)).shape == (20, 3)
     assert np.isfinite(result.objective)
 
 
@@ -92,8 +88,8 @@ def test_a_low_fidelity_forest_grows_a_share_of_the_trees_and_is_charged_that_sh
         point, "families", splits("regression"), INPUTS, "regression", seed=1, epochs=1
     )
     assert quarter.epochs_run == 1 and full.epochs_run == 4
-    assert full.model.forest.make_inspector().num_trees() == 200
-    assert quarter.model.forest.make_inspector().num_trees() == 50
+    assert full.model.model.num_trees() == 200
+    assert quarter.model.model.num_trees() == 50
 
 
 def test_inheritance_never_crosses_families(tmp_path):

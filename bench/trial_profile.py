@@ -1,0 +1,365 @@
+"""Profile of one Tuner trial, end to end, against the same model trained in a bare loop.
+
+A trial runs here exactly as the Tuner runs it: a process started by the fork server that
+preloaded our code (components.tuner.workers), which opens the study store, rebuilds the job,
+reads the data, builds and fits the model, measures it, snapshots it and records the result.
+Each step is timed by wrapping the product's own functions inside that trial process (the
+product has no timing hooks); a step's time excludes the steps nested in it, and "other" is
+what no wrapped step covers. The same model is then trained in a bare loop on the same rows
+held in memory, the way a user of the library alone would: Keras ``fit`` on arrays for a
+network, ``ydf`` ``train`` for a forest. The targets (issue 21): a trial's wall time at most
+1.25x the bare loop's for trials with at least 1 s of training, and a median fixed overhead
+(wall time minus the bare loop's) of at most 0.3 s.
+
+Usage: python bench/trial_profile.py [--dataset NAME ...] [--epochs N] [--repeats N]
+Results: bench/results/trial_profile.{json,md}
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import functools
+import json
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import components  # noqa: E402,F401  (Keras 2 before TensorFlow)
+
+from bench import search_datasets  # noqa: E402
+from bench.search_strategies import artifacts  # noqa: E402
+
+DATA = HERE / "work" / "estimators"  # prepared datasets, shared with bench/estimators.py
+RESULTS = HERE / "results"
+
+# (module, attribute, step): the product's functions a trial calls, by what they do. A class
+# method is named "Class.method". Names a version of the code lacks are skipped.
+STEPS = [
+    ("search.store", "StudyStore.__init__", "store: open"),
+    ("search.store", "StudyStore.settings", "store: read"),
+    ("search.store", "StudyStore.trials", "store: read"),
+    ("search.store", "StudyStore.finish", "store: write"),
+    ("components.tuner.job", "TunerJob.from_json", "job"),
+    ("components.tuner.job", "TunerJob.runner", "data: load"),
+    ("components.model.data", "Splits.load", "data: load"),
+    ("components.model.data", "cached", "data: load"),
+    ("components.model.data", "Splits.train_rows", "data: load"),
+    ("components.model.data", "Splits.training", "data: load"),
+    ("components.model.data", "predictions", "measure: scores"),
+    ("components.model.build", "build_model", "model: build"),
+    ("tf_keras", "Model.fit", "model: fit"),
+    ("components.model.forest", "fit", "model: fit"),
+    ("components.model.forest", "_metrics", "measure: scores"),
+    ("components.model.forest", "Forest.model_size", "measure: size"),
+    ("components.model.measure", "size", "measure: size"),
+    ("components.model.measure", "rows_for_latency", "measure: latency"),
+    ("components.model.measure", "latency_ms", "measure: latency"),
+    ("components.model.morph", "Snapshot.of", "snapshot"),
+    ("components.model.morph", "Snapshot.save", "snapshot"),
+]
+
+
+class Steps:
+    """Exclusive time per step: a step's time minus the time of the steps called inside it."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._stack: list[list[float]] = []  # [started, nested seconds]
+
+    def wrap(self, function: Any, step: str) -> Any:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append([time.perf_counter(), 0.0])
+            try:
+                return function(*args, **kwargs)
+            finally:
+                started, nested = self._stack.pop()
+                spent = time.perf_counter() - started
+                self.seconds[step] += spent - nested
+                if self._stack:
+                    self._stack[-1][1] += spent
+
+        return timed
+
+    def install(self) -> None:
+        import importlib
+
+        for module_name, attribute, step in STEPS:
+            owner: Any = importlib.import_module(module_name)
+            *path, name = attribute.split(".")
+            for part in path:
+                owner = getattr(owner, part, None)
+            original = getattr(owner, name, None) if owner is not None else None
+            if original is None:
+                continue
+            if isinstance(original, property):
+                setattr(owner, name, property(self.wrap(original.fget, step)))
+            elif isinstance(owner.__dict__.get(name), classmethod):
+                setattr(owner, name, classmethod(self.wrap(original.__func__, step)))
+            else:
+                setattr(owner, name, self.wrap(original, step))
+
+
+def profiled_trial(entered: Any, result_path: str, *args: Any) -> None:
+    """The trial process's body: run_tuner_trial with its steps timed."""
+    entered.value = time.time()
+    started = time.perf_counter()
+    from components.tuner import workers
+
+    steps = Steps()
+    steps.install()
+    workers.run_tuner_trial(*args)
+    total = time.perf_counter() - started
+    Path(result_path).write_text(json.dumps({"steps": steps.seconds, "in_process_s": total}))
+
+
+def run_one(prepared: Any, point: dict[str, Any], epochs: int, context: Any) -> dict[str, Any]:
+    """One trial of ``point`` at full fidelity, started and timed as the Workers do."""
+    import psutil
+
+    from components.tuner.job import TunerJob
+    from pipeline.config import TunerConfig
+    from search.fidelity import Fidelity
+    from search.store import StudyStore, worker_name
+    from search.trial import Trial
+
+    settings = TunerConfig(
+        estimator="full", epochs_per_trial=epochs, objectives=("val_loss",), max_trials=1
+    ).model_dump(mode="json")
+    job = TunerJob(artifacts(prepared), settings, prepared.task)
+    with tempfile.TemporaryDirectory() as folder:
+        store = StudyStore(f"sqlite:///{folder}/study.sqlite")
+        stored = store.open(job.study_key, job.searched, job.to_json(), problem=job.problem)
+        worker = worker_name()
+        claim = store.claim(
+            stored.id,
+            worker,
+            lambda history: Trial(len(history), dict(point), fidelity=Fidelity(epochs)),
+        )
+        assert claim.trial is not None
+        me = psutil.Process()
+        entered = context.Value("d", 0.0)
+        result_path = f"{folder}/steps.json"
+        started_at, started = time.time(), time.perf_counter()
+        process = context.Process(
+            target=profiled_trial,
+            args=(
+                entered, result_path, store.url, stored.id, claim.trial.number, worker,
+                (me.pid, me.create_time()),
+            ),
+        )  # fmt: skip
+        process.start()
+        process.join()
+        wall = time.perf_counter() - started
+        if process.exitcode != 0:
+            raise RuntimeError(f"the trial process exited with {process.exitcode}")
+        measured = json.loads(Path(result_path).read_text())
+        (trial,) = store.trials(stored.id)
+    if trial.error:
+        raise RuntimeError(f"the trial failed: {trial.error}")
+    steps = dict(measured["steps"])
+    steps["process start"] = entered.value - started_at
+    steps["process exit"] = wall - steps["process start"] - measured["in_process_s"]
+    steps["other"] = wall - sum(steps.values())
+    return {"wall_s": wall, "steps": steps, "value": trial.value}
+
+
+def decode_once(prepared: Any) -> float:
+    """Seconds to decode the splits into the cache of columns (a fresh cache folder), as the
+    Tuner does once per search before its first trial; absent in code that decodes per trial."""
+    import os
+
+    from components.model import data
+    from components.tuner.job import TunerJob
+
+    os.environ[data.CACHE_ENV] = tempfile.mkdtemp(prefix="automl-rows-")
+    job = TunerJob(artifacts(prepared), {}, prepared.task)
+    started = time.perf_counter()
+    if hasattr(job, "decode_data"):
+        job.decode_data()
+    return time.perf_counter() - started
+
+
+def arrays(prepared: Any) -> tuple[Any, Any, Any]:
+    """The transformed train and eval rows as arrays in memory (not timed), and the Splits."""
+    import numpy as np
+
+    from bench.search_strategies import load_splits
+
+    splits, inputs_info = load_splits(prepared)
+
+    def as_arrays(rows: Any) -> tuple[dict[str, Any], Any]:
+        return {k: np.array(v) for k, v in rows.features.items()}, np.array(rows.labels)
+
+    return as_arrays(splits.train), as_arrays(splits.eval), (splits, inputs_info)
+
+
+def bare_network(
+    point: dict[str, Any], epochs: int, train: Any, evaluation: Any, loaded: Any, task: str
+) -> float:
+    """Seconds for Keras ``fit`` on arrays in memory, validating every epoch, as a plain
+    KerasTuner loop does; the model built by our own builder (the same network)."""
+    from components.model import build
+    from components.spaces import FAMILIES_SPACE
+
+    splits, inputs_info = loaded
+    model = build.build_model(
+        point, FAMILIES_SPACE, inputs_info, task, splits.n_classes, splits.label_mean,
+        splits.label_std,
+    )  # fmt: skip
+    started = time.perf_counter()
+    model.fit(
+        train[0], train[1], batch_size=int(point["batch_size"]), epochs=epochs,
+        validation_data=evaluation, shuffle=True, verbose=0,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def bare_forest(point: dict[str, Any], train: Any, inputs_info: Any, task: str) -> float:
+    """Seconds for ``ydf`` ``train`` with the point's hyperparameters on the same rows."""
+    import ydf
+
+    features = [ydf.Feature(n, ydf.Semantic.CATEGORICAL) for n in inputs_info.categorical]
+    features += [ydf.Feature(n, ydf.Semantic.NUMERICAL) for n in inputs_info.numeric]
+    common = {
+        "label": "__label",
+        "task": ydf.Task.CLASSIFICATION if task == "classification" else ydf.Task.REGRESSION,
+        "features": features,
+    }
+    if point["family"] == "gbt":
+        learner = ydf.GradientBoostedTreesLearner(
+            num_trees=int(point["gbt_trees"]), max_depth=int(point["gbt_max_depth"]),
+            shrinkage=float(point["gbt_shrinkage"]), subsample=float(point["gbt_subsample"]),
+            min_examples=int(point["gbt_min_examples"]), **common,
+        )  # fmt: skip
+    else:
+        learner = ydf.RandomForestLearner(
+            num_trees=int(point["rf_trees"]), max_depth=int(point["rf_max_depth"]),
+            min_examples=int(point["rf_min_examples"]),
+            num_candidate_attributes_ratio=float(point["rf_attribute_ratio"]),
+            compute_oob_performances=False, **common,
+        )  # fmt: skip
+    columns = {name: values.reshape(len(values), -1)[:, 0] for name, values in train[0].items()}
+    columns["__label"] = train[1].reshape(-1)
+    started = time.perf_counter()
+    learner.train(columns, verbose=0)
+    return time.perf_counter() - started
+
+
+def profile(name: str, epochs: int, repeats: int, work: Path = DATA) -> list[dict[str, Any]]:
+    from components.spaces import FAMILIES_SPACE, build_space, trees
+    from components.tuner.workers import PRELOAD
+
+    (prepared,) = search_datasets.prepare(work, [name])
+    decode_s = decode_once(prepared)  # before the fork server starts: it keeps its env
+    print(f"{name}: decoded once in {decode_s:.2f}s", flush=True)
+    train, evaluation, loaded = arrays(prepared)
+    space = build_space(FAMILIES_SPACE, loaded[1], epochs)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
+    warm_up = context.Process(target=time.sleep, args=(0,))  # starts the fork server: once
+    warm_up.start()  # per search, not per trial
+    warm_up.join()
+    rows = []
+    for point in space.branch_midpoints(trees.FAMILY):
+        family = str(point[trees.FAMILY])
+        runs = [run_one(prepared, point, epochs, context) for _ in range(repeats)]
+        if family == trees.NETWORK:
+            bare = [
+                bare_network(point, epochs, train, evaluation, loaded, prepared.task)
+                for _ in range(repeats)
+            ]
+        else:
+            bare = [bare_forest(point, train, loaded[1], prepared.task) for _ in range(repeats)]
+        wall, bare_s = statistics.median(r["wall_s"] for r in runs), statistics.median(bare)
+        step_names = {s for r in runs for s in r["steps"]}
+        row = {
+            "dataset": name,
+            "decode_once_s": decode_s,
+            "family": family,
+            "train_rows": len(train[1]),
+            "epochs": epochs,
+            "wall_s": wall,
+            "bare_s": bare_s,
+            "ratio": wall / bare_s,
+            "overhead_s": wall - bare_s,
+            "steps": {s: statistics.median(r["steps"].get(s, 0.0) for r in runs) for s in step_names},
+        }
+        rows.append(row)
+        print(
+            f"{name} {family}: trial {wall:.2f}s, bare loop {bare_s:.2f}s "
+            f"({row['ratio']:.2f}x, overhead {row['overhead_s']:.2f}s)",
+            flush=True,
+        )
+    return rows
+
+
+def report(rows: list[dict[str, Any]], epochs: int, repeats: int) -> str:
+    import platform
+
+    import tensorflow as tf
+    import ydf
+
+    steps = sorted({s for r in rows for s in r["steps"]})
+    lines = [
+        f"# One trial, step by step ({datetime.date.today()})",
+        "",
+        f"Each trial a middle-of-the-ranges point of its family (the families space's opener), "
+        f"{epochs} epochs at full fidelity, median of {repeats} run(s); TF {tf.__version__}, "
+        f"ydf {ydf.__version__}, Python {platform.python_version()}, 2 cores. Bare loop: Keras "
+        "`fit` on arrays in memory validating every epoch (network), `ydf` `train` (forest). "
+        "Targets: ratio <= 1.25 where the bare loop takes >= 1 s; median overhead <= 0.3 s.",
+        "",
+        "| dataset | family | train rows | trial s | bare loop s | ratio | overhead s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['dataset']} | {r['family']} | {r['train_rows']} | {r['wall_s']:.2f} | "
+            f"{r['bare_s']:.2f} | {r['ratio']:.2f} | {r['overhead_s']:.2f} |"
+        )
+    overheads = [r["overhead_s"] for r in rows]
+    lines += [
+        "",
+        f"Median overhead: {statistics.median(overheads):.2f} s.",
+        "",
+        "Where a trial's seconds go (exclusive of nested steps):",
+        "",
+        "| dataset | family | " + " | ".join(steps) + " |",
+        "|---|---|" + "---|" * len(steps),
+    ]
+    for r in rows:
+        cells = " | ".join(f"{r['steps'].get(s, 0.0):.2f}" for s in steps)
+        lines.append(f"| {r['dataset']} | {r['family']} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", nargs="+", default=["digits", "interactions_100k"])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--name", default="trial_profile", help="results file name")
+    parser.add_argument("--work", type=Path, default=DATA, help="where datasets are prepared")
+    args = parser.parse_args()
+    rows = [r for name in args.dataset for r in profile(name, args.epochs, args.repeats, args.work)]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.name}.json").write_text(
+        json.dumps({"date": str(datetime.date.today()), "epochs": args.epochs, "rows": rows}, indent=1)
+    )
+    text = report(rows, args.epochs, args.repeats)
+    (RESULTS / f"{args.name}.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
