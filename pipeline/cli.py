@@ -99,7 +99,8 @@ def data_options(command: Callable) -> Callable:
         click.option(
             "--parallel-trials",
             type=int,
-            help="Trials trained at a time, each in its own process (default 1).",
+            help="Trials trained at a time, each in its own process (default: as many as "
+            "the cores and memory allow).",
         ),
         click.option(
             "--accept-data-change",
@@ -143,7 +144,8 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
 @click.option(
     "--time-budget",
     type=DURATION,
-    help="Search time (600, 90s, 10m, 1.5h); no new trial starts after it.",
+    help="Wall time of the whole run (600, 90s, 10m, 1.5h): the search gets what the rest "
+    "of the pipeline will not need.",
 )
 @click.option(
     "--new-study",
@@ -170,7 +172,7 @@ def run(
             "tuner.estimator": estimator,
             "tuner.space": space,
             "tuner.max_trials": max_trials,
-            "tuner.time_budget_s": time_budget,
+            "time_budget_s": time_budget,
             "tuner.resume": False if new_study else None,
         },
     )

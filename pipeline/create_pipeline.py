@@ -24,7 +24,7 @@ from tfx.components.transform.component import Transform
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration import data_types
 from tfx.orchestration.pipeline import Pipeline
-from tfx.proto import example_gen_pb2, range_config_pb2, trainer_pb2
+from tfx.proto import example_gen_pb2, range_config_pb2, trainer_pb2, transform_pb2
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
@@ -42,6 +42,7 @@ from pipeline.config import PipelineConfig
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
 STAGED_FILE = "data.csv"
+TEST_SPLIT = "test"  # the Evaluator's: no selection sees it
 Target = Literal["local", "kubeflow"]
 
 
@@ -89,6 +90,9 @@ def _example_gen(
                     ),
                     example_gen_pb2.SplitConfig.Split(
                         name="eval", hash_buckets=config.split.eval_buckets
+                    ),
+                    example_gen_pb2.SplitConfig.Split(
+                        name=TEST_SPLIT, hash_buckets=config.split.test_buckets
                     ),
                 ]
             )
@@ -175,6 +179,8 @@ def create_pipeline(
         # SavedModel (tests/e2e load it and predict).
         disable_statistics=True,
         force_tf_compat_v1=True,
+        # The test split is for the Evaluator alone, which reads the raw examples.
+        splits_config=transform_pb2.SplitsConfig(analyze=["train"], transform=["train", "eval"]),
     )
 
     tuner_inputs = {
@@ -225,6 +231,7 @@ def create_pipeline(
         ).with_id("latest_blessed_model_resolver")
     evaluator = BaselineTolerantEvaluator(
         examples=example_gen.outputs["examples"],
+        example_splits=[TEST_SPLIT],  # rows no trial, ensemble or threshold was chosen on
         model=trainer.outputs["model"],
         baseline_model=baseline_node.outputs["model"],
         eval_config=evaluation.eval_config(

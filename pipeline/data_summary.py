@@ -48,7 +48,8 @@ def read(statistics_uri: str) -> dict[str, Any]:
     if train is None:
         return {}
     rows = {"train": int(train.num_examples)}
-    if (evaluation := _split(statistics_uri, "eval")) is not None:
-        rows["eval"] = int(evaluation.num_examples)
+    for name in ("eval", "test"):
+        if (split := _split(statistics_uri, name)) is not None:
+            rows[name] = int(split.num_examples)
     columns = [_column(f, train.num_examples) for f in train.features]
     return {"rows": rows, "columns": sorted(columns, key=lambda c: c["column"])}

@@ -232,7 +232,7 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
     )
     if summary.metrics:
         parts.append(
-            _table(["evaluation metric (eval split)", "value"], sorted(summary.metrics.items()))
+            _table(["evaluation metric (test split)", "value"], sorted(summary.metrics.items()))
         )
     if summary.slice_metrics:
         names = sorted({m for values in summary.slice_metrics.values() for m in values})

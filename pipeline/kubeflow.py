@@ -87,12 +87,13 @@ DEFAULT_PIPELINE_ROOT = "minio://mlpipeline/v2/artifacts"  # KFP standalone's Mi
 IMAGE_SCHEMA_DIR = "/opt/automl/schemas"  # where the Dockerfile puts schemas/
 
 
-def resources_for(component_id: str, parallel_trials: int) -> Resources:
-    """A Tuner worker pod trains like the Tuner (AutoMLTunerWorker1, 2...)."""
+def resources_for(component_id: str, parallel_trials: int | None) -> Resources:
+    """A Tuner worker pod trains like the Tuner (AutoMLTunerWorker1, 2...). Without a set
+    number of parallel trials the pod gets its default resources and fills its cores."""
     if component_id.startswith("AutoMLTunerWorker"):
         component_id = "AutoMLTuner"
     found = RESOURCES.get(component_id, DEFAULT_RESOURCES)
-    if component_id == "AutoMLTuner" and parallel_trials > 1:
+    if component_id == "AutoMLTuner" and parallel_trials and parallel_trials > 1:
         cores = max(found.cpu_limit, parallel_trials)
         return Resources(found.cpu_request, cores, found.memory_gib + 2 * (parallel_trials - 1))
     return found

@@ -113,9 +113,8 @@ def print_summary(
             )
         )
     if summary.metrics:
-        rows.append(
-            ("Evaluation", ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items())))
-        )
+        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items()))
+        rows.append(("Evaluation", f"{shown} (test split, unseen by the search and the Trainer)"))
     if summary.blessed is not None:
         verdict = "[green]yes[/]" if summary.blessed else "[red]no[/]"
         if summary.failed_checks:

@@ -24,6 +24,11 @@ class Budget:
     max_trials: int | None = None
     max_seconds: float | None = None
     max_epochs: float | None = None  # compute, in full-data epochs
+    # Of max_seconds, what must be left when the search stops for what follows it (a run's
+    # final training and evaluation): a fixed part and a number of the longest trials'
+    # worth, which only the trials themselves tell (``reserved_seconds``).
+    reserve_s: float = 0.0
+    reserve_trials: float = 0.0
 
     def __post_init__(self) -> None:
         limits = {
@@ -36,19 +41,40 @@ class Budget:
         for name, value in limits.items():
             if value is not None and value <= 0:
                 raise BudgetError(f"budget {name}={value} allows no trial; it must be positive")
+        if self.reserve_s < 0 or self.reserve_trials < 0:
+            raise BudgetError("a time reserve cannot be negative")
 
     def stop_reason(self, trials: Sequence[Trial], elapsed_seconds: float) -> str | None:
         """Why no further trial may start, or None while budget is left."""
         if self.max_trials is not None and len(trials) >= self.max_trials:
             return f"reached max trials ({self.max_trials})"
-        if self.max_seconds is not None and elapsed_seconds >= self.max_seconds:
-            return f"reached the time budget ({self.max_seconds:g} s)"
+        if self.max_seconds is not None and trials:  # a search always starts one trial
+            reserved = self.reserved_seconds(trials)
+            if elapsed_seconds + reserved >= self.max_seconds:
+                kept = f", {reserved:.0f} s of it kept for what follows" if reserved else ""
+                return f"reached the time budget ({self.max_seconds:g} s{kept})"
         spent = compute_spent(trials)
         if self.max_epochs is not None and spent >= self.max_epochs:
             return (
                 f"reached the compute budget ({spent:.3g} of {self.max_epochs} full-data epochs)"
             )
         return None
+
+
+    def reserved_seconds(self, trials: Sequence[Trial]) -> float:
+        """The reserve for what follows the search, once a trial has finished (the first
+        always starts: a search must give a model): the fixed part plus ``reserve_trials``
+        times the median wall time of the finished trials at the highest fidelity."""
+        finished = [t for t in trials if t.finished and t.wall_time_s > 0]
+        if not finished or not (self.reserve_s or self.reserve_trials):
+            return 0.0
+        top = max(_fidelity_compute(t) for t in finished)
+        times = sorted(t.wall_time_s for t in finished if _fidelity_compute(t) == top)
+        return self.reserve_s + self.reserve_trials * times[len(times) // 2]
+
+
+def _fidelity_compute(trial: Trial) -> float:
+    return trial.fidelity.compute if trial.fidelity is not None else 1.0
 
 
 def compute_spent(trials: Sequence[Trial]) -> float:

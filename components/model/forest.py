@@ -43,6 +43,7 @@ from components.spaces import FeatureSet
 MIN_TREES = 10
 LABEL = "__label__"
 WEIGHT = "__weight__"
+THREADS: int | None = None  # a trial's share of the cores (components.tuner.workers)
 SCORED_TRAIN_ROWS = 5_000  # the training loss is a diagnostic: a spread sample suffices
 
 
@@ -65,6 +66,8 @@ def _learner(
         "random_seed": seed,
         "weights": WEIGHT if weighted else None,
     }
+    if THREADS is not None:
+        common["num_threads"] = THREADS
     if point["family"] == "gbt":
         return ydf.GradientBoostedTreesLearner(
             num_trees=max(MIN_TREES, round(int(point["gbt_trees"]) * share)),

@@ -7,8 +7,8 @@ where the search inherited weights, its searched network joins as a candidate of
 components.model.ensemble_selection compares each alone, their average and Caruana's greedy
 weights, and an ensemble wins only when it is strictly better, so the ensemble is never the
 worse choice on the data it was chosen on. That data is the evaluation split the Tuner
-already ranked the trials on (there is no third split), so the Evaluator's numbers for the
-chosen model carry the same optimism as they do for the Tuner's choice.
+already ranked the trials on; the Evaluator judges the choice on the test split, which
+neither saw, so its numbers carry no selection's optimism.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_transform as tft
@@ -16,6 +17,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.model import build, data, explain, export, fit
 from components.trainer import ensembling
+from components.tuner import deadline
 from components.tuner.executor import (
     candidates_from_config,
     class_weighting_from_config,
@@ -36,6 +38,12 @@ def run_fn(fn_args: FnArgs) -> None:
     ]
     candidates = [{**candidates[0], "params": point}, *candidates[1:]]
     candidates = candidates[: int(config.get("ensemble_size", 1))]
+    run_deadline = deadline.RunDeadline.from_env()
+    if run_deadline is not None and len(candidates) > 1:
+        left = run_deadline.ends_at - time.time()
+        if left < run_deadline.reserve_s * 2:
+            log.info("%.0f s left of the run's time budget: the selected trial alone", left)
+            candidates = candidates[:1]
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
     weighting = class_weighting_from_config(fn_args.hyperparameters)

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,10 +25,10 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.tuner import record, snapshots
+from components.tuner import deadline, record, snapshots
 from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
-from components.tuner.workers import Workers
+from components.tuner.workers import Workers, default_parallel
 from search.keras_tuner_oracle import to_hyperparameters
 from search.objectives import pareto_front, runners_up, select
 from search.store import StudyStore
@@ -182,6 +183,9 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: dict[str, Any],
     ) -> None:
         settings = with_run_time_budgets(json.loads(exec_properties["settings"]), exec_properties)
+        # Resolved here, where the trials run, and recorded: every trial process shares the
+        # cores by it (a resumed study may change it).
+        settings["parallel_trials"] = settings.get("parallel_trials") or default_parallel()
         study_artifact = artifact_utils.get_single_instance(output_dict["study"])
         study_path = os.path.join(study_artifact.uri, record.STUDY_FILE)
         store_url = settings.get("study_store") or default_store(study_artifact.uri)
@@ -222,7 +226,7 @@ class Executor(base_executor.BaseExecutor):
         if stored.resumed:
             done = sum(t.finished for t in study.trials)
             log.info("Resuming study %d: %d trials finished earlier", stored.id, done)
-        parallel = int(settings.get("parallel_trials", 1))
+        parallel = int(settings["parallel_trials"])
         job.decode_data()
 
         def on_trial_end(trial: Trial) -> None:
@@ -230,12 +234,22 @@ class Executor(base_executor.BaseExecutor):
             log_trial(plan, trial)
             record.write(study_path, plan, study, job.fn_args.schema_path)
 
+        budget, cut_off = plan.budget, None
+        if (run_deadline := deadline.RunDeadline.from_env()) is not None:
+            budget = run_deadline.search_budget(plan.budget, time.time())
+            cut_off = deadline.cut_off(budget)
+            log.info(
+                "Run time budget: the search has %.0f s, keeping %.0f s and %g top-fidelity "
+                "trials' time for the Trainer, the Evaluator and the push",
+                budget.max_seconds, budget.reserve_s, budget.reserve_trials,
+            )  # fmt: skip
         study.stop_reason = Workers(
             store,
             stored.id,
-            functools.partial(study.propose_next, budget=plan.budget),
+            functools.partial(study.propose_next, budget=budget),
             parallel=parallel,
             on_trial_end=on_trial_end,
+            cut_off=cut_off,
         ).run()
         study.trials = store.trials(stored.id)
         store.close(stored.id)  # a rerun after this point starts a new study

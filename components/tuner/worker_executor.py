@@ -85,7 +85,7 @@ class Executor(base_executor.BaseExecutor):
             store,
             study_id,
             functools.partial(study.propose_next, budget=job.plan.budget),
-            parallel=int(job.settings.get("parallel_trials", 1)),
+            parallel=int(job.settings.get("parallel_trials") or 1),
             on_trial_end=functools.partial(log_trial, job.plan),
         ).run()
         log.info("Worker left study %d: %s", study_id, stop_reason)

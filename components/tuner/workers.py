@@ -30,20 +30,30 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psutil
 
 from search.store import CLOSED, StudyStore, worker_name
 from search.study import run_trial
-from search.trial import Trial
+from search.trial import Trial, TrialStatus
 
 log = logging.getLogger("automl.tuner")
 
 # TensorFlow, TFX, YDF and our model code, imported once by the fork server, not per trial
 PRELOAD = ("components.tuner.job", "components.model.forest")
 _WATCH_S = 1.0
+TRIAL_MEMORY = 3 * 2**30 // 2  # a trial process's peak on 100k rows, with headroom
+
+
+def start_fork_server(preload: tuple[str, ...] = PRELOAD) -> None:
+    """Starts the trial processes' fork server now; it imports ``preload`` in the background
+    and the Workers of this process later use it as it is."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
 
 
 def watch_supervisor(supervisor: tuple[int, float]) -> None:
@@ -64,14 +74,54 @@ def watch_supervisor(supervisor: tuple[int, float]) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity, capped by a cgroup (v2) CPU quota, as a
+    container's limit on Kubernetes is (os.cpu_count() reports the host's)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as handle:
+            quota, period = handle.read().split()
+        if quota != "max":
+            cores = min(cores or 1, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores or 1)
+
+
+def available_memory() -> int:
+    """Bytes free for trials: the machine's available memory, capped by a cgroup (v2)
+    memory limit less what the cgroup already uses."""
+    free = psutil.virtual_memory().available
+    try:
+        with open("/sys/fs/cgroup/memory.max") as handle:
+            limit = handle.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as handle:
+            used = int(handle.read().strip())
+        if limit != "max":
+            free = min(free, int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return max(0, free)
+
+
+def default_parallel(trial_memory: int = TRIAL_MEMORY) -> int:
+    """Trials at a time when none is set: one per core (a small model's training does not
+    scale across cores, while independent trials do: bench/results/workers.md), as many as
+    the free memory holds at ``trial_memory`` each, at least one."""
+    return max(1, min(available_cores(), available_memory() // trial_memory))
+
+
 def _share_cores(parallel: int) -> None:
-    """N trials at once each get 1/N of the cores: TensorFlow would otherwise give every one
-    a thread per core, and N processes would fight over them."""
+    """N trials at once each get 1/N of the cores: TensorFlow and YDF would otherwise give
+    every one a thread per core, and N processes would fight over them."""
     if parallel <= 1:
         return
     import tensorflow as tf
 
-    threads = max(1, (os.cpu_count() or 1) // parallel)
+    from components.model import forest
+
+    threads = max(1, available_cores() // parallel)
+    forest.THREADS = threads
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
@@ -88,7 +138,7 @@ def run_tuner_trial(
 
     store = StudyStore(store_url)
     job = TunerJob.from_json(store.settings(study_id)["job"])
-    _share_cores(int(job.settings.get("parallel_trials", 1)))
+    _share_cores(int(job.settings.get("parallel_trials") or 1))
     history = store.trials(study_id)
     trial = history[number]
     # Who ran it (the supervisor: the Tuner's or a worker pod's) and when.
@@ -113,6 +163,7 @@ class Workers:
         wait_s: float = 1.0,
         trial_main: Callable[..., None] = run_tuner_trial,
         preload: tuple[str, ...] = PRELOAD,
+        cut_off: Callable[[Sequence[Trial]], float] | None = None,
     ) -> None:
         self.store = store
         self.study_id = study_id
@@ -125,6 +176,10 @@ class Workers:
         self.worker = worker_name()
         self.trial_main = trial_main  # (store url, study id, number, worker, supervisor)
         self.preload = preload
+        # A run's time budget (components.tuner.deadline): past the seconds it gives for the
+        # trials so far, running trials are stopped and recorded as failed, once the study
+        # has a result to select (else they run on).
+        self.cut_off = cut_off
 
     def run(self) -> str:
         """Claims and runs trials until none is left to claim and none is running; returns
@@ -141,6 +196,9 @@ class Workers:
             while True:
                 if self._reap(running):
                     stop_reason = None  # a trial ended: the budget or strategy may allow more
+                if self._past_cut_off(started, running):
+                    self._cut(running)
+                    return "reached the run's time budget; running trials were stopped"
                 if time.monotonic() - last_beat > self.heartbeat_s:
                     self.store.heartbeat(self.study_id, self.worker)
                     last_beat = time.monotonic()
@@ -182,6 +240,29 @@ class Workers:
             for process in running.values():
                 process.kill()
                 process.join()
+
+    def _past_cut_off(self, started: float, running: dict[int, Any]) -> bool:
+        if self.cut_off is None or not running:
+            return False
+        trials = self.store.trials(self.study_id)
+        past = time.monotonic() - started >= self.cut_off(trials)
+        return past and any(t.scored for t in trials)
+
+    def _cut(self, running: dict[int, Any]) -> None:
+        """Stops the running trials and records each as failed (never retried)."""
+        trials = self.store.trials(self.study_id)
+        for number, process in list(running.items()):
+            process.kill()
+            process.join()
+            del running[number]
+            trial = trials[number]
+            if trial.finished:  # it ended between the check and the kill
+                continue
+            trial.status = TrialStatus.FAILED
+            trial.error = "stopped: the run's time budget was reached"
+            self.store.finish(self.study_id, trial, self.worker)
+            if self.on_trial_end is not None:
+                self.on_trial_end(trial)
 
     def _others_running(self, waited_before: bool) -> bool:
         others = self.store.running_elsewhere(self.study_id, self.worker)

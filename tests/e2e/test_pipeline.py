@@ -219,3 +219,51 @@ def test_regression_on_chicago_taxi_needs_no_code(tmp_path):
     fares = np.array([float(r["fare"]) for r in rows])
     assert np.isfinite(prediction).all()
     assert np.sqrt(np.mean((prediction - fares) ** 2)) < fares.std()  # beats predicting the mean
+
+
+def test_the_evaluator_judges_on_the_test_split_that_no_selection_saw(penguins_run):
+    """ExampleGen writes train/eval/test; Transform transforms only train and eval, the only
+    data the Tuner and the Trainer receive; the Evaluator's metrics count the test rows."""
+    from tfx.components.statistics_gen import stats_artifact_utils
+    from tfx.types import standard_artifacts
+
+    from components.model_evaluation import read_slices
+
+    output, result = penguins_run
+    root = output / "pipeline_root"
+    (examples,) = root.glob("ExampleGen/examples/*")
+    assert sorted(p.name for p in examples.iterdir()) == ["Split-eval", "Split-test", "Split-train"]
+    (transformed,) = root.glob("Transform/transformed_examples/*")
+    assert sorted(p.name for p in transformed.iterdir()) == ["Split-eval", "Split-train"]
+
+    (statistics,) = root.glob("StatisticsGen/statistics/*")
+    artifact = standard_artifacts.ExampleStatistics()
+    artifact.uri, artifact.split_names = str(statistics), '["train", "eval", "test"]'
+
+    def rows(split: str) -> int:
+        return stats_artifact_utils.load_statistics(artifact, split).proto().datasets[0].num_examples
+
+    (evaluation,) = root.glob("Evaluator/evaluation/*")
+    counted = read_slices(str(evaluation))[""]["example_count"]
+    assert counted == rows("test") and rows("test") != rows("eval")
+    assert rows("test") > 30  # 15 % of penguins' 344 rows, about
+    assert "(test split, unseen by the search and the Trainer)" in result.stdout
+
+
+def test_a_time_budget_bounds_the_whole_run(tmp_path):
+    """`--time-budget` is the run's wall time, imports and data check included: the search
+    gets what the Trainer, the Evaluator and the push will not need, and trials still running
+    at its end are stopped. Within 10 % of the budget, with a model pushed."""
+    import time
+
+    budget = 150
+    started = time.monotonic()
+    result = run_automl("run", "--output", str(tmp_path / "out"), "--time-budget", f"{budget}s")
+    wall = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert wall <= budget * 1.1, f"{wall:.0f} s for a {budget} s budget"
+    assert "Blessed               yes" in result.stdout
+    (log,) = (tmp_path / "out" / "logs").glob("run-*.log")
+    text = log.read_text()
+    assert "Run time budget: the search has" in text
+    assert "Search stopped: reached" in text and "time budget" in text

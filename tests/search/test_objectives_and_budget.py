@@ -102,6 +102,26 @@ def test_time_budget_stops_starting_trials():
     assert all(t.wall_time_s >= 0.05 for t in study.trials)
 
 
+def test_a_time_reserve_keeps_room_for_what_follows_the_search():
+    """The reserve is a fixed part plus a number of the top-fidelity trials' median wall
+    time; it counts only once a trial has finished, so the first trial always starts."""
+    from search.fidelity import Fidelity
+
+    def done(number: int, epochs: int, seconds: float) -> Trial:
+        return Trial(number, {}, TrialStatus.COMPLETE, 1.0, Fidelity(epochs),
+                     wall_time_s=seconds)  # fmt: skip
+
+    budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=2.0)
+    assert budget.stop_reason([], elapsed_seconds=150.0) is None  # nothing trained yet
+    trials = [done(0, 1, 1.0), done(1, 4, 8.0), done(2, 4, 12.0), done(3, 4, 30.0)]
+    assert budget.reserved_seconds(trials) == 10.0 + 2 * 12.0  # low-fidelity trial ignored
+    assert budget.stop_reason(trials, elapsed_seconds=65.0) is None
+    reason = budget.stop_reason(trials, elapsed_seconds=66.0)
+    assert reason == "reached the time budget (100 s, 34 s of it kept for what follows)"
+    with pytest.raises(BudgetError, match="negative"):
+        Budget(max_seconds=1.0, reserve_s=-1.0)
+
+
 def test_outcome_records_measurements_and_curves():
     study = make_study()
     study.optimize(

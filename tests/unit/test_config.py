@@ -10,7 +10,8 @@ def test_defaults_run_the_embedded_penguins():
     config = build_config()
     assert config.data is None
     assert config.pipeline_name == "automl-penguins"
-    assert config.split.train_buckets == 8 and config.split.eval_buckets == 2
+    split = config.split
+    assert (split.train_buckets, split.eval_buckets, split.test_buckets) == (14, 3, 3)
     assert config.curated_schema_path() is not None  # schemas/penguins/schema.pbtxt ships
 
 

@@ -1,0 +1,61 @@
+"""A run's time budget as the Tuner sees it: when the run must end, and what follows the search.
+
+`automl run --time-budget` bounds the whole run. The CLI knows when the run started and what
+comes after the search (the Trainer's retrains, the export, the Evaluator, the push); the
+Tuner knows how long its trials take. So the CLI hands the Tuner a ``RunDeadline`` and the
+search gets the time left minus a reserve: a fixed part for export, evaluation and push, and
+the Trainer's retrains counted in the search's own top-fidelity trial times
+(search.budget.Budget.reserved_seconds). Past that point running trials are stopped.
+
+It travels in the environment (LocalDagRunner runs every executor in the CLI's process), not
+as an execution property: a property that changed with every run would defeat TFX's cache
+for the Tuner and everything after it. Without it (KFP, a plain tuner.time_budget_s) the
+search's own budget applies as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+
+from search.budget import Budget
+from search.trial import Trial
+
+ENV = "AUTOML_RUN_DEADLINE"
+
+
+@dataclass(frozen=True)
+class RunDeadline:
+    ends_at: float  # time.time() by which the whole run should have ended
+    reserve_s: float  # after the search: export, evaluation, push and summary
+    reserve_trials: float  # the Trainer's retrains, in top-fidelity trials of the search
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls) -> RunDeadline | None:
+        value = os.environ.get(ENV)
+        return cls(**json.loads(value)) if value else None
+
+    def search_budget(self, budget: Budget, now: float) -> Budget:
+        """The search's budget under this deadline: at most the time left, with the reserve
+        kept for what follows (at least a second: the first trial always runs)."""
+        left = max(1.0, self.ends_at - now)
+        seconds = left if budget.max_seconds is None else min(budget.max_seconds, left)
+        return replace(
+            budget, max_seconds=seconds, reserve_s=self.reserve_s,
+            reserve_trials=self.reserve_trials,
+        )  # fmt: skip
+
+
+def cut_off(budget: Budget) -> Callable[[Sequence[Trial]], float]:
+    """For the Workers: seconds into the search after which running trials are stopped."""
+    assert budget.max_seconds is not None
+
+    def seconds(trials: Sequence[Trial]) -> float:
+        return float(budget.max_seconds) - budget.reserved_seconds(trials)
+
+    return seconds
