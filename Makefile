@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-baselines lint clean \
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-baselines bench-trials lint clean \
 	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
@@ -78,6 +78,11 @@ bench-workers: $(VENV)/.installed
 # A warm-started retrain vs a cold run on the same new span, through the whole pipeline.
 bench-retrain: $(VENV)/.installed
 	$(VPY) bench/retrain.py
+
+# One trial step by step against the same model in a bare Keras / YDF loop (nothing else
+# running: it times seconds).
+bench-trials: $(VENV)/.installed
+	$(VPY) bench/trial_profile.py
 
 # Our default run vs HistGradientBoosting (defaults) vs networks only, on four datasets.
 bench-baselines: $(VENV)/.installed

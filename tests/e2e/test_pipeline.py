@@ -231,7 +231,7 @@ def test_the_evaluator_judges_on_the_test_split_that_no_selection_saw(penguins_r
 
     output, result = penguins_run
     root = output / "pipeline_root"
-    (examples,) = root.glob("ExampleGen/examples/*")
+    (examples,) = root.glob("CsvExampleGen/examples/*")
     assert sorted(p.name for p in examples.iterdir()) == ["Split-eval", "Split-test", "Split-train"]
     (transformed,) = root.glob("Transform/transformed_examples/*")
     assert sorted(p.name for p in transformed.iterdir()) == ["Split-eval", "Split-train"]
