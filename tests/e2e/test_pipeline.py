@@ -267,3 +267,41 @@ def test_a_time_budget_bounds_the_whole_run(tmp_path):
     text = log.read_text()
     assert "Run time budget: the search has" in text
     assert "Search stopped: reached" in text and "time budget" in text
+
+
+def test_a_split_is_decoded_once_and_mapped_by_later_readers(penguins_run, tmp_path, monkeypatch):
+    """The Tuner decodes each split into the cache of columns; a trial process or the Trainer
+    then maps the same files read-only (same rows, no decoding), and a low-fidelity share of
+    the rows is the same rows on every call."""
+    import numpy as np
+    import tensorflow_transform as tft
+    from tfx.components.trainer import fn_args_utils
+    from tfx.types import standard_artifacts
+
+    from components.model import data
+
+    output, _ = penguins_run
+    root = output / "pipeline_root"
+    examples, graph = standard_artifacts.Examples(), standard_artifacts.TransformGraph()
+    (examples.uri,) = [str(p) for p in root.glob("Transform/transformed_examples/*")]
+    (graph.uri,) = [str(p) for p in root.glob("Transform/transform_graph/*")]
+    examples.split_names = '["train", "eval"]'
+    fn_args = fn_args_utils.get_common_fn_args(
+        {"examples": [examples], "transform_graph": [graph]},
+        {"train_args": "{}", "eval_args": "{}"},
+    )
+    transform = tft.TFTransformOutput(graph.uri)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+
+    decoded = data.cached(fn_args.train_files, fn_args.data_accessor, transform)
+    assert not isinstance(decoded.labels, np.memmap)  # decoded here
+    assert len(list(tmp_path.iterdir())) == 1  # one folder of columns, published whole
+    mapped = data.cached(fn_args.train_files, fn_args.data_accessor, transform)
+    assert isinstance(mapped.labels, np.memmap)  # read from the cache, not decoded
+    assert set(mapped.features) == set(decoded.features) and len(mapped) > 200
+    for name, values in decoded.features.items():
+        np.testing.assert_array_equal(mapped.features[name], values)
+    np.testing.assert_array_equal(mapped.labels, decoded.labels)
+    half = mapped.fraction(0.5)
+    np.testing.assert_array_equal(half.labels, mapped.fraction(0.5).labels)
+    assert 0.35 < len(half) / len(mapped) < 0.65
