@@ -21,6 +21,7 @@ from tfx import types
 from tfx.components.trainer import fn_args_utils
 from tfx.types import artifact_utils, standard_component_specs
 
+from components import features
 from components.guardrails.executor import read_report
 from components.model import build, data
 from components.spaces import FeatureSet, trees
@@ -96,11 +97,15 @@ class TunerJob:
 
     @property
     def problem(self) -> str:
-        """What the search is for: the task and the model's input columns (not their
-        vocabularies, which a new span may grow). A warm start needs an earlier study of the
-        same problem on other data, not merely one over the same space."""
+        """What the search is for: the task and the CSV columns the model reads, numeric or
+        categorical (not their vocabularies, which a new span may grow, nor which columns
+        got a missing-value indicator, which depends on the rows a split drew). A warm start
+        needs an earlier study of the same problem on other data, not merely one over the
+        same space."""
         info = self.inputs_info
-        described = [self.task, sorted(info.numeric), sorted(info.categorical)]
+        numeric = sorted({features.raw_name(name) for name in info.numeric})
+        categorical = sorted({features.raw_name(name) for name in info.categorical})
+        described = [self.task, numeric, categorical]
         return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]
 
     @property

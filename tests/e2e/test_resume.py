@@ -31,8 +31,10 @@ def finished_trials(output: Path) -> dict[int, dict]:
 def test_a_run_killed_mid_search_resumes_and_refuses_another_space(tmp_path):
     config = tmp_path / "tiny.yaml"
     config.write_text("tuner: {epochs_per_trial: 2}\ntrainer: {early_stopping_patience: 1}\n")
+    # One trial at a time: "Trial 2" then means two finished (parallel runs are killed and
+    # resumed in tests/workers).
     args = ["run", "--output", str(tmp_path / "out"), "--config", str(config),
-            "--estimator", "full", "--max-trials", str(TRIALS)]  # fmt: skip
+            "--estimator", "full", "--max-trials", str(TRIALS), "--parallel-trials", "1"]  # fmt: skip
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     run = subprocess.Popen(
         [AUTOML, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
