@@ -200,3 +200,19 @@ def fit(
         **{f"val_{name}": [value] for name, value in scores(splits.eval).items()},
     }
     return FitResult(forest, history, best_epoch=0, charged_epochs=epochs)
+
+
+def load(path: str) -> Any:
+    """A forest the search grew and kept (components.tuner.snapshots)."""
+    return ydf.load_model(path)
+
+
+def restore(model: Any, splits: data.Splits, task: str) -> FitResult:
+    """A forest the search grew in full, validated as it is (growing it again would only
+    repeat the search's work)."""
+    forest = Forest(model, task, splits.n_classes)
+    scores = scoring.score(
+        *data.predictions(forest, splits.eval), task, build.label_scale(splits.label_std)
+    )
+    history = {"loss": [], **{f"val_{name}": [value] for name, value in scores.items()}}
+    return FitResult(forest, history, best_epoch=0, charged_epochs=0)

@@ -19,25 +19,43 @@ from typing import Any
 
 from components.model import build, data, ensemble_selection, morph
 from components.model.ensemble import EnsembleModel
+from components.tuner import snapshots
 
 log = logging.getLogger("automl.trainer")
 
 
 def with_searched(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The candidates, then the searched network of each that has a readable snapshot (as
-    {..., "searched": the snapshot}); one that cannot be read is only retrained."""
-    searched = []
+    """The candidates with the searched network of each that has a readable snapshot (as
+    {..., "searched": the snapshot}). A candidate the search trained in full is not trained
+    again: its searched network stands for it (issue 21: the Trainer reuses what the search
+    trained). One whose snapshot cannot be read is retrained."""
+    retrained, searched = [], []
     for candidate in candidates:
-        if not (path := candidate.get("weights")):
-            continue
-        try:
-            searched.append({**candidate, "searched": morph.Snapshot.load(path)})
-        except (OSError, ValueError, KeyError) as error:
-            log.warning(
-                "Trial %d's searched network could not be read (%s); it is retrained only",
-                candidate["trial"] + 1, error,
-            )  # fmt: skip
-    return [*candidates, *searched]
+        snapshot = None
+        if path := candidate.get("weights"):
+            try:
+                snapshot = _load(path)
+            except (OSError, ValueError, KeyError, RuntimeError) as error:
+                log.warning(
+                    "Trial %d's searched network could not be read (%s); it is retrained only",
+                    candidate["trial"] + 1, error,
+                )  # fmt: skip
+        if snapshot is None or not candidate.get("full_fidelity"):
+            retrained.append(candidate)
+        else:
+            log.info("Trial %d was trained in full by the search: reused", candidate["trial"] + 1)
+        if snapshot is not None:
+            searched.append({**candidate, "searched": snapshot})
+    return [*retrained, *searched]
+
+
+def _load(path: str) -> Any:
+    """A network's weights, or a forest YDF saved (components.tuner.snapshots)."""
+    if path.endswith(snapshots.FOREST_SUFFIX):
+        from components.model import forest
+
+        return forest.load(path)
+    return morph.Snapshot.load(path)
 
 
 def _is_searched(candidate: dict[str, Any]) -> bool:

@@ -15,7 +15,8 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.model import build, data, explain, export, fit
+from components.model import build, data, explain, export, fit, forest
+from components.spaces.trees import is_forest
 from components.trainer import ensembling
 from components.tuner import deadline
 from components.tuner.executor import (
@@ -53,6 +54,9 @@ def run_fn(fn_args: FnArgs) -> None:
     def train(candidate: dict) -> fit.FitResult:
         params = candidate["params"]
         if (snapshot := candidate.get("searched")) is not None:
+            if is_forest(params):
+                log.info("Validating trial %d's searched forest", candidate["trial"] + 1)
+                return fit.servable(forest.restore(snapshot, splits, task))
             log.info("Validating trial %d's searched network", candidate["trial"] + 1)
             return fit.restore(params, space, splits, feature_set, task, snapshot)
         epochs = config.get("epochs") or int(params["epochs"])

@@ -1,10 +1,13 @@
-"""The searched networks themselves, for the Trainer to weigh against retraining them.
+"""The searched models themselves, for the Trainer to weigh against retraining them or to
+reuse instead of retraining them.
 
 With weight inheritance a trial's network carries its parents' training as well as its own,
 so what the search measured is not what a retrain from scratch for the trial's epochs gives
 (bench/results/estimators.md: searched 0.120, retrained 0.184 on digits). The Tuner keeps the
 snapshots of the candidates it hands the Trainer, and the Trainer serves a searched network
-where it is better on the evaluation split than its retrain (components.trainer.ensembling).
+where it is better on the evaluation split than its retrain (components.trainer.ensembling);
+a candidate the search trained in full (and every forest grown in full, which a retrain would
+only grow again) is reused instead of retrained.
 
 They are kept beside the search's own snapshots (components.tuner.executor.weights_root: next
 to a SQLite store, or tuner.snapshot_dir, which compiled pipelines put on the volume every
@@ -26,26 +29,39 @@ FOLDER = "searched"
 KEEP_SEARCHES = 3
 
 
+FOREST_SUFFIX = ".ydf"
+
+
 def snapshot_name(number: int) -> str:
+    """A network's weights (components.model.morph.Snapshot)."""
     return f"trial_{number}.npz"
 
 
+def forest_name(number: int) -> str:
+    """A forest grown in full, as YDF saves it (a folder): the Trainer reuses it."""
+    return f"trial_{number}{FOREST_SUFFIX}"
+
+
 def keep(weights_dir: str | None, trials: Sequence[Trial]) -> dict[int, str]:
-    """Copies the snapshot of each of ``trials`` that has one (networks, not forests) and
-    was trained at full width (a narrower network is not the point's) out of the search's
-    ``weights_dir`` (<root>/study-<id>, removed after the search) to <root>/searched/study-<id>;
-    returns {trial number: path}."""
+    """Copies the snapshot of each of ``trials`` that has one (a network trained at full
+    width, or a forest grown in full; a narrower network is not the point's) out of the
+    search's ``weights_dir`` (<root>/study-<id>, removed after the search) to
+    <root>/searched/study-<id>; returns {trial number: path}."""
     if weights_dir is None:
         return {}
     root, study = os.path.split(os.path.normpath(weights_dir))
     target = os.path.join(root, FOLDER, study)
     kept = {}
     for trial in trials:
-        source = os.path.join(weights_dir, snapshot_name(trial.number))
-        if (trial.fidelity is not None and trial.fidelity.width < 1) or not os.path.exists(source):
+        if trial.fidelity is not None and trial.fidelity.width < 1:
             continue
-        os.makedirs(target, exist_ok=True)
-        kept[trial.number] = shutil.copy(source, os.path.join(target, snapshot_name(trial.number)))
+        for name in (snapshot_name(trial.number), forest_name(trial.number)):
+            source = os.path.join(weights_dir, name)
+            if not os.path.exists(source):
+                continue
+            os.makedirs(target, exist_ok=True)
+            copy = shutil.copytree if os.path.isdir(source) else shutil.copy
+            kept[trial.number] = copy(source, os.path.join(target, name))
     _prune(os.path.join(root, FOLDER))
     return kept
 

@@ -20,7 +20,7 @@ import tf_keras
 from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
 from components.spaces.trees import is_forest
-from components.tuner.snapshots import snapshot_name
+from components.tuner.snapshots import forest_name, snapshot_name
 from search.curves import CurveStopping
 from search.fidelity import Fidelity, trial_cost
 from search.objectives import Objective
@@ -100,6 +100,9 @@ class TrialRunner:
         trained = result.epochs_run
         if (path := self._snapshot_path(trial.number)) and not is_forest(trial.params):
             morph.Snapshot.of(result.model).save(path)
+        elif self.weights_dir and fidelity.rows >= 1 and trained >= int(trial.params["epochs"]):
+            # A forest grown in full: the Trainer reuses it rather than growing it again.
+            result.model.model.save(os.path.join(self.weights_dir, forest_name(trial.number)))
         metrics = {**result.validation_metrics(), **measure.size(result.model)}
         if self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung:
             if self._latency_rows is None:

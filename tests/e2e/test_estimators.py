@@ -98,14 +98,22 @@ def test_curve_stopping_and_inheritance_run_in_the_pipeline(output):
             assert trial["attrs"]["stop_reason"].startswith("curve: P(beats")
             assert len(trial["curves"]["val_loss"]) < trial["fidelity"]["epochs"]
     assert training["space"] == "micro"
-    # The searched networks reach the Trainer, which weighs each against its retrain.
+    # The searched networks reach the Trainer, which weighs each against its retrain, or
+    # reuses it instead of retraining where the search trained the candidate in full.
     searches = output / "pipeline_root" / "tuner" / "weights" / "searched"
     newest = max(searches.iterdir(), key=lambda p: int(p.name.removeprefix("study-")))
     kept = {int(p.stem.removeprefix("trial_")) for p in newest.glob("trial_*.npz")}
     assert study["selected_trial"] in kept
+    from components.tuner.executor import candidates_from_config
+
+    best = latest(output / "pipeline_root" / "AutoMLTuner" / "best_hyperparameters")
+    handed = json.loads((best / "best_hyperparameters.txt").read_text())
+    reused = {c["trial"] for c in candidates_from_config(handed) if c.get("full_fidelity")}
     candidates = training["ensemble"]["candidates"]
+    trials_weighed = {c["trial"] for c in candidates}
     searched = {c["trial"] for c in candidates if c["searched"]}
-    assert searched and searched == {c["trial"] for c in candidates if not c["searched"]} & kept
+    assert searched and searched == trials_weighed & kept
+    assert {c["trial"] for c in candidates if not c["searched"]} == trials_weighed - (reused & kept)
 
 
 def test_a_narrow_low_fidelity_trains_smaller_networks_and_the_trainer_the_full_one(output):

@@ -133,3 +133,22 @@ def test_a_searched_network_is_served_as_it_was_trained_when_it_beats_its_retrai
 
     unreadable = ensembling.with_searched([{"trial": 4, "params": point, "weights": "/gone"}])
     assert [c.get("searched") for c in unreadable] == [None]  # retrained only
+
+
+def test_a_candidate_the_search_trained_in_full_is_reused_not_retrained(tmp_path):
+    """The Tuner marks a candidate whose searched network had a full trial's training; the
+    Trainer then weighs that network alone for it, and retrains only the others."""
+    from components.model import morph
+    from components.trainer import ensembling
+
+    data_splits = splits("classification", 3)
+    point = next(iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"})))
+    searched = fit.fit(point, "families", data_splits, INPUTS, "classification", seed=2)
+    path = tmp_path / "trial_4.npz"
+    morph.Snapshot.of(searched.model).save(str(path))
+    full = {"trial": 4, "params": point, "weights": str(path), "full_fidelity": True}
+    other = {"trial": 7, "params": point}
+    pool = ensembling.with_searched([full, other])
+    assert [(c["trial"], c.get("searched") is not None) for c in pool] == [(7, False), (4, True)]
+    unreadable = ensembling.with_searched([{**full, "weights": str(tmp_path / "gone.npz")}])
+    assert [(c["trial"], c.get("searched")) for c in unreadable] == [(4, None)]  # retrained

@@ -117,6 +117,7 @@ def test_inheritance_never_crosses_families(tmp_path):
     outcome = runner(forest)
     assert outcome.cost["epochs"] == 4 and "inherited" not in outcome.attrs
     assert not (tmp_path / "trial_1.npz").exists()  # a forest keeps no weight snapshot
+    assert (tmp_path / "trial_1.ydf").is_dir()  # but, grown in full, itself for the Trainer
 
     cont = {"from": 1, "kind": "continue", "epochs": 1, "initial_epoch": 1}
     child = Trial(2, network, fidelity=Fidelity(2), seed=3, attrs={"inherit": cont})
@@ -124,3 +125,39 @@ def test_inheritance_never_crosses_families(tmp_path):
     outcome = runner(child)
     assert outcome.cost["epochs"] == 2 and "inherited" not in outcome.attrs
     assert len(outcome.curves["val_loss"]) == 2  # its own epochs only, nothing continued
+
+
+def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_path):
+    """The trial saves a forest it grew in full; the Tuner keeps it for the Trainer, which
+    validates it as it is instead of growing it again, and serves the same predictions."""
+    from components.model import forest
+    from components.trainer import ensembling
+    from components.tuner import snapshots
+    from components.tuner.trials import TrialRunner
+    from search.fidelity import Fidelity
+    from search.objectives import Objective
+    from search.trial import Trial
+
+    data_splits = splits("classification")
+    weights = tmp_path / "study-1"
+    weights.mkdir()
+    runner = TrialRunner(
+        "families", data_splits, INPUTS, "classification", Objective("val_loss"),
+        weights_dir=str(weights),
+    )  # fmt: skip
+    grown = Trial(0, forest_point("rf"), fidelity=Fidelity(4), seed=3)
+    low = Trial(1, forest_point("gbt"), fidelity=Fidelity(1), seed=3)
+    outcome = runner(grown)
+    runner(low)
+    assert not (weights / "trial_1.ydf").exists()  # a quarter of the trees: not the point's
+    kept = snapshots.keep(str(weights), [grown, low])
+    assert list(kept) == [0] and kept[0].endswith("searched/study-1/trial_0.ydf")
+
+    candidate = {"trial": 0, "params": grown.params, "weights": kept[0], "full_fidelity": True}
+    (pool,) = ensembling.with_searched([candidate])  # reused: not grown again
+    restored = forest.restore(pool["searched"], data_splits, "classification")
+    assert restored.epochs_run == 0
+    assert restored.objective == pytest.approx(outcome.metrics["val_loss"], rel=1e-6)
+    served = fit.servable(restored).model
+    features = data_splits.eval.take(slice(0, 30)).features
+    np.testing.assert_allclose(np.asarray(served(features)), restored.model(features), rtol=1e-5)
