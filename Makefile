@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-baselines bench-trials lint clean \
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-baselines bench-trials bench-automl lint clean \
 	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
@@ -87,6 +87,20 @@ bench-trials: $(VENV)/.installed
 # Our default run vs HistGradientBoosting (defaults) vs networks only, on four datasets.
 bench-baselines: $(VENV)/.installed
 	$(VPY) bench/vs_baselines.py
+
+# The model each tool finds in the same wall time, on held-out rows (bench/results/vs_automl.md):
+# about 30 min a dataset at T = 5 min (six tools one after another), nothing else running.
+# FLAML and AutoGluon get an environment of their own, never the product's lock.
+PEERS := bench/work/automl-peers
+BENCH_AUTOML_ARGS ?= --budget 300
+$(PEERS)/.installed:
+	@[ -x $(PEERS)/bin/python ] || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -q "flaml[automl]==2.7.0" \
+		"autogluon.tabular[lightgbm,catboost,xgboost]==1.6.3"
+	@touch $@
+
+bench-automl: $(VENV)/.installed $(PEERS)/.installed
+	$(VPY) bench/vs_automl.py --missing $(BENCH_AUTOML_ARGS)
 
 # The Kubernetes path (README, "Deploy to Kubernetes"). The image is built on BASE_IMAGE, or,
 # where no registry answers, on a Debian bookworm base made here with debootstrap.

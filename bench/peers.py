@@ -23,31 +23,7 @@ import components  # noqa: F401  (Keras 2 before TensorFlow)
 import tf_keras
 
 
-def _import_keras_tuner_for_keras_2() -> Any:
-    """KerasTuner 1.4 switches to Keras 3 whenever ``import keras`` finds Keras 3, and then
-    rejects Keras 2 models; TFX 1.16 models are Keras 2 (tf_keras). Its single-backend mode
-    (``tf.keras``, which TF_USE_LEGACY_KERAS makes tf_keras) is the one TFX's own Tuner
-    relies on, so KerasTuner is imported once while ``keras`` names tf_keras, before
-    anything imports ``tfx.components`` (whose Tuner imports KerasTuner)."""
-    if "keras_tuner" in sys.modules:
-        import keras_tuner
-
-        if keras_tuner.src.backend.config.multi_backend():
-            raise RuntimeError("keras_tuner was imported for Keras 3 before the benchmark")
-        return keras_tuner
-    keras_3 = sys.modules.get("keras")
-    sys.modules["keras"] = tf_keras
-    try:
-        import keras_tuner
-    finally:
-        if keras_3 is not None:
-            sys.modules["keras"] = keras_3
-        else:
-            del sys.modules["keras"]
-    return keras_tuner
-
-
-kt = _import_keras_tuner_for_keras_2()
+from bench.keras_tuner_2 import kt  # noqa: E402  (before tfx.components)
 
 from bench.meter import Meter  # noqa: E402
 from components.model import build, data  # noqa: E402  (imports tfx.components)

@@ -1,0 +1,153 @@
+"""Our default `automl run --time-budget T` against FLAML, AutoGluon-Tabular, HistGradientBoosting
+and KerasTuner / Optuna MLP searches: the model each finds in the same wall time, scored on the
+same held-out test rows.
+
+Per dataset (bench/automl_datasets.py), every tool gets the same train.csv (80 % of the rows,
+a fixed-seed draw) and none sees test.csv until its model is chosen. Tools run one after the
+other on the whole machine: ours, then FLAML (`AutoML.fit(time_budget=T)`), AutoGluon
+(`TabularPredictor.fit(time_limit=T)`, default preset), HistGradientBoosting (default
+settings, no budget), KerasTuner Hyperband and Optuna TPE over an MLP (wall time T). FLAML and
+AutoGluon run in their own environment (bench/work/automl-peers), never the product's.
+Wall time is the whole process: reading the CSV, searching, training, and (ours) the rest of
+the pipeline up to the pushed model.
+
+Each result is stored as it lands in bench/results/vs_automl.json (keyed by dataset, budget
+and tool, so an interrupted run resumes and a cell can be re-run alone); `--report` writes
+vs_automl.md and vs_automl.png from it.
+
+Usage: python bench/vs_automl.py [--budget 300] [--dataset NAME]... [--tool NAME]... [--report]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import automl_datasets  # noqa: E402
+from bench.vs_automl_report import write_report  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work" / "vs_automl"
+RESULTS = HERE / "results" / "vs_automl.json"
+PEERS_PYTHON = HERE / "work" / "automl-peers" / "bin" / "python"
+AUTOML = str(Path(sys.executable).parent / "automl")
+TOOLS = ("ours", "flaml", "autogluon", "hgb", "keras_tuner", "optuna")
+PEER_TOOLS = {"flaml", "autogluon", "hgb"}
+OVERRUN = 3  # a tool still running at 3 T is stopped and its cell recorded as failed
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def ours(data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
+    """`automl run --time-budget T` on train.csv (defaults otherwise); the pushed model scored on
+    test.csv through its serving signature."""
+    output = WORK / "ours" / f"{data.name}-{budget}s"
+    shutil.rmtree(output, ignore_errors=True)
+    command = [
+        AUTOML, "run", "--data", str(data.train), "--label", data.label,
+        "--output", str(output), "--time-budget", f"{budget}s",
+    ]  # fmt: skip
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=OVERRUN * budget)
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"automl run failed ({done.returncode}): {done.stderr[-1500:]}")
+    versions = sorted((output / "serving").glob("*/*"))
+    if not versions:
+        raise RuntimeError("automl run pushed no model")
+    scored = subprocess.run(
+        [sys.executable, str(HERE / "served_score.py"), str(versions[-1]), str(data.test),
+         data.label, data.task],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return {
+        "score": float(scored.stdout.strip().splitlines()[-1]),
+        "wall_s": round(wall, 1),
+        "version": f"automl {_commit()}",
+        "detail": {"command": f"automl run --time-budget {budget}s"},
+    }
+
+
+def peer(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
+    """One peer in a subprocess of its own environment; its JSON result read back."""
+    if tool in PEER_TOOLS and not PEERS_PYTHON.exists():
+        raise SystemExit(f"no peers environment at {PEERS_PYTHON}: run `make bench-automl`")
+    python, script = (
+        (PEERS_PYTHON, "peer_automl.py") if tool in PEER_TOOLS else (sys.executable, "mlp_search.py")
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        result = Path(folder) / "result.json"
+        command = [
+            str(python), str(HERE / script), tool, str(data.train), str(data.test), data.label,
+            data.task, str(budget), str(result),
+        ]  # fmt: skip
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=OVERRUN * budget)
+        wall = time.monotonic() - started
+        if done.returncode != 0 or not result.exists():
+            raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr[-1500:]}")
+        reported = json.loads(result.read_text())
+        return {**reported, "inner_wall_s": reported["wall_s"], "wall_s": round(wall, 1)}
+
+
+def _load() -> dict[str, Any]:
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {"cells": []}
+
+
+def _store(cell: dict[str, Any]) -> None:
+    results = _load()
+    key = (cell["dataset"], cell["budget_s"], cell["tool"])
+    results["cells"] = [
+        c for c in results["cells"] if (c["dataset"], c["budget_s"], c["tool"]) != key
+    ] + [cell]
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def run_cell(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
+    cell = {
+        "dataset": data.name, "task": data.task, "budget_s": budget, "tool": tool,
+        "ran_on": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}",
+    }  # fmt: skip
+    try:
+        cell.update(ours(data, budget) if tool == "ours" else peer(tool, data, budget))
+    except (RuntimeError, subprocess.SubprocessError) as error:
+        cell.update(score=None, error=str(error).strip().splitlines()[-1][:300])
+    _store(cell)
+    print(json.dumps(cell), flush=True)
+    return cell
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, action="append", help="T in seconds (300).")
+    parser.add_argument("--dataset", action="append", choices=sorted(automl_datasets.SOURCES))
+    parser.add_argument("--tool", action="append", choices=TOOLS)
+    parser.add_argument("--missing", action="store_true", help="Only cells with no result yet.")
+    parser.add_argument("--report", action="store_true", help="Only write the report.")
+    args = parser.parse_args()
+    if not args.report:
+        done = {(c["dataset"], c["budget_s"], c["tool"]) for c in _load()["cells"]}
+        for budget in args.budget or [300]:
+            for name in args.dataset or list(automl_datasets.SOURCES):
+                data = automl_datasets.prepare(name, WORK / "data")
+                for tool in args.tool or TOOLS:
+                    if not (args.missing and (name, budget, tool) in done):
+                        run_cell(tool, data, budget)
+    write_report(_load(), RESULTS.with_suffix(".md"), RESULTS.with_suffix(".png"))
+
+
+if __name__ == "__main__":
+    main()
