@@ -47,7 +47,9 @@ def letters_csv(path: Path, rows: int = LETTER_ROWS, seed: int = 26) -> Path:
         n_clusters_per_class=2, class_sep=2.0, flip_y=0.01, random_state=seed,
     )  # fmt: skip
     rng = np.random.default_rng(seed)
-    band = np.array(["low", "mid", "high", "top"])[np.digitize(x[:, 0], np.quantile(x[:, 0], [0.25, 0.5, 0.75]))]
+    band = np.array(["low", "mid", "high", "top"])[
+        np.digitize(x[:, 0], np.quantile(x[:, 0], [0.25, 0.5, 0.75]))
+    ]
     city = rng.choice([f"city_{i}" for i in range(10)], size=rows)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)

@@ -120,6 +120,7 @@ def keras_tuner_search(arrays: dict[str, Any], task: str, ends_at: float) -> tup
         )  # fmt: skip
 
     oracle = Timed(objective="val_loss", max_epochs=EPOCHS, factor=3, hyperband_iterations=100)
+
     class Tuner(kt.Hyperband):
         def __init__(self, **kwargs: Any) -> None:
             kt.Tuner.__init__(self, **kwargs)  # the timed oracle; Hyperband's run_trial
@@ -183,7 +184,9 @@ def main() -> None:
     version = kt.__version__ if tool == "keras_tuner" else __import__("optuna").__version__
     detail = {"trials": trials, "max_epochs": EPOCHS, "batch_size": BATCH}
     Path(result).write_text(
-        json.dumps({"score": score, "wall_s": round(wall, 1), "version": version, "detail": detail})
+        json.dumps(
+            {"score": score, "wall_s": round(wall, 1), "version": version, "detail": detail}
+        )
     )
 
 

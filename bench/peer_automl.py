@@ -48,9 +48,7 @@ def flaml_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, bu
     from flaml import AutoML
 
     automl = AutoML()
-    automl.fit(
-        train.drop(columns=[label]), train[label], task=task, time_budget=budget, verbose=0
-    )
+    automl.fit(train.drop(columns=[label]), train[label], task=task, time_budget=budget, verbose=0)
     detail = {"best_estimator": automl.best_estimator, "metric": "flaml default"}
     return automl.predict(test.drop(columns=[label])), flaml.__version__, detail
 
@@ -73,7 +71,9 @@ def hgb_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budg
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     model = (
-        HistGradientBoostingClassifier() if task == "classification" else HistGradientBoostingRegressor()
+        HistGradientBoostingClassifier()
+        if task == "classification"
+        else HistGradientBoostingRegressor()
     )
     # A column with no value at all (the taxi CSV's pickup_census_tract) fails HGB's binning
     # ("window shape cannot be larger than input array shape"); a user drops it, as we do.
@@ -95,7 +95,9 @@ def main() -> None:
     predicted, version, detail = TOOLS[tool](train_frame, test_frame, label, task, float(budget))
     done = time.monotonic()
     truth = holdout.labels(Path(test), label)
-    values = [str(p) for p in predicted] if task == "classification" else [float(p) for p in predicted]
+    values = (
+        [str(p) for p in predicted] if task == "classification" else [float(p) for p in predicted]
+    )
     Path(result).write_text(
         json.dumps(
             {

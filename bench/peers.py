@@ -14,7 +14,6 @@ ours does: a Hyperband rung's one-epoch loss is not a model anyone would ship.
 from __future__ import annotations
 
 import math
-import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any

@@ -85,7 +85,9 @@ def peer(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any
     if tool in PEER_TOOLS and not PEERS_PYTHON.exists():
         raise SystemExit(f"no peers environment at {PEERS_PYTHON}: run `make bench-automl`")
     python, script = (
-        (PEERS_PYTHON, "peer_automl.py") if tool in PEER_TOOLS else (sys.executable, "mlp_search.py")
+        (PEERS_PYTHON, "peer_automl.py")
+        if tool in PEER_TOOLS
+        else (sys.executable, "mlp_search.py")
     )
     with tempfile.TemporaryDirectory() as folder:
         result = Path(folder) / "result.json"

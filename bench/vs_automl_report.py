@@ -47,7 +47,9 @@ def _targets(by: dict[str, dict[str, Any]], task: str) -> tuple[str, str, str]:
 
 def markdown(results: dict[str, Any]) -> str:
     cells = results["cells"]
-    grouped: dict[int, dict[str, dict[str, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
+    grouped: dict[int, dict[str, dict[str, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
     for cell in cells:
         grouped[cell["budget_s"]][cell["dataset"]][cell["tool"]] = cell
     dates = sorted({c["ran_on"] for c in cells})
@@ -74,7 +76,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"## T = {budget} s",
             "",
-            "| dataset | metric | " + " | ".join(NAMES[t] for t in tools)
+            "| dataset | metric | "
+            + " | ".join(NAMES[t] for t in tools)
             + " | ours ≥ FLAML | ours ≥ HGB | ours ≥ AutoGluon |",
             "|---|---|" + "---:|" * len(tools) + "---|---|---|",
         ]
@@ -88,7 +91,9 @@ def markdown(results: dict[str, Any]) -> str:
                 met[tool].append(verdict)
             metric = "accuracy" if task == "classification" else "RMSE"
             row = [_cell(by.get(t), best) for t in tools]
-            lines.append(f"| {name} | {metric} | {' | '.join(row)} | {flaml} | {hgb} | {autogluon} |")
+            lines.append(
+                f"| {name} | {metric} | {' | '.join(row)} | {flaml} | {hgb} | {autogluon} |"
+            )
         if budget == TARGET_BUDGET:
             lines += ["", _verdict(met)]
     return "\n".join(lines) + "\n"

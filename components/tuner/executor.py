@@ -31,7 +31,6 @@ from components.tuner.plan import SearchPlan
 from components.tuner.workers import Workers, default_parallel
 from search.keras_tuner_oracle import to_hyperparameters
 from search.objectives import pareto_front, runners_up, select
-from search.fidelity import Fidelity
 from search.store import StudyStore
 from search.trial import Trial, TrialStatus
 from search.warm_start import prior_trials
@@ -115,14 +114,6 @@ def warm_start_prior(store: StudyStore, earlier: int | None, job: TunerJob) -> l
     return prior
 
 
-def trained_in_full(trial: Trial, full: Fidelity) -> bool:
-    """Whether the trial's model had a full trial's training: every row, every unit, and at
-    least the full epochs (its own, or with inherited weights its parents' too)."""
-    fidelity = trial.fidelity or full
-    epochs = int(trial.attrs.get("model_epochs", fidelity.epochs))
-    return fidelity.rows >= 1.0 and fidelity.width >= 1.0 and epochs >= full.epochs
-
-
 def best_hyperparameters_config(
     plan: SearchPlan,
     trial: Trial,
@@ -143,7 +134,7 @@ def best_hyperparameters_config(
     candidates = [
         {"trial": t.number, "params": t.params}
         | ({"weights": weights[t.number]} if t.number in weights else {})
-        | ({"full_fidelity": True} if trained_in_full(t, plan.full) else {})
+        | ({"full_fidelity": True} if snapshots.trial_trained_in_full(t, plan.full) else {})
         for t in [trial, *runners_up]
     ]
     hp.Fixed(CANDIDATES_KEY, json.dumps(candidates, sort_keys=True))

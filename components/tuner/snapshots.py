@@ -23,6 +23,7 @@ import re
 import shutil
 from collections.abc import Sequence
 
+from search.fidelity import Fidelity
 from search.trial import Trial
 
 FOLDER = "searched"
@@ -30,6 +31,21 @@ KEEP_SEARCHES = 3
 
 
 FOREST_SUFFIX = ".ydf"
+
+
+def trained_in_full(fidelity: Fidelity, model_epochs: int, full_epochs: int) -> bool:
+    """Whether a model had a full trial's training: every row, every unit, and at least the
+    full epochs (its own, or with inherited weights its parents' too). The one rule for what
+    the Trainer may reuse: trials save such forests, and the Tuner marks such candidates."""
+    return fidelity.rows >= 1.0 and fidelity.width >= 1.0 and model_epochs >= full_epochs
+
+
+def trial_trained_in_full(trial: Trial, full: Fidelity) -> bool:
+    """:func:`trained_in_full` for a finished trial (no fidelity: no estimator, a full one)."""
+    fidelity = trial.fidelity or full
+    return trained_in_full(
+        fidelity, int(trial.attrs.get("model_epochs", fidelity.epochs)), full.epochs
+    )
 
 
 def snapshot_name(number: int) -> str:

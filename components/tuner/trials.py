@@ -20,7 +20,7 @@ import tf_keras
 from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
 from components.spaces.trees import is_forest
-from components.tuner.snapshots import forest_name, snapshot_name
+from components.tuner.snapshots import forest_name, snapshot_name, trained_in_full
 from search.curves import CurveStopping
 from search.fidelity import Fidelity, trial_cost
 from search.objectives import Objective
@@ -62,7 +62,8 @@ class TrialRunner:
         return [self.primary.loss_of({self.primary.name: v}) for v in values]
 
     def _run(self, trial: Trial) -> Outcome:
-        fidelity = trial.fidelity or Fidelity(int(trial.params["epochs"]))
+        full_epochs = int(trial.params["epochs"])
+        fidelity = trial.fidelity or Fidelity(full_epochs)
         epochs, initial_epoch, initial, earlier = fidelity.epochs, 0, None, {}
         inherit = trial.attrs.get("inherit")
         path = self._snapshot_path(inherit["from"]) if inherit else None
@@ -100,7 +101,7 @@ class TrialRunner:
         trained = result.epochs_run
         if (path := self._snapshot_path(trial.number)) and not is_forest(trial.params):
             morph.Snapshot.of(result.model).save(path)
-        elif self.weights_dir and fidelity.rows >= 1 and trained >= int(trial.params["epochs"]):
+        elif self.weights_dir and trained_in_full(fidelity, initial_epoch + trained, full_epochs):
             # A forest grown in full: the Trainer reuses it rather than growing it again.
             result.model.model.save(os.path.join(self.weights_dir, forest_name(trial.number)))
         metrics = {**result.validation_metrics(), **measure.size(result.model)}

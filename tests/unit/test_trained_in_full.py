@@ -22,7 +22,7 @@ FULL = Fidelity(5)
     ],
 )
 def test_full_training_is_all_rows_full_width_and_the_full_epochs(fidelity, attrs, expected):
-    from components.tuner.executor import trained_in_full
+    from components.tuner.snapshots import trial_trained_in_full
 
     trial = Trial(0, {}, TrialStatus.COMPLETE, 1.0, fidelity, attrs=attrs)
-    assert trained_in_full(trial, FULL) is expected
+    assert trial_trained_in_full(trial, FULL) is expected
