@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-baselines bench-trials bench-automl lint clean \
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-trials bench-automl lint clean \
 	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
@@ -83,10 +83,6 @@ bench-retrain: $(VENV)/.installed
 # running: it times seconds).
 bench-trials: $(VENV)/.installed
 	$(VPY) bench/trial_profile.py
-
-# Our default run vs HistGradientBoosting (defaults) vs networks only, on four datasets.
-bench-baselines: $(VENV)/.installed
-	$(VPY) bench/vs_baselines.py
 
 # The model each tool finds in the same wall time, on held-out rows (bench/results/vs_automl.md):
 # about 30 min a dataset at T = 5 min (six tools one after another), nothing else running.

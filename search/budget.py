@@ -29,6 +29,9 @@ class Budget:
     # worth, which only the trials themselves tell (``reserved_seconds``).
     reserve_s: float = 0.0
     reserve_trials: float = 0.0
+    # A full trial's compute: trials trained that far are reused by the final training, not
+    # retrained, so each one finished takes one of ``reserve_trials`` off the reserve.
+    full_compute: float | None = None
 
     def __post_init__(self) -> None:
         limits = {
@@ -63,14 +66,18 @@ class Budget:
 
     def reserved_seconds(self, trials: Sequence[Trial]) -> float:
         """The reserve for what follows the search, once a trial has finished (the first
-        always starts: a search must give a model): the fixed part plus ``reserve_trials``
-        times the median wall time of the finished trials at the highest fidelity."""
+        always starts: a search must give a model): the fixed part plus, for each of
+        ``reserve_trials`` retrains that no full-compute trial spares, the median wall time
+        of the finished trials at the highest fidelity."""
         finished = [t for t in trials if t.finished and t.wall_time_s > 0]
         if not finished or not (self.reserve_s or self.reserve_trials):
             return 0.0
         top = max(_fidelity_compute(t) for t in finished)
         times = sorted(t.wall_time_s for t in finished if _fidelity_compute(t) == top)
-        return self.reserve_s + self.reserve_trials * times[len(times) // 2]
+        full = self.full_compute
+        reused = sum(1 for t in finished if full is not None and _fidelity_compute(t) >= full)
+        retrains = max(0.0, self.reserve_trials - reused)
+        return self.reserve_s + retrains * times[len(times) // 2]
 
 
 def _fidelity_compute(trial: Trial) -> float:

@@ -4,8 +4,8 @@
 comes after the search (the Trainer's retrains, the export, the Evaluator, the push); the
 Tuner knows how long its trials take. So the CLI hands the Tuner a ``RunDeadline`` and the
 search gets the time left minus a reserve: a fixed part for export, evaluation and push, and
-the Trainer's retrains counted in the search's own top-fidelity trial times
-(search.budget.Budget.reserved_seconds). Past that point running trials are stopped.
+the Trainer's retrains counted in the search's own top-fidelity trial times, less one for
+each trial trained in full, which the Trainer reuses (search.budget.Budget.reserved_seconds). Past that point running trials are stopped.
 
 It travels in the environment (LocalDagRunner runs every executor in the CLI's process), not
 as an execution property: a property that changed with every run would defeat TFX's cache
@@ -30,7 +30,7 @@ ENV = "AUTOML_RUN_DEADLINE"
 class RunDeadline:
     ends_at: float  # time.time() by which the whole run should have ended
     reserve_s: float  # after the search: export, evaluation, push and summary
-    reserve_trials: float  # the Trainer's retrains, in top-fidelity trials of the search
+    reserve_trials: float  # the Trainer's candidates, in top-fidelity trials of the search
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -40,14 +40,15 @@ class RunDeadline:
         value = os.environ.get(ENV)
         return cls(**json.loads(value)) if value else None
 
-    def search_budget(self, budget: Budget, now: float) -> Budget:
+    def search_budget(self, budget: Budget, now: float, full_compute: float) -> Budget:
         """The search's budget under this deadline: at most the time left, with the reserve
-        kept for what follows (at least a second: the first trial always runs)."""
+        kept for what follows (at least a second: the first trial always runs). Trials of
+        ``full_compute`` are candidates the Trainer reuses: no retrain is reserved for them."""
         left = max(1.0, self.ends_at - now)
         seconds = left if budget.max_seconds is None else min(budget.max_seconds, left)
         return replace(
             budget, max_seconds=seconds, reserve_s=self.reserve_s,
-            reserve_trials=self.reserve_trials,
+            reserve_trials=self.reserve_trials, full_compute=full_compute,
         )  # fmt: skip
 
 

@@ -237,11 +237,12 @@ class Executor(base_executor.BaseExecutor):
 
         budget, cut_off = plan.budget, None
         if (run_deadline := deadline.RunDeadline.from_env()) is not None:
-            budget = run_deadline.search_budget(plan.budget, time.time())
+            budget = run_deadline.search_budget(plan.budget, time.time(), plan.full.compute)
             cut_off = deadline.cut_off(budget)
             log.info(
                 "Run time budget: the search has %.0f s, keeping %.0f s and %g top-fidelity "
-                "trials' time for the Trainer, the Evaluator and the push",
+                "trials' time (less those trained in full) for the Trainer, the Evaluator and "
+                "the push",
                 budget.max_seconds, budget.reserve_s, budget.reserve_trials,
             )  # fmt: skip
         study.stop_reason = Workers(

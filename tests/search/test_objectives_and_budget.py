@@ -122,6 +122,24 @@ def test_a_time_reserve_keeps_room_for_what_follows_the_search():
         Budget(max_seconds=1.0, reserve_s=-1.0)
 
 
+def test_trials_trained_in_full_take_their_retrain_off_the_reserve():
+    """The Trainer reuses a candidate the search trained in full, so only the retrains that
+    no full-compute trial spares are reserved; a full search reserves the fixed part alone."""
+    from search.fidelity import Fidelity
+
+    def done(number: int, epochs: int, seconds: float) -> Trial:
+        return Trial(number, {}, TrialStatus.COMPLETE, 1.0, Fidelity(epochs),
+                     wall_time_s=seconds)  # fmt: skip
+
+    budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=3.0, full_compute=4.0)
+    low = [done(0, 1, 1.0), done(1, 1, 2.0)]
+    assert budget.reserved_seconds(low) == 10.0 + 3 * 2.0  # no full trial yet: all retrained
+    one_full = [*low, done(2, 4, 8.0)]
+    assert budget.reserved_seconds(one_full) == 10.0 + 2 * 8.0
+    three_full = [*one_full, done(3, 4, 12.0), done(4, 4, 30.0)]
+    assert budget.reserved_seconds(three_full) == 10.0
+
+
 def test_outcome_records_measurements_and_curves():
     study = make_study()
     study.optimize(
