@@ -96,7 +96,9 @@ def peer(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any
             data.task, str(budget), str(result),
         ]  # fmt: skip
         started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, timeout=OVERRUN * budget)
+        done = subprocess.run(  # in the temporary folder: CatBoost writes its logs to the cwd
+            command, capture_output=True, text=True, timeout=OVERRUN * budget, cwd=folder
+        )
         wall = time.monotonic() - started
         if done.returncode != 0 or not result.exists():
             raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr[-1500:]}")

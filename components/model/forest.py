@@ -75,6 +75,8 @@ def _learner(
             shrinkage=float(point["gbt_shrinkage"]),
             subsample=float(point["gbt_subsample"]),
             min_examples=int(point["gbt_min_examples"]),
+            # Points from before the choice existed grew level by level.
+            growing_strategy=str(point.get("gbt_growing", "local")).upper(),
             **common,
         )
     return ydf.RandomForestLearner(

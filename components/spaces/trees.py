@@ -3,7 +3,11 @@ forests (TensorFlow Decision Forests), each with its own hyperparameters.
 
 Gradient-boosted trees are what usually wins on tabular data, and what a practitioner tries
 first; random forests are the robust default that needs almost no tuning. Ranges follow
-YDF's hyperparameter templates. The tree counts are at full fidelity: a low-fidelity trial
+YDF's hyperparameter templates; boosted trees grow depth-first by level ("local", YDF's
+default) or leaf by leaf where the loss falls most ("best_first_global", LightGBM's way and
+YDF's ``better_default`` template: "generally better than the default parameters without
+being more expensive"), which is the middle of the choice and so the family's opener
+(components.tuner.job.family_openers). The tree counts are at full fidelity: a low-fidelity trial
 (a Hyperband rung with a fraction of the epochs) grows that fraction of the trees, so the
 estimators treat a forest like a network trained for fewer epochs.
 """
@@ -19,6 +23,21 @@ FAMILY = "family"
 NETWORK = "nn"
 TREE_FAMILIES = ("gbt", "rf")
 FAMILIES = (NETWORK, *TREE_FAMILIES)
+GBT_GROWING = ("local", "best_first_global")
+
+
+# Known-good points tried after each family's middle point, in the spirit of AutoGluon's
+# portfolio and FLAML's zero-shot defaults: boosting as scikit-learn's HistGradientBoosting
+# sets it by default (31 leaves grown best-first, shrinkage near 0.1, at least 20 rows a
+# leaf, every row, early stopping on a held-out tenth), the baseline a practitioner tries
+# first and that beat our search on digits (bench/results/vs_automl.md). Each names a family
+# and what differs from that family's middle point.
+PORTFOLIO: tuple[dict[str, Any], ...] = (
+    {
+        FAMILY: "gbt", "gbt_trees": 500, "gbt_max_depth": 8, "gbt_shrinkage": 0.08,
+        "gbt_subsample": 1.0, "gbt_min_examples": 20, "gbt_growing": "best_first_global",
+    },
+)  # fmt: skip
 
 
 def is_forest(point: Mapping[str, Any]) -> bool:
@@ -33,6 +52,7 @@ def params() -> list[Param]:
         Float("gbt_shrinkage", 0.02, 0.32, log=True, step=2.0, condition=gbt),
         Float("gbt_subsample", 0.6, 1.0, step=0.2, condition=gbt),
         Choice("gbt_min_examples", (2, 5, 10, 20), condition=gbt),
+        Choice("gbt_growing", GBT_GROWING, condition=gbt),
         Int("rf_trees", 100, 400, step=100, condition=rf),
         Int("rf_max_depth", 8, 24, step=8, condition=rf),
         Choice("rf_min_examples", (1, 2, 5, 10), condition=rf),

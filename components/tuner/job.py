@@ -56,13 +56,19 @@ RESUMABLE = frozenset(
 
 
 def family_openers(space: SearchSpace, prior: Sequence[Trial]) -> list[dict[str, Any]]:
-    """The families space opens with one middle-of-the-ranges point per family, but for the
-    families an earlier study (warm start) already measured: whatever the budget, and however
-    fast the strategy concentrates, every family is compared."""
+    """The families space opens with one middle-of-the-ranges point per family, then the
+    portfolio's known-good points (components.spaces.trees.PORTFOLIO), but for the families
+    an earlier study (warm start) already measured: whatever the budget, and however fast
+    the strategy concentrates, every family is compared."""
     if trees.FAMILY not in {p.name for p in space}:
         return []
     measured = {t.params.get(trees.FAMILY) for t in prior}
-    return [p for p in space.branch_midpoints(trees.FAMILY) if p[trees.FAMILY] not in measured]
+    middles = {p[trees.FAMILY]: p for p in space.branch_midpoints(trees.FAMILY)}
+    portfolio = [
+        {**middles[p[trees.FAMILY]], **p} for p in trees.PORTFOLIO if p[trees.FAMILY] in middles
+    ]
+    points = [*middles.values(), *(p for p in portfolio if space.check(p) is None)]
+    return [p for p in points if p[trees.FAMILY] not in measured]
 
 
 @dataclass(frozen=True)
