@@ -46,6 +46,10 @@ class SplitConfig(_Strict):
 
 
 DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
+# ... or this many seconds of search, whichever ends first: compute scales with the rows, so
+# penguins stops on compute (about a minute, the whole run under 1.5 min) and a 100k-row
+# table on time, keeping the whole run near 10 minutes (README, "Budgets").
+DEFAULT_SEARCH_SECONDS = 480.0
 # The default (strategy, estimator) pair, chosen by bench/estimators.py (README, "Benchmarks")
 DEFAULT_STRATEGY = "evolution"
 DEFAULT_ESTIMATOR = "successive_halving+inherit"
@@ -177,13 +181,17 @@ class TunerConfig(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _default_budget(cls, values: Any) -> Any:
-        """The compute of four full trials unless a budget is given: a time budget alone
-        means 'search until then'."""
+        """The compute of four full trials or eight minutes of search, whichever ends first,
+        unless a budget is given: a time budget alone means 'search until then'."""
         budgets = ("max_trials", "time_budget_s", "max_total_epochs")
         if isinstance(values, dict) and all(values.get(k) is None for k in budgets):
             epochs = values.get("epochs_per_trial", 5)
             if isinstance(epochs, int):
-                return {**values, "max_total_epochs": DEFAULT_FULL_TRIALS * epochs}
+                return {
+                    **values,
+                    "max_total_epochs": DEFAULT_FULL_TRIALS * epochs,
+                    "time_budget_s": DEFAULT_SEARCH_SECONDS,
+                }
         return values
 
 
@@ -337,12 +345,13 @@ class PipelineConfig(_Strict):
 
     def for_retrain(self, budget_given: bool) -> PipelineConfig:
         """The retrain defaults: a warm-started search with ``retrain.compute_fraction`` of
-        the compute budget (unless the caller gave one)."""
+        the compute budget and of the search's time (unless the caller gave a budget)."""
         updates: dict[str, Any] = {"warm_start": True}
+        fraction = self.retrain.compute_fraction
         if not budget_given and self.tuner.max_total_epochs is not None:
-            updates["max_total_epochs"] = (
-                self.tuner.max_total_epochs * self.retrain.compute_fraction
-            )
+            updates["max_total_epochs"] = self.tuner.max_total_epochs * fraction
+        if not budget_given and self.tuner.time_budget_s is not None:
+            updates["time_budget_s"] = self.tuner.time_budget_s * fraction
         return self.model_copy(update={"tuner": self.tuner.model_copy(update=updates)})
 
     @property

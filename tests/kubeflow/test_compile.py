@@ -124,6 +124,7 @@ def test_retrain_package_searches_warm_with_a_fraction_of_the_budget(tmp_path, p
     full, retrain = settings(package[0]), settings(output)
     assert retrain["warm_start"] is True
     assert retrain["max_total_epochs"] == pytest.approx(0.5 * full["max_total_epochs"])
+    assert retrain["time_budget_s"] == pytest.approx(0.5 * full["time_budget_s"])
 
 
 def test_worker_pods_share_the_tuners_inputs_and_nothing_waits_for_them(tmp_path):

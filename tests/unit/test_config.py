@@ -76,11 +76,15 @@ def test_config_is_immutable():
         config.label = "x"  # type: ignore[misc]
 
 
-def test_without_a_budget_the_search_gets_four_full_trials_of_compute():
-    assert build_config().tuner.max_total_epochs == 4 * 5
+def test_without_a_budget_the_search_gets_four_full_trials_or_eight_minutes():
+    tuner = build_config().tuner
+    assert (tuner.max_total_epochs, tuner.time_budget_s) == (4 * 5, 480.0)
     tuner = build_config(**{"tuner.epochs_per_trial": 3}).tuner
     assert (tuner.max_total_epochs, tuner.max_trials) == (12, None)
-    assert build_config(**{"tuner.max_trials": 6}).tuner.max_total_epochs is None
+    given = build_config(**{"tuner.max_trials": 6}).tuner
+    assert (given.max_total_epochs, given.time_budget_s) == (None, None)  # a budget given
+    whole_run = PipelineConfig.model_validate({"time_budget_s": "5m"}).tuner
+    assert (whole_run.max_total_epochs, whole_run.time_budget_s) == (None, 300.0)
 
 
 def test_the_default_estimator_is_the_one_the_benchmark_chose():
