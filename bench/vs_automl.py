@@ -75,7 +75,7 @@ def ours(data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
     return {
         "score": float(scored.stdout.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
-        "version": f"automl {_commit()}",
+        "version": f"commit {_commit()}",
         "detail": {"command": f"automl run --time-budget {budget}s"},
     }
 

@@ -105,6 +105,8 @@ def _verdict(met: dict[str, list[str]]) -> str:
 
     every = all(v == "yes" for tool in ("flaml", "hgb") for v in met[tool])
     half = met["autogluon"].count("yes") * 2 >= len(met["autogluon"])
+    if any(v == "-" for verdicts in met.values() for v in verdicts):
+        return "Targets at T = 5 min: not judged yet (cells missing or failed)."
     return (
         f"Targets at T = 5 min: at least FLAML on every dataset ({count('flaml')}), at least HGB "
         f"on every dataset ({count('hgb')}): **{'met' if every else 'not met'}**; at least "
