@@ -63,13 +63,13 @@ class Budget:
             )
         return None
 
-
     def reserved_seconds(self, trials: Sequence[Trial]) -> float:
-        """The reserve for what follows the search, once a trial has finished (the first
-        always starts: a search must give a model): the fixed part plus, for each of
+        """The reserve for what follows the search, once a trial has given a result (the
+        first always starts: a search must give a model): the fixed part plus, for each of
         ``reserve_trials`` retrains that no full-compute trial spares, the median wall time
-        of the finished trials at the highest fidelity."""
-        finished = [t for t in trials if t.finished and t.wall_time_s > 0]
+        of the scored trials at the highest fidelity."""
+        # Scored trials only: a stopped or failed one was cut short and gives no model.
+        finished = [t for t in trials if t.scored and t.wall_time_s > 0]
         if not finished or not (self.reserve_s or self.reserve_trials):
             return 0.0
         top = max(_fidelity_compute(t) for t in finished)

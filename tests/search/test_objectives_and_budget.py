@@ -136,6 +136,8 @@ def test_trials_trained_in_full_take_their_retrain_off_the_reserve():
     assert budget.reserved_seconds(low) == 10.0 + 3 * 2.0  # no full trial yet: all retrained
     one_full = [*low, done(2, 4, 8.0)]
     assert budget.reserved_seconds(one_full) == 10.0 + 2 * 8.0
+    stopped = Trial(5, {}, TrialStatus.FAILED, None, Fidelity(4), wall_time_s=9.0)
+    assert budget.reserved_seconds([*one_full, stopped]) == 10.0 + 2 * 8.0  # gives no model
     three_full = [*one_full, done(3, 4, 12.0), done(4, 4, 30.0)]
     assert budget.reserved_seconds(three_full) == 10.0
 
