@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,17 @@ class FitResult:
         }
 
 
+def _until(
+    ends_at: float, should_stop: Callable[[dict[str, list[float]]], bool] | None
+) -> Callable[[dict[str, list[float]]], bool]:
+    """``should_stop``, or the clock passing ``ends_at``, whichever says stop first."""
+
+    def stop(seen: dict[str, list[float]]) -> bool:
+        return time.monotonic() >= ends_at or (should_stop is not None and should_stop(seen))
+
+    return stop
+
+
 class StopWhen(tf_keras.callbacks.Callback):
     """Ends training when ``should_stop`` says so, given every epoch's metrics so far."""
 
@@ -82,6 +94,7 @@ def fit(
     initial: morph.Snapshot | None = None,
     initial_epoch: int = 0,
     should_stop: Callable[[dict[str, list[float]]], bool] | None = None,
+    max_seconds: float | None = None,
 ) -> FitResult:
     """Trains on train, validates on eval; optional early stopping restores the best weights.
 
@@ -89,14 +102,20 @@ def fit(
     training rows, narrower layers, weights inherited from another trial (then ``initial_epoch``
     places the run in the learning-rate schedule), and a rule that may end training early.
     A forest's point (the families space) is grown by components.model.forest instead, which
-    has no weights to inherit and no epochs to stop early.
+    has no weights to inherit and no epochs to stop early. ``max_seconds`` bounds the
+    training's wall time (a run's time budget): a network stops after the epoch that passes
+    it, a forest keeps the trees grown by then.
     """
     tf_keras.utils.set_random_seed(seed)
     epochs = int(epochs if epochs is not None else point["epochs"])
     if is_forest(point):
         from components.model import forest
 
-        return forest.fit(point, splits, inputs_info, task, seed, epochs, rows=rows)
+        return forest.fit(
+            point, splits, inputs_info, task, seed, epochs, rows=rows, max_seconds=max_seconds
+        )
+    if max_seconds is not None:
+        should_stop = _until(time.monotonic() + max_seconds, should_stop)
     batch_size = int(point["batch_size"])
     model = build.build_model(
         point,

@@ -54,6 +54,7 @@ def _learner(
     inputs_info: FeatureSet,
     seed: int,
     weighted: bool,
+    max_seconds: float | None = None,
 ) -> ydf.generic_learner.GenericLearner:
     features = [
         ydf.Feature(name, ydf.Semantic.CATEGORICAL) for name in sorted(inputs_info.categorical)
@@ -68,6 +69,8 @@ def _learner(
     }
     if THREADS is not None:
         common["num_threads"] = THREADS
+    if max_seconds is not None:  # YDF keeps the trees grown when the time is up
+        common["maximum_training_duration_seconds"] = max(1.0, float(max_seconds))
     if point["family"] == "gbt":
         return ydf.GradientBoostedTreesLearner(
             num_trees=max(MIN_TREES, round(int(point["gbt_trees"]) * share)),
@@ -184,12 +187,13 @@ def fit(
     seed: int,
     epochs: int,
     rows: float = 1.0,
+    max_seconds: float | None = None,
 ) -> FitResult:
     """Grows the forest on (a fraction of) the training rows, with ``epochs`` of the point's
     full epochs as its share of the trees; measured on train and eval."""
     share = min(1.0, epochs / max(1, int(point["epochs"])))
     train, weights = splits.training(rows)
-    learner = _learner(point, share, task, inputs_info, seed, weights is not None)
+    learner = _learner(point, share, task, inputs_info, seed, weights is not None, max_seconds)
     model = learner.train(_columns(train, inputs_info, weights), verbose=0)
     forest = Forest(model, task, splits.n_classes)
     scale = build.label_scale(splits.label_std)

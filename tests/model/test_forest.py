@@ -161,3 +161,28 @@ def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_
     served = fit.servable(restored).model
     features = data_splits.eval.take(slice(0, 30)).features
     np.testing.assert_allclose(np.asarray(served(features)), restored.model(features), rtol=1e-5)
+
+
+def test_a_time_bound_ends_a_network_after_the_epoch_that_passes_it_and_bounds_a_forest():
+    """The Trainer under a run's time budget: a network stops after the epoch that passes
+    ``max_seconds``, and a forest's learner is given YDF's own training-time limit (it keeps
+    the trees grown by then)."""
+    from components.model import forest
+
+    space = build_space("families", INPUTS, max_epochs=4)
+    network = next(iter(space.grid({"family": "nn"})))
+    data_splits = splits("classification")
+    result = fit.fit(
+        network, "families", data_splits, INPUTS, "classification", seed=1, epochs=200,
+        max_seconds=0.0,
+    )  # fmt: skip
+    assert (result.epochs_run, result.stopped_early) == (1, True)
+    learner = forest._learner(
+        forest_point("gbt"), 1.0, "classification", INPUTS, 1, weighted=False, max_seconds=30
+    )
+    assert learner.hyperparameters["maximum_training_duration_seconds"] == 30
+    grown = fit.fit(
+        forest_point("rf"), "families", data_splits, INPUTS, "classification", seed=1,
+        max_seconds=30,
+    )  # fmt: skip
+    assert grown.model.model.num_trees() == int(forest_point("rf")["rf_trees"])  # in time
