@@ -124,8 +124,8 @@ def test_a_time_reserve_keeps_room_for_what_follows_the_search():
 
 def test_trials_trained_in_full_take_their_retrain_off_the_reserve():
     """The Trainer reuses a candidate the search trained in full, so only the retrains that
-    no full-compute trial spares are reserved, each at the full compute's cost; a search
-    with enough full trials reserves the fixed part alone."""
+    no full-compute trial spares are reserved; a search with enough full trials reserves
+    the fixed part alone."""
     from search.fidelity import Fidelity
 
     def done(number: int, epochs: int, seconds: float) -> Trial:
@@ -134,8 +134,7 @@ def test_trials_trained_in_full_take_their_retrain_off_the_reserve():
 
     budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=3.0, full_compute=4.0)
     low = [done(0, 1, 1.0), done(1, 1, 2.0)]
-    # no full trial yet: all three retrained, each costing the rung's time x 4 (full / rung)
-    assert budget.reserved_seconds(low) == 10.0 + 3 * 2.0 * 4
+    assert budget.reserved_seconds(low) == 10.0 + 3 * 2.0  # no full trial yet: all retrained
     one_full = [*low, done(2, 4, 8.0)]
     assert budget.reserved_seconds(one_full) == 10.0 + 2 * 8.0
     stopped = Trial(5, {}, TrialStatus.FAILED, None, Fidelity(4), wall_time_s=9.0)
