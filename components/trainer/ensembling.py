@@ -40,13 +40,19 @@ def with_searched(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "Trial %d's searched network could not be read (%s); it is retrained only",
                     candidate["trial"] + 1, error,
                 )  # fmt: skip
-        if snapshot is None or not candidate.get("full_fidelity"):
+        if snapshot is None or not reusable(candidate):
             retrained.append(candidate)
         else:
             log.info("Trial %d was trained in full by the search: reused", candidate["trial"] + 1)
         if snapshot is not None:
             searched.append({**candidate, "searched": snapshot})
     return [*retrained, *searched]
+
+
+def reusable(candidate: dict[str, Any]) -> bool:
+    """Whether the search trained the candidate in full and kept its model (the Trainer
+    reuses it rather than retraining it, if the model reads back)."""
+    return bool(candidate.get("full_fidelity") and candidate.get("weights"))
 
 
 def _load(path: str) -> Any:

@@ -44,8 +44,9 @@ def run_fn(fn_args: FnArgs) -> None:
     if run_deadline is not None and len(candidates) > 1:
         left = run_deadline.ends_at - time.time()
         if left < run_deadline.reserve_s * 2:
-            log.info("%.0f s left of the run's time budget: the selected trial alone", left)
-            candidates = candidates[:1]
+            # Runners-up the search trained in full cost only their scoring: they stay.
+            log.info("%.0f s left of the run's time budget: no runner-up is retrained", left)
+            candidates = [candidates[0], *filter(ensembling.reusable, candidates[1:])]
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
     weighting = class_weighting_from_config(fn_args.hyperparameters)
