@@ -117,6 +117,7 @@ def _verdict(met: dict[str, list[str]]) -> str:
 def plot(results: dict[str, Any], path: Path) -> None:
     """One panel a dataset and budget: each tool's test metric as a bar."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -136,7 +137,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
         if by:
             low = min(by[t]["score"] for t in tools)
             high = max(by[t]["score"] for t in tools)
-            axis.set_xlim(low - 0.1 * (high - low + 1e-3), high + 0.05 * (high - low + 1e-3))
+            margin = max(high - low, 0.01 * abs(high) or 0.01)  # all equal: a visible span
+            axis.set_xlim(low - 0.1 * margin, high + 0.05 * margin)
+            axis.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.3g"))
+            axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
         axis.set_title(f"{name}, T={budget}s", fontsize=9)
         axis.set_xlabel("test accuracy" if task == "classification" else "test RMSE (lower)")
         axis.tick_params(labelsize=7)
