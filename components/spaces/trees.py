@@ -3,13 +3,13 @@ forests (TensorFlow Decision Forests), each with its own hyperparameters.
 
 Gradient-boosted trees are what usually wins on tabular data, and what a practitioner tries
 first; random forests are the robust default that needs almost no tuning. Ranges follow
-YDF's hyperparameter templates; boosted trees grow depth-first by level ("local", YDF's
-default) or leaf by leaf where the loss falls most ("best_first_global", LightGBM's way and
-YDF's ``better_default`` template: "generally better than the default parameters without
-being more expensive"), which is the middle of the choice and so the family's opener
-(components.tuner.job.family_openers). The tree counts are at full fidelity: a low-fidelity trial
-(a Hyperband rung with a fraction of the epochs) grows that fraction of the trees, so the
-estimators treat a forest like a network trained for fewer epochs.
+YDF's hyperparameter templates; boosted trees grow level by level ("local", YDF's default)
+or leaf by leaf where the loss falls most ("best_first_global", LightGBM's way and YDF's
+``better_default`` template: "generally better than the default parameters without being
+more expensive"), which is the middle of the choice and so the family's opener
+(components.tuner.job.family_openers). The tree counts are at full fidelity: a low-fidelity
+trial (a Hyperband rung with a fraction of the epochs) grows that fraction of the trees, so
+the estimators treat a forest like a network trained for fewer epochs.
 """
 
 from __future__ import annotations
