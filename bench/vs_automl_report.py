@@ -144,6 +144,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
         axis.set_title(f"{name}, T={budget}s", fontsize=9)
         axis.set_xlabel("test accuracy" if task == "classification" else "test RMSE (lower)")
         axis.tick_params(labelsize=7)
+    dates = sorted({c["ran_on"] for c in results["cells"]})
+    figure.suptitle(
+        f"Test metric at the same wall time (one run per cell, {dates[0]} to {dates[-1]}; "
+        "ours in red)", fontsize=10,
+    )  # fmt: skip
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
