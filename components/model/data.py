@@ -31,6 +31,10 @@ from components.guardrails import handling
 DECODE_BATCH = 8192
 PREDICT_BATCH = 8192
 SUBSET_SEED = 20_170_531  # fixed: every low-fidelity trial trains on the same rows
+# A network's epoch is at least this many examples (components.model.fit), at most this many
+# passes over a small table.
+MIN_EPOCH_EXAMPLES = 100_000
+MAX_EPOCH_PASSES = 20
 CACHE_ENV = "AUTOML_ROWS_CACHE"  # where decoded splits are kept (default: the temp folder)
 CACHE_KEPT = 8  # decoded datasets kept in the cache, newest first
 
@@ -179,10 +183,29 @@ class Splits:
     def train_rows(self) -> int:
         return len(self.train)
 
-    def training(self, rows: float = 1.0) -> tuple[Rows, np.ndarray | None]:
+    @property
+    def epoch_passes(self) -> float:
+        """Passes over the training rows that make one epoch of a network.
+
+        An epoch is the unit of a network's fidelity and of the search's compute, and five of
+        them are a full trial; on a small table five passes are a few hundred gradient steps,
+        far from converged (letters26, 17k training rows: an MLP needs ~45 passes; digits,
+        1k rows, more than 100), so the search compared networks stopped long before their
+        best against forests grown in full. A floor on the examples per epoch, the way
+        ``steps_per_epoch`` sets an epoch on a repeated dataset, keeps a large table's epoch
+        one pass and gives a small one more, at most ``MAX_EPOCH_PASSES``."""
+        return min(MAX_EPOCH_PASSES, max(1.0, MIN_EPOCH_EXAMPLES / max(1, len(self.train))))
+
+    def training(
+        self, rows: float = 1.0, passes: float = 1.0
+    ) -> tuple[Rows, np.ndarray | None]:
         """The training rows a model fits (a fraction of them for a low-fidelity trial), and
-        each row's class weight when classes are weighted."""
+        each row's class weight when classes are weighted. ``passes`` > 1 repeats the rows
+        that many times (a fractional pass adds a fixed random draw of them), which makes one
+        Keras epoch that many passes (:attr:`epoch_passes`)."""
         train = self.train.fraction(rows)
+        if passes > 1.0:
+            train = train.take(_repeated(len(train), passes))
         if not self.class_weights:
             return train, None
         table = np.array(
@@ -223,6 +246,15 @@ class Splits:
         else:
             splits.label_mean, splits.label_std = label_moments(train)
         return splits
+
+
+def _repeated(count: int, passes: float) -> np.ndarray:
+    """Positions of ``count`` rows taken ``passes`` times: every row ``int(passes)`` times,
+    then a fixed random share of them once more."""
+    whole = np.tile(np.arange(count), int(passes))
+    extra = round((passes - int(passes)) * count)
+    draw = np.random.default_rng(SUBSET_SEED).permutation(count)[:extra]
+    return np.concatenate([whole, np.sort(draw)])
 
 
 def predictions(model, rows: Rows) -> tuple[np.ndarray, np.ndarray]:

@@ -139,7 +139,7 @@ def fit(
     stopper = StopWhen(should_stop) if should_stop is not None else None
     if stopper is not None:
         callbacks.append(stopper)
-    train, weights = splits.training(rows)
+    train, weights = splits.training(rows, passes=splits.epoch_passes)
     history = model.fit(
         train.features,
         train.labels,

@@ -41,12 +41,6 @@ def run_fn(fn_args: FnArgs) -> None:
     candidates = [{**candidates[0], "params": point}, *candidates[1:]]
     candidates = candidates[: int(config.get("ensemble_size", 1))]
     run_deadline = deadline.RunDeadline.from_env()
-    if run_deadline is not None and len(candidates) > 1:
-        left = run_deadline.ends_at - time.time()
-        if left < run_deadline.reserve_s * 2:
-            # Runners-up the search trained in full cost only their scoring: they stay.
-            log.info("%.0f s left of the run's time budget: no runner-up is retrained", left)
-            candidates = [candidates[0], *filter(ensembling.reusable, candidates[1:])]
     transform_output = tft.TFTransformOutput(fn_args.transform_output)
     task = config["task"]
     weighting = class_weighting_from_config(fn_args.hyperparameters)
@@ -54,6 +48,9 @@ def run_fn(fn_args: FnArgs) -> None:
     feature_set = build.feature_set(transform_output)
 
     pool = ensembling.with_searched(candidates)
+    if run_deadline is not None:
+        left = run_deadline.ends_at - time.time() - run_deadline.reserve_s
+        pool = ensembling.within(pool, left, MIN_TRAINING_S)
     retrains = [c for c in pool if c.get("searched") is None]
 
     def time_allowed() -> float | None:

@@ -62,16 +62,25 @@ def _to_string(tensor: tf.Tensor | tf.SparseTensor) -> tf.Tensor | tf.SparseTens
 
 
 def _numeric(
-    name: str, tensor: tf.Tensor | tf.SparseTensor, outputs: dict[str, tf.Tensor]
+    columns: dict[str, tf.Tensor | tf.SparseTensor], outputs: dict[str, tf.Tensor]
 ) -> None:
-    as_float = _to_float(tensor)
-    values, present = _as_dense(as_float, 0.0)
-    observed = as_float.values if isinstance(as_float, tf.SparseTensor) else values
-    mean = tft.mean(observed)
-    imputed = tf.where(present, values, tf.fill(tf.shape(values), mean))
-    outputs[features.numeric_name(name)] = tft.scale_to_z_score(imputed)
-    if isinstance(tensor, tf.SparseTensor):
-        outputs[features.missing_name(name)] = 1.0 - tf.cast(present, tf.float32)
+    """Every numeric column at once: the columns side by side in one [batch, n] tensor, so
+    the whole table needs three analyzers (two sums and one mean and variance), not two
+    per column. Each analyzer is a stage of Transform's Beam pipeline, and on digits (64
+    columns) building and running 128 of them took most of Transform's 63 s."""
+    names = sorted(columns)
+    values, present = zip(*(_as_dense(_to_float(columns[n]), 0.0) for n in names), strict=True)
+    stacked = tf.stack(values, axis=1)
+    mask = tf.cast(tf.stack(present, axis=1), tf.float32)
+    # The mean of the values observed, per column (what a missing value is imputed with).
+    observed = tft.sum(stacked * mask, reduce_instance_dims=False)
+    mean = tf.math.divide_no_nan(observed, tft.sum(mask, reduce_instance_dims=False))
+    imputed = tf.where(mask > 0, stacked, mean + tf.zeros_like(stacked))
+    scored = tft.scale_to_z_score(imputed, elementwise=True)
+    for i, name in enumerate(names):
+        outputs[features.numeric_name(name)] = scored[:, i]
+        if isinstance(columns[name], tf.SparseTensor):
+            outputs[features.missing_name(name)] = 1.0 - mask[:, i]
 
 
 def _categorical(
@@ -103,6 +112,7 @@ def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> d
     label = custom_config["label"]
     categorical = set(custom_config.get("categorical_features", ()))
     outputs: dict[str, Any] = {}
+    numeric = {}
     for name in sorted(inputs):
         tensor = inputs[name]
         if name == label:
@@ -110,7 +120,9 @@ def preprocessing_fn(inputs: dict[str, Any], custom_config: dict[str, Any]) -> d
         elif tensor.dtype == tf.string or name in categorical:
             _categorical(name, tensor, outputs)
         else:
-            _numeric(name, tensor, outputs)
+            numeric[name] = tensor
+    if numeric:
+        _numeric(numeric, outputs)
     if features.LABEL_KEY not in outputs:
         raise ValueError(f"label '{label}' is not among the schema's features: {sorted(inputs)}")
     return outputs

@@ -132,13 +132,22 @@ def best_hyperparameters_config(
     hp.Fixed(CLASS_WEIGHTING_KEY, class_weighting or "none")
     weights = weights or {}
     candidates = [
-        {"trial": t.number, "params": t.params}
+        {"trial": t.number, "params": t.params, **_trial_time(t)}
         | ({"weights": weights[t.number]} if t.number in weights else {})
         | ({"full_fidelity": True} if snapshots.trial_trained_in_full(t, plan.full) else {})
         for t in [trial, *runners_up]
     ]
     hp.Fixed(CANDIDATES_KEY, json.dumps(candidates, sort_keys=True))
     return hp.get_config()
+
+
+def _trial_time(trial: Trial) -> dict[str, float]:
+    """What the Trainer needs to foresee a full retrain's time: the trial's seconds and the
+    share of a full training they bought (components.trainer.ensembling.retrain_seconds)."""
+    compute, full = trial.cost.get("compute"), trial.params.get("epochs")
+    if not (trial.wall_time_s and compute and full):
+        return {}
+    return {"seconds": float(trial.wall_time_s), "share": min(1.0, float(compute) / int(full))}
 
 
 def point_from_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:

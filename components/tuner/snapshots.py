@@ -7,7 +7,9 @@ so what the search measured is not what a retrain from scratch for the trial's e
 snapshots of the candidates it hands the Trainer, and the Trainer serves a searched network
 where it is better on the evaluation split than its retrain (components.trainer.ensembling);
 a candidate the search trained in full (and every forest grown in full, which a retrain would
-only grow again) is reused instead of retrained.
+only grow again) is reused instead of retrained. A forest of a lower rung is kept too (while
+it may be a candidate: components.tuner.trials): under a run's time budget it is served as
+searched where growing it in full would not finish in time.
 
 They are kept beside the search's own snapshots (components.tuner.executor.weights_root: next
 to a SQLite store, or tuner.snapshot_dir, which compiled pipelines put on the volume every
@@ -60,7 +62,7 @@ def forest_name(number: int) -> str:
 
 def keep(weights_dir: str | None, trials: Sequence[Trial]) -> dict[int, str]:
     """Copies the snapshot of each of ``trials`` that has one (a network trained at full
-    width, or a forest grown in full; a narrower network is not the point's) out of the
+    width, or a forest; a narrower network is not the point's) out of the
     search's ``weights_dir`` (<root>/study-<id>, removed after the search) to
     <root>/searched/study-<id>; returns {trial number: path}."""
     if weights_dir is None:

@@ -20,7 +20,7 @@ import tf_keras
 from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
 from components.spaces.trees import is_forest
-from components.tuner.snapshots import forest_name, snapshot_name, trained_in_full
+from components.tuner.snapshots import forest_name, snapshot_name
 from search.curves import CurveStopping
 from search.fidelity import Fidelity, trial_cost
 from search.objectives import Objective
@@ -28,6 +28,7 @@ from search.study import Outcome
 from search.trial import Trial
 
 log = logging.getLogger("automl.tuner")
+CANDIDATES = 10  # at most the Trainer's ensemble_size candidates are handed to it
 
 
 @dataclass
@@ -56,6 +57,19 @@ class TrialRunner:
 
     def _snapshot_path(self, number: int) -> str | None:
         return os.path.join(self.weights_dir, snapshot_name(number)) if self.weights_dir else None
+
+    def _may_be_a_candidate(self, trial: Trial, value: float) -> bool:
+        """Whether the trial could still be one of the Trainer's candidates, which are the best
+        of the highest rung first (components.tuner.executor): fewer than CANDIDATES scored
+        trials of its rung are better than it. The study only grows, so a trial that is not
+        one now never will be, and its model need not be written."""
+        rung = trial.attrs.get("rung", 0)
+        better = [
+            t for t in self.history
+            if t.scored and t.attrs.get("rung", 0) == rung and t.value is not None
+            and t.value < value
+        ]  # fmt: skip
+        return len(better) < CANDIDATES
 
     def _primary_curve(self, metrics: dict[str, list[float]]) -> list[float]:
         values = metrics.get(self.primary.name, [])
@@ -101,9 +115,6 @@ class TrialRunner:
         trained = result.epochs_run
         if (path := self._snapshot_path(trial.number)) and not is_forest(trial.params):
             morph.Snapshot.of(result.model).save(path)
-        elif self.weights_dir and trained_in_full(fidelity, initial_epoch + trained, full_epochs):
-            # A forest grown in full: the Trainer reuses it rather than growing it again.
-            result.model.model.save(os.path.join(self.weights_dir, forest_name(trial.number)))
         metrics = {**result.validation_metrics(), **measure.size(result.model)}
         if self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung:
             if self._latency_rows is None:
@@ -111,6 +122,12 @@ class TrialRunner:
             metrics["latency_ms"] = measure.latency_ms(result.model, self._latency_rows)
         if self.primary.name not in metrics:
             raise FloatingPointError(f"{self.primary.name} was never finite (training diverged)")
+        value = self.primary.loss_of(metrics)
+        if self.weights_dir and is_forest(trial.params) and self._may_be_a_candidate(trial, value):
+            # The Trainer reuses a forest grown in full rather than growing it again, and
+            # weighs one grown at a lower rung against its retrain, or serves it where the
+            # run's time budget leaves no time to grow it in full.
+            result.model.model.save(os.path.join(self.weights_dir, forest_name(trial.number)))
         attrs: dict[str, Any] = {"model_epochs": initial_epoch + trained}
         if result.inheritance is not None:
             attrs["inherited"] = result.inheritance.as_dict()
@@ -125,7 +142,7 @@ class TrialRunner:
                 ),
             )
         return Outcome(
-            value=self.primary.loss_of(metrics),
+            value=value,
             metrics=metrics,
             curves={k: [*earlier.get(k, []), *v] for k, v in result.history.items()},
             cost=trial_cost(trained, fidelity.rows, self.splits.train_rows),

@@ -152,3 +152,34 @@ def test_a_candidate_the_search_trained_in_full_is_reused_not_retrained(tmp_path
     assert [(c["trial"], c.get("searched") is not None) for c in pool] == [(7, False), (4, True)]
     unreadable = ensembling.with_searched([{**full, "weights": str(tmp_path / "gone.npz")}])
     assert [(c["trial"], c.get("searched")) for c in unreadable] == [(4, None)]  # retrained
+
+
+def test_under_a_time_budget_only_the_retrains_that_fit_are_kept():
+    """A full retrain's time is foreseen from its trial (seconds / share of a full training).
+    One that would not finish in its share of the time left is dropped, longest first: the
+    searched model stands for it, a runner-up without one leaves the ensemble, and the
+    selected candidate is trained however little time is left."""
+    from components.trainer import ensembling
+
+    def candidate(trial, seconds, share, searched=False):
+        return {"trial": trial, "params": {}, "seconds": seconds, "share": share} | (
+            {"searched": object()} if searched else {}
+        )
+
+    network = candidate(0, 4.5, 1 / 9)  # ~40 s in full
+    boosted, boosted_searched = candidate(1, 55.0, 1 / 9), candidate(1, 55.0, 1 / 9, True)
+    forest = candidate(2, 16.0, 1 / 9)  # ~144 s, no searched model
+    assert ensembling.retrain_seconds(network) == pytest.approx(40.5)
+    assert ensembling.retrain_seconds({"trial": 3, "params": {}}) is None
+
+    pool = [network, boosted, forest, boosted_searched]
+    kept = ensembling.within(pool, seconds=120.0, minimum=5.0)
+    assert kept == [network, boosted_searched]  # 120 s: the network's 40 s fit, no forest
+    assert ensembling.within(pool, seconds=1500.0, minimum=5.0) == pool  # each fits in 500 s
+
+    late = [candidate(0, 30.0, 1 / 9), candidate(4, 1.0, 1.0)]
+    assert ensembling.within(late, seconds=10.0, minimum=5.0) == late  # the runner-up fits
+    selected_only = ensembling.within(late[:1], seconds=10.0, minimum=5.0)
+    assert selected_only == late[:1]  # the selected is trained, for the 10 s there are
+    unknown = [{"trial": 5, "params": {}}, {"trial": 6, "params": {}}]
+    assert ensembling.within(unknown, seconds=1.0, minimum=5.0) == unknown

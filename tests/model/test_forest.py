@@ -129,14 +129,16 @@ def test_inheritance_never_crosses_families(tmp_path):
 
 def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_path):
     """The trial saves a forest it grew in full; the Tuner keeps it for the Trainer, which
-    validates it as it is instead of growing it again, and serves the same predictions."""
+    validates it as it is instead of growing it again, and serves the same predictions. A
+    forest of a lower rung is saved too while it may still be a candidate, and not once
+    CANDIDATES trials of its rung beat it."""
     from components.model import forest
     from components.trainer import ensembling
     from components.tuner import snapshots
-    from components.tuner.trials import TrialRunner
+    from components.tuner.trials import CANDIDATES, TrialRunner
     from search.fidelity import Fidelity
     from search.objectives import Objective
-    from search.trial import Trial
+    from search.trial import Trial, TrialStatus
 
     data_splits = splits("classification")
     weights = tmp_path / "study-1"
@@ -148,10 +150,18 @@ def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_
     grown = Trial(0, forest_point("rf"), fidelity=Fidelity(4), seed=3)
     low = Trial(1, forest_point("gbt"), fidelity=Fidelity(1), seed=3)
     outcome = runner(grown)
-    runner(low)
-    assert not (weights / "trial_1.ydf").exists()  # a quarter of the trees: not the point's
+    low_outcome = runner(low)
+    assert (weights / "trial_1.ydf").is_dir()  # the best of its rung so far
+    better = [
+        Trial(9 + i, low.params, fidelity=Fidelity(1), seed=i, status=TrialStatus.COMPLETE,
+              value=low_outcome.value / 2, attrs={"rung": 0})
+        for i in range(CANDIDATES)
+    ]  # fmt: skip
+    runner.history = better
+    runner(Trial(2, low.params, fidelity=Fidelity(1), seed=3))
+    assert not (weights / "trial_2.ydf").exists()  # beaten by enough of its rung
     kept = snapshots.keep(str(weights), [grown, low])
-    assert list(kept) == [0] and kept[0].endswith("searched/study-1/trial_0.ydf")
+    assert sorted(kept) == [0, 1] and kept[0].endswith("searched/study-1/trial_0.ydf")
 
     candidate = {"trial": 0, "params": grown.params, "weights": kept[0], "full_fidelity": True}
     (pool,) = ensembling.with_searched([candidate])  # reused: not grown again

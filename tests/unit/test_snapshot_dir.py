@@ -51,9 +51,12 @@ def test_the_candidates_full_width_snapshots_are_kept_for_the_trainer(tmp_path):
     plan = SearchPlan.from_settings(settings, "classification", FeatureSet(numeric=("a",)))
     point = plan.space.sample(np.random.default_rng(0))
     chosen.params, narrow.params = point, point
+    # The chosen trained one of the point's epochs in 4 s: the Trainer foresees its retrain.
+    chosen.cost, chosen.wall_time_s = {"compute": 1.0}, 4.0
     config = best_hyperparameters_config(plan, chosen, None, [narrow], kept)
     assert point_from_config(config) == ("macro", point)
+    share = 1.0 / point["epochs"]
     assert candidates_from_config(config) == [
-        {"trial": 2, "params": point, "weights": kept[2]},
+        {"trial": 2, "params": point, "weights": kept[2], "seconds": 4.0, "share": share},
         {"trial": 1, "params": point},
     ]

@@ -1,0 +1,37 @@
+"""A network's epoch on a small table is several passes over it (components.model.data), so
+five epochs are enough training to compare a network with a forest; a large table's epoch
+stays one pass."""
+
+import numpy as np
+import pytest
+
+import components  # noqa: F401  (Keras 2 before TensorFlow)
+from components.model import data
+
+
+def rows(count: int) -> data.Rows:
+    return data.Rows({"x": np.arange(count, dtype="float32")}, np.arange(count) % 3)
+
+
+@pytest.mark.parametrize(
+    ("count", "passes"),
+    [(240, data.MAX_EPOCH_PASSES), (20_000, 5.0), (data.MIN_EPOCH_EXAMPLES, 1.0), (500_000, 1.0)],
+)
+def test_an_epoch_is_at_least_the_floor_of_examples_and_at_most_the_cap_of_passes(count, passes):
+    assert data.Splits.of(rows(count), rows(10), "classification", 3).epoch_passes == passes
+
+
+def test_repeated_rows_are_every_row_as_often_plus_a_fixed_draw_with_their_weights():
+    splits = data.Splits.of(rows(1000), rows(10), "classification", 3, "balanced")
+    train, weights = splits.training(rows=0.5, passes=2.5)
+    half, _ = splits.training(rows=0.5)
+    counts = np.bincount(train.features["x"].astype(int), minlength=1000)
+    assert len(train) == round(2.5 * len(half))
+    assert set(counts[half.features["x"].astype(int)]) == {2, 3}  # each row twice or thrice
+    assert counts.sum() == len(train) and set(np.flatnonzero(counts)) == set(
+        half.features["x"].astype(int)
+    )  # no row outside the trial's fraction
+    again, _ = splits.training(rows=0.5, passes=2.5)
+    np.testing.assert_array_equal(again.features["x"], train.features["x"])  # fixed
+    np.testing.assert_array_equal(train.labels, train.features["x"].astype(int) % 3)
+    assert weights is not None and len(weights) == len(train)
