@@ -204,6 +204,9 @@ class TrainerConfig(_Strict):
     # average or greedy ensemble is served when it beats the best alone on the eval split
     # (selection "best" only). 1: the selected model alone.
     ensemble_size: int = Field(3, ge=1, le=10)
+    # The served forests grown in full are grown once more on train+eval once the choices
+    # made on eval are done (components/trainer/refit.py), as time allows.
+    refit_forests: bool = True
 
 
 class EvaluatorConfig(_Strict):

@@ -213,6 +213,7 @@ def create_pipeline(
             "epochs": config.trainer.epochs,
             "early_stopping_patience": config.trainer.early_stopping_patience,
             "ensemble_size": config.trainer.ensemble_size,
+            "refit_forests": config.trainer.refit_forests,
         },
     )
 

@@ -165,7 +165,10 @@ def model_line(ensemble: dict) -> str:
     else:
         weights = "/".join(f"{w:.2f}" for w in ensemble["weights"])
         chosen = f"{ensemble['method']} ensemble of trials {trials} (weights {weights})"
-    return f"{chosen}: eval loss {ensemble['eval_loss']:.4g} (each alone, by trial: {alone})"
+    line = f"{chosen}: eval loss {ensemble['eval_loss']:.4g} (each alone, by trial: {alone})"
+    if refit := ensemble.get("refit_on_eval"):
+        line += f"; then refit on train+eval: {', '.join(str(t + 1) for t in refit)}"
+    return line
 
 
 def _importance_line(found: list[dict]) -> str:

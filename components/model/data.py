@@ -64,6 +64,13 @@ class Rows:
         draw = np.random.default_rng(SUBSET_SEED).random(len(self))
         return self.take(np.flatnonzero(draw < share))
 
+    def concat(self, other: Rows) -> Rows:
+        """These rows, then ``other``'s (the same columns)."""
+        return Rows(
+            {k: np.concatenate([v, other.features[k]]) for k, v in self.features.items()},
+            np.concatenate([self.labels, other.labels]),
+        )
+
     def batches(self, size: int = PREDICT_BATCH) -> Iterator[Rows]:
         for start in range(0, len(self), size):
             yield self.take(slice(start, start + size))
@@ -212,6 +219,13 @@ class Splits:
             [self.class_weights.get(c, 1.0) for c in range(self.n_classes)], np.float32
         )
         return train, table[train.labels.astype(int)]
+
+    def with_eval_rows(self, task: str) -> Splits:
+        """Train and eval together as the training rows (the label's moments and the class
+        weights computed again over them), for a final refit whose choices were all made on
+        eval; eval stays eval, so the refit model's eval scores are no longer unseen."""
+        weighting = handling.BALANCED if self.class_weights else None
+        return Splits.of(self.train.concat(self.eval), self.eval, task, self.n_classes, weighting)
 
     @classmethod
     def load(

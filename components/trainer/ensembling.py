@@ -78,9 +78,9 @@ def within(
     kept = list(pool)
     selected = pool[0]["trial"] if pool else None
     while True:
-        retrains = [c for c in kept if not _is_searched(c)]
+        retrains = [c for c in kept if not is_searched(c)]
         share = max(minimum, seconds / max(1, len(retrains)))
-        searched = {c["trial"] for c in kept if _is_searched(c)}
+        searched = {c["trial"] for c in kept if is_searched(c)}
         late = [
             (needed, c) for c in retrains
             if (needed := retrain_seconds(c)) is not None and needed > share
@@ -107,8 +107,18 @@ def _load(path: str) -> Any:
     return morph.Snapshot.load(path)
 
 
-def _is_searched(candidate: dict[str, Any]) -> bool:
+def is_searched(candidate: dict[str, Any]) -> bool:
     return candidate.get("searched") is not None
+
+
+def served_members(
+    model: Any, record: dict[str, Any], pool: Sequence[dict[str, Any]]
+) -> list[tuple[dict[str, Any], Any]]:
+    """(candidate, model) for each member of what ``choose`` returned, in the record's order."""
+    models = model.members if isinstance(model, EnsembleModel) else [model]
+    by_take = {(c["trial"], is_searched(c)): c for c in pool}
+    takes = zip(record["trials"], record["searched"], strict=True)
+    return [(by_take[take], m) for take, m in zip(takes, models, strict=True)]
 
 
 def choose(
@@ -126,7 +136,7 @@ def choose(
         record = {
             "method": "single",
             "trials": [candidates[0]["trial"]],
-            "searched": [_is_searched(candidates[0])],
+            "searched": [is_searched(candidates[0])],
             "weights": [1.0],
         }
         return results[0].model, results[0], record
@@ -146,11 +156,11 @@ def choose(
     record = {
         "method": chosen.method,
         "trials": [candidates[i]["trial"] for i in members],
-        "searched": [_is_searched(candidates[i]) for i in members],
+        "searched": [is_searched(candidates[i]) for i in members],
         "weights": [chosen.weights[i] for i in members],
         "eval_loss": chosen.loss,
         "candidates": [
-            {"trial": c["trial"], "searched": _is_searched(c), "eval_loss": loss}
+            {"trial": c["trial"], "searched": is_searched(c), "eval_loss": loss}
             for c, loss in zip(candidates, chosen.candidate_losses, strict=True)
         ],
     }

@@ -17,7 +17,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.model import build, data, explain, export, fit, forest
 from components.spaces.trees import is_forest
-from components.trainer import ensembling
+from components.trainer import ensembling, refit
 from components.tuner import deadline
 from components.tuner.executor import (
     candidates_from_config,
@@ -99,6 +99,15 @@ def run_fn(fn_args: FnArgs) -> None:
         model, splits.eval, task, build.label_scale(splits.label_std), config["seed"]
     )
     log.info("Feature importance (eval loss growth when shuffled): %s", importance)
+    if config.get("refit_forests"):
+        left = None
+        if run_deadline is not None:
+            left = run_deadline.ends_at - time.time() - run_deadline.reserve_s
+        members = ensembling.served_members(model, ensemble, pool)
+        model, ensemble["refit_on_eval"] = refit.forests_on_all_rows(
+            members, ensemble["weights"], splits, feature_set, task, config["seed"], space,
+            seconds=left,
+        )  # fmt: skip
     signatures = export.serving_signatures(model, transform_output, config["label"], task)
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)
     with open(os.path.join(fn_args.model_run_dir, "training.json"), "w") as handle:

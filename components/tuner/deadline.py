@@ -4,8 +4,9 @@
 comes after the search (the Trainer's retrains, the export, the Evaluator, the push); the
 Tuner knows how long its trials take. So the CLI hands the Tuner a ``RunDeadline`` and the
 search gets the time left minus a reserve: a fixed part for export, evaluation and push, and
-the Trainer's retrains counted in the search's own top-fidelity trial times, less one for
-each trial trained in full, which the Trainer reuses (search.budget.Budget.reserved_seconds).
+the Trainer's retrains, each foreseen from its own trial's time (a candidate trained in full
+is reused, and one too long to retrain is served as searched:
+search.budget.Budget.reserved_seconds).
 Past that point running trials are stopped; the Trainer bounds each retrain by its share of
 what is left (components.trainer.run_fn).
 

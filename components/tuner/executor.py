@@ -249,9 +249,9 @@ class Executor(base_executor.BaseExecutor):
             budget = run_deadline.search_budget(plan.budget, time.time(), plan.full.compute)
             cut_off = deadline.cut_off(budget)
             log.info(
-                "Run time budget: the search has %.0f s, keeping %.0f s and %g top-fidelity "
-                "trials' time (less those trained in full) for the Trainer, the Evaluator and "
-                "the push",
+                "Run time budget: the search has %.0f s, keeping %.0f s and the retrains of "
+                "its best %g trials (those trained in full are reused) for the Trainer, the "
+                "Evaluator and the push",
                 budget.max_seconds, budget.reserve_s, budget.reserve_trials,
             )  # fmt: skip
         study.stop_reason = Workers(

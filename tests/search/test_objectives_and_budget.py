@@ -102,45 +102,44 @@ def test_time_budget_stops_starting_trials():
     assert all(t.wall_time_s >= 0.05 for t in study.trials)
 
 
-def test_a_time_reserve_keeps_room_for_what_follows_the_search():
-    """The reserve is a fixed part plus a number of the top-fidelity trials' median wall
-    time; it counts only once a trial has finished, so the first trial always starts."""
+def done(number: int, epochs: int, seconds: float, value: float = 1.0) -> Trial:
     from search.fidelity import Fidelity
 
-    def done(number: int, epochs: int, seconds: float) -> Trial:
-        return Trial(number, {}, TrialStatus.COMPLETE, 1.0, Fidelity(epochs),
-                     wall_time_s=seconds)  # fmt: skip
+    return Trial(number, {}, TrialStatus.COMPLETE, value, Fidelity(epochs), wall_time_s=seconds)
 
+
+def test_a_time_reserve_keeps_room_for_what_follows_the_search():
+    """The reserve is a fixed part plus the retrains of the best ``reserve_trials`` trials,
+    highest fidelity first; it counts only once a trial has finished, so the first trial
+    always starts."""
     budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=2.0)
     assert budget.stop_reason([], elapsed_seconds=150.0) is None  # nothing trained yet
-    trials = [done(0, 1, 1.0), done(1, 4, 8.0), done(2, 4, 12.0), done(3, 4, 30.0)]
-    assert budget.reserved_seconds(trials) == 10.0 + 2 * 12.0  # low-fidelity trial ignored
-    assert budget.stop_reason(trials, elapsed_seconds=65.0) is None
-    reason = budget.stop_reason(trials, elapsed_seconds=66.0)
-    assert reason == "reached the time budget (100 s, 34 s of it kept for what follows)"
+    trials = [done(0, 1, 1.0, 0.1), done(1, 4, 8.0, 0.5), done(2, 4, 12.0, 0.3), done(3, 4, 30.0)]
+    assert budget.reserved_seconds(trials) == 10.0 + 12.0 + 8.0  # the low fidelity's 0.1 waits
+    assert budget.stop_reason(trials, elapsed_seconds=69.0) is None
+    reason = budget.stop_reason(trials, elapsed_seconds=70.0)
+    assert reason == "reached the time budget (100 s, 30 s of it kept for what follows)"
     with pytest.raises(BudgetError, match="negative"):
         Budget(max_seconds=1.0, reserve_s=-1.0)
 
 
 def test_trials_trained_in_full_take_their_retrain_off_the_reserve():
-    """The Trainer reuses a candidate the search trained in full, so only the retrains that
-    no full-compute trial spares are reserved; a search with enough full trials reserves
-    the fixed part alone."""
+    """The Trainer reuses a candidate the search trained in full; another is reserved the
+    time its trial foresees for a full training, unless that is too long a share of the
+    budget to be retrained at all (the searched model is served instead)."""
     from search.fidelity import Fidelity
 
-    def done(number: int, epochs: int, seconds: float) -> Trial:
-        return Trial(number, {}, TrialStatus.COMPLETE, 1.0, Fidelity(epochs),
-                     wall_time_s=seconds)  # fmt: skip
-
     budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=3.0, full_compute=4.0)
-    low = [done(0, 1, 1.0), done(1, 1, 2.0)]
-    assert budget.reserved_seconds(low) == 10.0 + 3 * 2.0  # no full trial yet: all retrained
+    low = [done(0, 1, 1.0, 0.2), done(1, 1, 2.0, 0.1)]
+    assert budget.reserved_seconds(low) == 10.0 + 4 * 2.0 + 4 * 1.0  # a quarter of the epochs
     one_full = [*low, done(2, 4, 8.0)]
-    assert budget.reserved_seconds(one_full) == 10.0 + 2 * 8.0
+    assert budget.reserved_seconds(one_full) == 10.0 + 4 * 2.0 + 4 * 1.0  # reused
     stopped = Trial(5, {}, TrialStatus.FAILED, None, Fidelity(4), wall_time_s=9.0)
-    assert budget.reserved_seconds([*one_full, stopped]) == 10.0 + 2 * 8.0  # gives no model
+    assert budget.reserved_seconds([*one_full, stopped]) == 10.0 + 12.0  # gives no model
     three_full = [*one_full, done(3, 4, 12.0), done(4, 4, 30.0)]
     assert budget.reserved_seconds(three_full) == 10.0
+    slow = [done(0, 1, 9.0, 0.1), done(1, 1, 2.0, 0.2)]  # 36 s in full: over a third of 100 s
+    assert budget.reserved_seconds(slow) == 10.0 + 4 * 2.0
 
 
 def test_outcome_records_measurements_and_curves():
