@@ -156,7 +156,7 @@ def test_a_candidate_the_search_trained_in_full_is_reused_not_retrained(tmp_path
 
 def test_under_a_time_budget_only_the_retrains_that_fit_are_kept():
     """A full retrain's time is foreseen from its trial (seconds / share of a full training).
-    One that would not finish in its share of the time left is dropped, longest first: the
+    One foreseen at more than twice its share of the time left is dropped, longest first: the
     searched model stands for it, a runner-up without one leaves the ensemble, and the
     selected candidate is trained however little time is left."""
     from components.trainer import ensembling
@@ -175,10 +175,15 @@ def test_under_a_time_budget_only_the_retrains_that_fit_are_kept():
     pool = [network, boosted, forest, boosted_searched]
     kept = ensembling.within(pool, seconds=120.0, minimum=5.0)
     assert kept == [network, boosted_searched]  # 120 s: the network's 40 s fit, no forest
-    assert ensembling.within(pool, seconds=1500.0, minimum=5.0) == pool  # each fits in 500 s
+    # 450 s: 150 s each, and the boosted trees' 495 s are over twice that; once they are
+    # gone the forest's 144 s fit in 225 s.
+    kept = ensembling.within(pool, seconds=450.0, minimum=5.0)
+    assert kept == [network, forest, boosted_searched]
+    assert ensembling.within(pool, seconds=900.0, minimum=5.0) == pool  # 495 <= 2 x 300
 
-    late = [candidate(0, 30.0, 1 / 9), candidate(4, 1.0, 1.0)]
-    assert ensembling.within(late, seconds=10.0, minimum=5.0) == late  # the runner-up fits
+    late = [candidate(0, 30.0, 1 / 9), candidate(4, 1.0, 1.0), candidate(6, 4.5, 1 / 9)]
+    kept_late = ensembling.within(late, seconds=30.0, minimum=5.0)
+    assert kept_late == late[:2]  # 10 s each: the 40 s network is over twice that
     selected_only = ensembling.within(late[:1], seconds=10.0, minimum=5.0)
     assert selected_only == late[:1]  # the selected is trained, for the 10 s there are
     unknown = [{"trial": 5, "params": {}}, {"trial": 6, "params": {}}]
