@@ -103,14 +103,19 @@ def _verdict(met: dict[str, list[str]]) -> str:
     def count(tool: str) -> str:
         return f"{met[tool].count('yes')} of {len(met[tool])}"
 
-    every = all(v == "yes" for tool in ("flaml", "hgb") for v in met[tool])
-    half = met["autogluon"].count("yes") * 2 >= len(met["autogluon"])
     if any(v == "-" for verdicts in met.values() for v in verdicts):
         return "Targets at T = 5 min: not judged yet (cells missing or failed)."
+
+    def verdict(ok: bool) -> str:
+        return f"**{'met' if ok else 'not met'}**"
+
+    every = {tool: all(v == "yes" for v in met[tool]) for tool in ("flaml", "hgb")}
+    half = met["autogluon"].count("yes") * 2 >= len(met["autogluon"])
     return (
-        f"Targets at T = 5 min: at least FLAML on every dataset ({count('flaml')}), at least HGB "
-        f"on every dataset ({count('hgb')}): **{'met' if every else 'not met'}**; at least "
-        f"AutoGluon on half ({count('autogluon')}): **{'met' if half else 'not met'}**."
+        f"Targets at T = 5 min: at least FLAML on every dataset ({count('flaml')}): "
+        f"{verdict(every['flaml'])}; at least HGB on every dataset ({count('hgb')}): "
+        f"{verdict(every['hgb'])}; at least AutoGluon on half ({count('autogluon')}): "
+        f"{verdict(half)}."
     )
 
 
