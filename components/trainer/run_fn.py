@@ -27,6 +27,7 @@ from components.tuner.executor import (
 
 log = logging.getLogger("automl.trainer")
 MIN_TRAINING_S = 5.0  # however late, a retrain gets this long (a forest of a few trees)
+IMPORTANCE_S = 5.0  # under a run's time budget, the feature importance's share of it
 
 
 def run_fn(fn_args: FnArgs) -> None:
@@ -96,8 +97,9 @@ def run_fn(fn_args: FnArgs) -> None:
     epochs_run = result.epochs_run  # 0: the best single model is a searched network
     log.info("Trained (%d epochs' worth), best val_loss=%.4f", epochs_run, result.objective)
     importance = explain.permutation_importance(
-        model, splits.eval, task, build.label_scale(splits.label_std), config["seed"]
-    )
+        model, splits.eval, task, build.label_scale(splits.label_std), config["seed"],
+        max_seconds=IMPORTANCE_S if run_deadline is not None else None,
+    )  # fmt: skip
     log.info("Feature importance (eval loss growth when shuffled): %s", importance)
     if config.get("refit_forests"):
         left = None

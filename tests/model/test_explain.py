@@ -48,3 +48,18 @@ def test_the_columns_the_label_depends_on_rank_first(family):
     assert list(importance)[:2] == ["x1", "x2"]
     assert importance["x1"] > 5 * importance["x2"] > 0
     assert abs(importance["noise"]) < 0.2 * importance["x2"]
+
+
+def test_a_time_bound_shrinks_the_sample_and_keeps_the_ranking():
+    """Under a run's time budget the sample shrinks to what fits the time (MIN_ROWS at
+    least); the columns the label depends on still rank first."""
+    space = build_space("families", INPUTS, max_epochs=20)
+    point = next(iter(space.grid({"family": "gbt"})))
+    data_splits = splits()
+    result = fit.servable(fit.fit(point, "families", data_splits, INPUTS, "regression", seed=1))
+    scale = build.label_scale(data_splits.label_std)
+    bounded = explain.permutation_importance(
+        result.model, data_splits.eval, "regression", scale, max_seconds=1e-6
+    )
+    assert list(bounded)[:2] == ["x1", "x2"]
+    assert bounded["x1"] > 5 * bounded["x2"] > 0
