@@ -203,9 +203,7 @@ class Splits:
         one pass and gives a small one more, at most ``MAX_EPOCH_PASSES``."""
         return min(MAX_EPOCH_PASSES, max(1.0, MIN_EPOCH_EXAMPLES / max(1, len(self.train))))
 
-    def training(
-        self, rows: float = 1.0, passes: float = 1.0
-    ) -> tuple[Rows, np.ndarray | None]:
+    def training(self, rows: float = 1.0, passes: float = 1.0) -> tuple[Rows, np.ndarray | None]:
         """The training rows a model fits (a fraction of them for a low-fidelity trial), and
         each row's class weight when classes are weighted. ``passes`` > 1 repeats the rows
         that many times (a fractional pass adds a fixed random draw of them), which makes one

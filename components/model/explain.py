@@ -74,7 +74,10 @@ def permutation_importance(
 
 
 def _losses(
-    model: Any, copies: Iterator[dict[str, np.ndarray]], labels: np.ndarray, task: str,
+    model: Any,
+    copies: Iterator[dict[str, np.ndarray]],
+    labels: np.ndarray,
+    task: str,
     scale: float,
 ) -> list[float]:
     """The loss on each copy of the sample, predicted many copies to a call: a call per copy

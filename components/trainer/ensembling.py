@@ -65,9 +65,7 @@ def retrain_seconds(candidate: dict[str, Any]) -> float | None:
     return float(seconds) / float(share) if seconds and share else None
 
 
-def within(
-    pool: Sequence[dict[str, Any]], seconds: float, minimum: float
-) -> list[dict[str, Any]]:
+def within(pool: Sequence[dict[str, Any]], seconds: float, minimum: float) -> list[dict[str, Any]]:
     """The pool less the retrains that would not come near finishing in their share of
     ``seconds`` (``seconds`` split evenly over the retrains kept, at least ``minimum``
     each): those foreseen to need more than ``SHORT_BY`` times their share, longest first.

@@ -24,7 +24,9 @@ def test_train_and_eval_together_recompute_what_the_head_needs():
 def test_the_served_forest_is_grown_again_on_more_rows_and_the_network_kept():
     data_splits = splits("classification", 3)
     unseen = splits("classification", 3, seed=11).eval  # neither train nor eval
-    network_point = next(iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"})))
+    network_point = next(
+        iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"}))
+    )
     boosted = fit.servable(
         fit.fit(forest_point("gbt"), "families", data_splits, INPUTS, "classification", seed=1)
     )
