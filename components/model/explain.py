@@ -51,8 +51,10 @@ def permutation_importance(
         started = time.monotonic()
         model({k: tf.constant(np.asarray(v)) for k, v in probe.features.items()})
         per_row = (time.monotonic() - started) / len(probe)
-        copies = 1 + len(grouped) * REPEATS
-        count = max(min(count, MIN_ROWS), min(count, int(max_seconds / (per_row * copies))))
+        shuffled_copies = 1 + len(grouped) * REPEATS
+        count = max(
+            min(count, MIN_ROWS), min(count, int(max_seconds / (per_row * shuffled_copies)))
+        )
     sample = rows.take(slice(0, count))
     columns = {k: np.asarray(v) for k, v in sample.features.items()}
     labels = np.asarray(sample.labels).reshape(-1)
