@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_transform as tft
@@ -50,8 +49,7 @@ def run_fn(fn_args: FnArgs) -> None:
 
     pool = ensembling.with_searched(candidates)
     if run_deadline is not None:
-        left = run_deadline.ends_at - time.time() - run_deadline.reserve_s
-        pool = ensembling.within(pool, left, MIN_TRAINING_S)
+        pool = ensembling.within(pool, run_deadline.seconds_left(), MIN_TRAINING_S)
     retrains = [c for c in pool if c.get("searched") is None]
 
     def time_allowed() -> float | None:
@@ -62,8 +60,7 @@ def run_fn(fn_args: FnArgs) -> None:
         training (26 classes of boosted trees: 6 minutes where a rung took 56 s)."""
         if run_deadline is None:
             return None
-        left = run_deadline.ends_at - time.time() - run_deadline.reserve_s
-        return max(MIN_TRAINING_S, left / max(1, len(retrains)))
+        return max(MIN_TRAINING_S, run_deadline.seconds_left() / max(1, len(retrains)))
 
     def train(candidate: dict) -> fit.FitResult:
         params = candidate["params"]
@@ -102,9 +99,7 @@ def run_fn(fn_args: FnArgs) -> None:
     )  # fmt: skip
     log.info("Feature importance (eval loss growth when shuffled): %s", importance)
     if config.get("refit_forests"):
-        left = None
-        if run_deadline is not None:
-            left = run_deadline.ends_at - time.time() - run_deadline.reserve_s
+        left = run_deadline.seconds_left() if run_deadline is not None else None
         members = ensembling.served_members(model, ensemble, pool)
         model, ensemble["refit_on_eval"] = refit.forests_on_all_rows(
             members, ensemble["weights"], splits, feature_set, task, config["seed"], space,

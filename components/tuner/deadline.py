@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -34,6 +35,10 @@ class RunDeadline:
     ends_at: float  # time.time() by which the whole run should have ended
     reserve_s: float  # after the search: export, evaluation, push and summary
     reserve_trials: float  # the Trainer's candidates, in top-fidelity trials of the search
+
+    def seconds_left(self) -> float:
+        """Seconds until the reserve for export, evaluation and push begins (may be < 0)."""
+        return self.ends_at - time.time() - self.reserve_s
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
