@@ -26,20 +26,6 @@ FAMILIES = (NETWORK, *TREE_FAMILIES)
 GBT_GROWING = ("local", "best_first_global")
 
 
-# Known-good points tried after each family's middle point, in the spirit of AutoGluon's
-# portfolio and FLAML's zero-shot defaults: boosting as scikit-learn's HistGradientBoosting
-# sets it by default (31 leaves grown best-first, shrinkage near 0.1, at least 20 rows a
-# leaf, every row, early stopping on a held-out tenth), the baseline a practitioner tries
-# first and that beat our search on digits (bench/results/vs_automl.md). Each names a family
-# and what differs from that family's middle point.
-PORTFOLIO: tuple[dict[str, Any], ...] = (
-    {
-        FAMILY: "gbt", "gbt_trees": 500, "gbt_max_depth": 8, "gbt_shrinkage": 0.08,
-        "gbt_subsample": 1.0, "gbt_min_examples": 20, "gbt_growing": "best_first_global",
-    },
-)  # fmt: skip
-
-
 def is_forest(point: Mapping[str, Any]) -> bool:
     return point.get(FAMILY) in TREE_FAMILIES
 

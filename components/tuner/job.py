@@ -24,7 +24,7 @@ from tfx.types import artifact_utils, standard_component_specs
 from components import features
 from components.guardrails.executor import read_report
 from components.model import build, data
-from components.spaces import FeatureSet, trees
+from components.spaces import FeatureSet, portfolio, trees
 from components.tuner.plan import SearchPlan
 from components.tuner.trials import TrialRunner
 from search.space import SearchSpace
@@ -57,17 +57,19 @@ RESUMABLE = frozenset(
 
 def family_openers(space: SearchSpace, prior: Sequence[Trial]) -> list[dict[str, Any]]:
     """The families space opens with one middle-of-the-ranges point per family, then the
-    portfolio's known-good points (components.spaces.trees.PORTFOLIO), but for the families
+    portfolio's known-good points (components.spaces.portfolio), but for the families
     an earlier study (warm start) already measured: whatever the budget, and however fast
     the strategy concentrates, every family is compared."""
     if trees.FAMILY not in {p.name for p in space}:
         return []
     measured = {t.params.get(trees.FAMILY) for t in prior}
     middles = {p[trees.FAMILY]: p for p in space.branch_midpoints(trees.FAMILY)}
-    portfolio = [
-        {**middles[p[trees.FAMILY]], **p} for p in trees.PORTFOLIO if p[trees.FAMILY] in middles
+    known_good = [
+        {**middles[p[trees.FAMILY]], **p}
+        for p in portfolio.PORTFOLIO
+        if p[trees.FAMILY] in middles
     ]
-    points = [*middles.values(), *(p for p in portfolio if space.check(p) is None)]
+    points = [*middles.values(), *(p for p in known_good if space.check(p) is None)]
     return [p for p in points if p[trees.FAMILY] not in measured]
 
 

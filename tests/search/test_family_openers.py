@@ -52,22 +52,22 @@ def test_a_warm_start_that_measured_a_family_skips_its_opener():
 
     space = build_space("families", FeatureSet(numeric=("a__z",), categorical={}), 5)
     earlier = [Trial(-1, {"family": "gbt"}, status=TrialStatus.COMPLETE, value=0.1)]
-    assert [p["family"] for p in family_openers(space, [])] == ["nn", "gbt", "rf", "gbt"]
-    assert [p["family"] for p in family_openers(space, earlier)] == ["nn", "rf"]
+    assert [p["family"] for p in family_openers(space, [])] == ["nn", "gbt", "rf", "nn", "gbt"]
+    assert [p["family"] for p in family_openers(space, earlier)] == ["nn", "rf", "nn"]
     assert family_openers(build_space("macro", FeatureSet(numeric=("a__z",)), 5), []) == []
 
 
 def test_the_portfolio_opens_after_the_middles_with_valid_points():
-    """The known-good points (boosting as HistGradientBoosting defaults it) follow the
-    families' middle points, each a valid point of the space that differs where it says."""
-    from components.spaces import FeatureSet, build_space, trees
+    """The known-good points (a wide network, boosting as HistGradientBoosting defaults
+    it) follow the families' middle points, each a valid point of the space that differs where it says."""
+    from components.spaces import FeatureSet, build_space, portfolio
     from components.tuner.job import family_openers
 
     space = build_space("families", FeatureSet(numeric=("a__z",), categorical={}), 5)
     openers = family_openers(space, [])
-    middles, portfolio = openers[:3], openers[3:]
-    assert len(portfolio) == len(trees.PORTFOLIO)
-    for point, known in zip(portfolio, trees.PORTFOLIO, strict=True):
+    middles, known_good = openers[:3], openers[3:]
+    assert len(known_good) == len(portfolio.PORTFOLIO)
+    for point, known in zip(known_good, portfolio.PORTFOLIO, strict=True):
         assert space.check(point) is None
         assert {k: point[k] for k in known} == known
         assert point not in middles
