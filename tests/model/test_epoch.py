@@ -35,3 +35,28 @@ def test_repeated_rows_are_every_row_as_often_plus_a_fixed_draw_with_their_weigh
     np.testing.assert_array_equal(again.features["x"], train.features["x"])  # fixed
     np.testing.assert_array_equal(train.labels, train.features["x"].astype(int) % 3)
     assert weights is not None and len(weights) == len(train)
+
+
+def test_a_trial_keeps_its_best_epochs_network_not_its_last():
+    """A search trial (no early stopping) returns the weights of the epoch its validation
+    metrics come from: the snapshot the Trainer reuses and a child inherits is what the trial
+    was ranked by. A constant learning rate too high to settle makes a later epoch worse."""
+    from components.model import fit
+    from components.spaces import build_space
+    from tests.model.test_forest import INPUTS, splits
+
+    data_splits = splits("classification")
+    space = build_space("families", INPUTS, max_epochs=6)
+    point = {
+        **next(iter(space.grid({"family": "nn"}))),
+        "optimizer": "adam", "learning_rate": 3e-2, "schedule": "constant", "batch_size": 32,
+        "norm": "none", "dropout": 0.0,
+    }  # fmt: skip
+    point.pop("weight_decay", None)
+    result = fit.fit(point, "families", data_splits, INPUTS, "classification", seed=3)
+    losses = result.history["val_loss"]
+    assert result.best_epoch < len(losses) - 1 and losses[-1] > 1.1 * min(losses)
+    measured = result.model.evaluate(
+        data_splits.eval.features, data_splits.eval.labels, verbose=0, return_dict=True
+    )
+    assert measured["loss"] == pytest.approx(result.objective, rel=1e-3)
