@@ -41,13 +41,15 @@ def metadata_config(layout: Layout) -> metadata_store_pb2.ConnectionConfig:
     return metadata.sqlite_metadata_connection_config(str(layout.metadata))
 
 
-# What follows the search under a run time budget, besides the Trainer's retrains (counted
-# in the search's own trial times): export with the transform graph, TFMA's evaluation, push,
-# summary and report. Measured on 2 cores: about 20 s on penguins; on 80k rows
-# (interactions_100k's train.csv) 26 s when the Trainer reused three networks and 47 s when
-# it weighed an ensemble with forests (its selection, importance and export 16 s, TFMA on
-# the test split 18 s, push, summary and exit 13 s); TFMA grows with the rows.
-AFTER_SEARCH_S = 30.0
+# What follows the search under a run time budget, besides the Trainer's retrains and refits
+# (counted in the search's own trial times): the Trainer's validation of the searched
+# candidates, ensemble selection, importance and export with the transform graph, TFMA's
+# evaluation, push, summary and report. Measured on 2 cores (bench-automl, 2026-12-03): 51 s
+# on digits (1.4k rows; the Trainer 24 s reusing three networks, TFMA 18 s), 45 s on taxi
+# (12k rows; 21 s and 15 s), 52 s on letters26 (24k rows, after its retrains); on 80k rows
+# (interactions_100k) up to 47 s besides its retrains; TFMA grows with the rows. A reserve of
+# 30 s had those runs end 13-21 s past their budget, with no time left to refit a forest.
+AFTER_SEARCH_S = 45.0
 AFTER_SEARCH_S_PER_ROW = 2e-4
 
 
@@ -59,7 +61,14 @@ def run_deadline(config: PipelineConfig, profile: dataset.DatasetProfile) -> dea
         ends_at=psutil.Process().create_time() + config.time_budget_s,
         reserve_s=AFTER_SEARCH_S + AFTER_SEARCH_S_PER_ROW * profile.n_rows,
         reserve_trials=float(config.trainer.ensemble_size),
+        refit_ratio=refit_ratio(config) if config.trainer.refit_forests else 0.0,
     )
+
+
+def refit_ratio(config: PipelineConfig) -> float:
+    """Rows a refit on train+eval trains over the training split's (the hash buckets')."""
+    split = config.split
+    return (split.train_buckets + split.eval_buckets) / split.train_buckets
 
 
 def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:

@@ -10,7 +10,7 @@ or inherit weights are charged what they spent, and searches compare at equal co
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from search.trial import Trial
@@ -39,6 +39,10 @@ class Budget:
     # A full trial's compute: trials trained that far are reused by the final training, not
     # retrained, so each one finished takes one of ``reserve_trials`` off the reserve.
     full_compute: float | None = None
+    # What the final training spends refitting a trial trained in full on more rows (a
+    # forest grown again on train+eval, components.trainer.refit), reserved like a retrain;
+    # None: nothing is refit.
+    refit_seconds: Callable[[Trial], float] | None = None
 
     def __post_init__(self) -> None:
         limits = {
@@ -75,10 +79,11 @@ class Budget:
         first always starts: a search must give a model): the fixed part plus the retrains
         the final training will run. Its candidates are the best ``reserve_trials`` scored
         trials, highest fidelity first (as the Tuner hands them on); one trained in full is
-        reused, and another is retrained in the time its trial foresees (its seconds scaled
-        up to a full trial's compute), unless that is more than LONGEST_RETRAIN of the
-        budget: such a retrain would not finish in its share, and the final training serves
-        the searched model instead (components.trainer.ensembling.within)."""
+        reused (and refit in ``refit_seconds``), and another is retrained in the time its
+        trial foresees (its seconds scaled up to a full trial's compute), unless either is
+        more than LONGEST_RETRAIN of the budget: it would not finish in its share, and the
+        final training serves the searched model as it is instead
+        (components.trainer.ensembling.within, components.trainer.refit)."""
         # Scored trials only: a stopped or failed one was cut short and gives no model.
         finished = [t for t in trials if t.scored and t.wall_time_s > 0]
         if not finished or not (self.reserve_s or self.reserve_trials):
@@ -88,9 +93,10 @@ class Budget:
         retrains = 0.0
         for trial in ranked[: math.ceil(self.reserve_trials)]:
             compute, full = _fidelity_compute(trial), self.full_compute
-            if full is not None and compute >= full:
-                continue  # trained in full: reused
-            foreseen = trial.wall_time_s * (full / compute if full else 1.0)
+            if full is not None and compute >= full:  # trained in full: reused
+                foreseen = self.refit_seconds(trial) if self.refit_seconds else 0.0
+            else:
+                foreseen = trial.wall_time_s * (full / compute if full else 1.0)
             retrains += foreseen if foreseen <= longest else 0.0
         return self.reserve_s + retrains
 

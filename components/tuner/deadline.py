@@ -5,8 +5,8 @@ comes after the search (the Trainer's retrains, the export, the Evaluator, the p
 Tuner knows how long its trials take. So the CLI hands the Tuner a ``RunDeadline`` and the
 search gets the time left minus a reserve: a fixed part for export, evaluation and push, and
 the Trainer's retrains, each foreseen from its own trial's time (a candidate trained in full
-is reused, and one too long to retrain is served as searched:
-search.budget.Budget.reserved_seconds).
+is reused, a forest among them refit on train+eval, and one too long to retrain is served as
+searched: search.budget.Budget.reserved_seconds).
 Past that point running trials are stopped; the Trainer bounds each retrain by its share of
 what is left (components.trainer.run_fn).
 
@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
+from components.spaces.trees import is_forest
 from search.budget import Budget
 from search.trial import Trial
 
@@ -35,6 +36,9 @@ class RunDeadline:
     ends_at: float  # time.time() by which the whole run should have ended
     reserve_s: float  # after the search: export, evaluation, push and summary
     reserve_trials: float  # the Trainer's candidates, in top-fidelity trials of the search
+    # The Trainer refits the forests it serves on train+eval (trainer.refit_forests): a
+    # refit's time over its training's, (train + eval rows) / train rows; 0: no refit.
+    refit_ratio: float = 0.0
 
     def seconds_left(self) -> float:
         """Seconds until the reserve for export, evaluation and push begins (may be < 0)."""
@@ -57,7 +61,14 @@ class RunDeadline:
         return replace(
             budget, max_seconds=seconds, reserve_s=self.reserve_s,
             reserve_trials=self.reserve_trials, full_compute=full_compute,
+            refit_seconds=self.refit_seconds if self.refit_ratio else None,
         )  # fmt: skip
+
+    def refit_seconds(self, trial: Trial) -> float:
+        """A trial's refit on train+eval, should the Trainer serve its model: a forest's own
+        time scaled up to the rows (YDF's training grows about linearly with them); a
+        network is not refit (components.trainer.refit)."""
+        return trial.wall_time_s * self.refit_ratio if is_forest(trial.params) else 0.0
 
 
 def cut_off(budget: Budget) -> Callable[[Sequence[Trial]], float]:

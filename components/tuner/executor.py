@@ -250,9 +250,9 @@ class Executor(base_executor.BaseExecutor):
             cut_off = deadline.cut_off(budget)
             log.info(
                 "Run time budget: the search has %.0f s, keeping %.0f s and the retrains of "
-                "its best %g trials (those trained in full are reused) for the Trainer, the "
-                "Evaluator and the push",
-                budget.max_seconds, budget.reserve_s, budget.reserve_trials,
+                "its best %g trials (those trained in full are reused%s) for the Trainer, the "
+                "Evaluator and the push", budget.max_seconds, budget.reserve_s,
+                budget.reserve_trials, ", a forest refit" if budget.refit_seconds else "",
             )  # fmt: skip
         study.stop_reason = Workers(
             store,

@@ -152,3 +152,35 @@ def test_outcome_records_measurements_and_curves():
     assert record["metrics"] == {"val_loss": 0.5, "params": 10.0}
     assert record["curves"] == {"val_loss": [0.9, 0.5]}
     assert record["status"] == "complete" and record["seed"] == study.trials[1].seed
+
+
+def test_a_trial_trained_in_full_reserves_its_refit_when_the_trainer_refits_it():
+    """A candidate trained in full is reused, but one the final training refits on more rows
+    (a forest, on train+eval) reserves that refit, unless it is too long to run at all."""
+    refit = {0: 6.0, 1: 0.0, 2: 50.0}  # trial number: its refit's seconds
+
+    def budget(refit_seconds=None) -> Budget:
+        return Budget(
+            max_seconds=100.0, reserve_s=10.0, reserve_trials=3.0, full_compute=4.0,
+            refit_seconds=refit_seconds,
+        )  # fmt: skip
+
+    full = [done(0, 4, 5.0, 0.1), done(1, 4, 5.0, 0.2)]
+    assert budget().reserved_seconds(full) == 10.0
+    assert budget(lambda t: refit[t.number]).reserved_seconds(full) == 10.0 + 6.0
+    slow = [*full, done(2, 4, 40.0, 0.3)]  # a 50 s refit: over a third of 100 s
+    assert budget(lambda t: refit[t.number]).reserved_seconds(slow) == 10.0 + 6.0
+
+
+def test_a_run_deadline_reserves_refits_for_forests_alone():
+    from components.tuner.deadline import RunDeadline
+    from search.fidelity import Fidelity
+
+    deadline = RunDeadline(ends_at=1e12, reserve_s=10.0, reserve_trials=2.0, refit_ratio=1.25)
+    forest = Trial(0, {"family": "gbt"}, TrialStatus.COMPLETE, 0.1, Fidelity(4), wall_time_s=8.0)
+    network = Trial(1, {"family": "nn"}, TrialStatus.COMPLETE, 0.2, Fidelity(4), wall_time_s=8.0)
+    budget = deadline.search_budget(Budget(max_trials=9), now=1e12 - 100.0, full_compute=4.0)
+    assert budget.reserved_seconds([forest, network]) == 10.0 + 1.25 * 8.0
+    without = RunDeadline(ends_at=1e12, reserve_s=10.0, reserve_trials=2.0)
+    no_refit = without.search_budget(Budget(max_trials=9), now=1e12 - 100.0, full_compute=4.0)
+    assert no_refit.reserved_seconds([forest, network]) == 10.0
