@@ -79,7 +79,8 @@ class Budget:
         first always starts: a search must give a model): the fixed part plus the retrains
         the final training will run. Its candidates are the best ``reserve_trials`` scored
         trials, highest fidelity first (as the Tuner hands them on); one trained in full is
-        reused (and refit in ``refit_seconds``), and another is retrained in the time its
+        reused (and refit in ``refit_seconds``), one the search is promoting to full compute
+        right now needs nothing more (that trial is its retrain), and another is retrained in the time its
         trial foresees (its seconds scaled up to a full trial's compute), unless either is
         more than LONGEST_RETRAIN of the budget: it would not finish in its share, and the
         final training serves the searched model as it is instead
@@ -90,15 +91,33 @@ class Budget:
             return 0.0
         ranked = sorted(finished, key=lambda t: (-_fidelity_compute(t), t.value))
         longest = LONGEST_RETRAIN * (self.max_seconds or math.inf)
-        retrains = 0.0
+        retrains, promoted = 0.0, self._promoted_to_full(trials)
         for trial in ranked[: math.ceil(self.reserve_trials)]:
             compute, full = _fidelity_compute(trial), self.full_compute
+            if trial.number in promoted:
+                continue  # the search is training it in full now, for the final training
             if full is not None and compute >= full:  # trained in full: reused
                 foreseen = self.refit_seconds(trial) if self.refit_seconds else 0.0
             else:
                 foreseen = trial.wall_time_s * (full / compute if full else 1.0)
             retrains += foreseen if foreseen <= longest else 0.0
         return self.reserve_s + retrains
+
+    def _promoted_to_full(self, trials: Sequence[Trial]) -> set[int]:
+        """Trials a running promotion is training at full compute: that trial is their
+        retrain, done by the search (and reused), so none is reserved for them. Reserving it
+        as well counted one training twice, and the cut-off stopped the very promotion that
+        would have made a candidate reusable (interactions_100k: the search stopped after
+        32 s of 229 and the run ended at 195 s of 300)."""
+        if self.full_compute is None:
+            return set()
+        return {
+            int(t.attrs["promoted_from"])
+            for t in trials
+            if not t.finished
+            and "promoted_from" in t.attrs
+            and _fidelity_compute(t) >= self.full_compute
+        }
 
 
 def _fidelity_compute(trial: Trial) -> float:

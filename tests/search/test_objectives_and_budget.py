@@ -184,3 +184,17 @@ def test_a_run_deadline_reserves_refits_for_forests_alone():
     without = RunDeadline(ends_at=1e12, reserve_s=10.0, reserve_trials=2.0)
     no_refit = without.search_budget(Budget(max_trials=9), now=1e12 - 100.0, full_compute=4.0)
     assert no_refit.reserved_seconds([forest, network]) == 10.0
+
+
+def test_a_candidate_being_promoted_to_full_is_not_reserved_twice():
+    """A running promotion to full compute is the candidate's retrain, done by the search
+    (and reused): reserving it too would stop the very trial that makes it reusable."""
+    from search.fidelity import Fidelity
+
+    budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=2.0, full_compute=4.0)
+    low = [done(0, 1, 2.0, 0.1), done(1, 1, 3.0, 0.2)]
+    assert budget.reserved_seconds(low) == 10.0 + 4 * 2.0 + 4 * 3.0
+    promoting = Trial(2, {}, fidelity=Fidelity(4), attrs={"promoted_from": 0})
+    assert budget.reserved_seconds([*low, promoting]) == 10.0 + 4 * 3.0
+    partway = Trial(3, {}, fidelity=Fidelity(2), attrs={"promoted_from": 1})
+    assert budget.reserved_seconds([*low, partway]) == 10.0 + 4 * 2.0 + 4 * 3.0
