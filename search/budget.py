@@ -80,10 +80,10 @@ class Budget:
         the final training will run. Its candidates are the best ``reserve_trials`` scored
         trials, highest fidelity first (as the Tuner hands them on); one trained in full is
         reused (and refit in ``refit_seconds``), one the search is promoting to full compute
-        right now needs nothing more (that trial is its retrain), and another is retrained in the time its
-        trial foresees (its seconds scaled up to a full trial's compute), unless either is
-        more than LONGEST_RETRAIN of the budget: it would not finish in its share, and the
-        final training serves the searched model as it is instead
+        right now needs nothing more (that trial is its retrain), and another is retrained
+        in the time its trial foresees (its seconds scaled up to a full trial's compute),
+        unless either is more than LONGEST_RETRAIN of the budget: it would not finish in its
+        share, and the final training serves the searched model as it is instead
         (components.trainer.ensembling.within, components.trainer.refit)."""
         # Scored trials only: a stopped or failed one was cut short and gives no model.
         finished = [t for t in trials if t.scored and t.wall_time_s > 0]

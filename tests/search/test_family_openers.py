@@ -59,7 +59,8 @@ def test_a_warm_start_that_measured_a_family_skips_its_opener():
 
 def test_the_portfolio_opens_after_the_middles_with_valid_points():
     """The known-good points (a wide network, boosting as HistGradientBoosting defaults
-    it) follow the families' middle points, each a valid point of the space that differs where it says."""
+    it) follow the families' middle points, each a valid point of the space that differs
+    where it says."""
     from components.spaces import FeatureSet, build_space, portfolio
     from components.tuner.job import family_openers
 
