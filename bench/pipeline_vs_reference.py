@@ -12,6 +12,7 @@ Usage: python bench/pipeline_vs_reference.py [--repeats N]
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import platform
 import shutil
 import statistics
@@ -21,6 +22,9 @@ import time
 from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.vs_automl import head_commit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
@@ -88,7 +92,8 @@ def main() -> None:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
         f"{psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-        f"median of {args.repeats} run(s).",
+        f"median of {args.repeats} run(s); ours at commit {head_commit()} with its default "
+        f"settings, TFX {importlib.metadata.version('tfx')}.",
         "",
         "| command | wall (s) | ratio to reference | target | ratio to in-memory reference "
         "| peak RSS (MiB) |",

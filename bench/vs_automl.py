@@ -45,7 +45,8 @@ PEER_TOOLS = {"flaml", "autogluon", "hgb"}
 OVERRUN = 3  # a tool still running at 3 T is stopped and its cell recorded as failed
 
 
-def _commit() -> str:
+def head_commit() -> str:
+    """The checkout's commit, which a results table names for what it measured."""
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
 
@@ -75,7 +76,7 @@ def ours(data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
     return {
         "score": float(scored.stdout.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
-        "version": f"commit {_commit()}",
+        "version": f"commit {head_commit()}",
         "detail": {"command": f"automl run --time-budget {budget}s"},
     }
 
