@@ -204,9 +204,11 @@ class TrainerConfig(_Strict):
     # average or greedy ensemble is served when it beats the best alone on the eval split
     # (selection "best" only). 1: the selected model alone.
     ensemble_size: int = Field(3, ge=1, le=10)
-    # The served forests grown in full are grown once more on train+eval once the choices
-    # made on eval are done (components/trainer/refit.py), as time allows.
+    # Once the choices made on eval are done, the served forests grown in full are grown once
+    # more on train+eval, and the served networks trained from scratch on train+eval for
+    # their epochs to the best on eval (components/trainer/refit.py), as time allows.
     refit_forests: bool = True
+    refit_networks: bool = True
 
 
 class EvaluatorConfig(_Strict):

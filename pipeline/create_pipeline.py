@@ -214,6 +214,7 @@ def create_pipeline(
             "early_stopping_patience": config.trainer.early_stopping_patience,
             "ensemble_size": config.trainer.ensemble_size,
             "refit_forests": config.trainer.refit_forests,
+            "refit_networks": config.trainer.refit_networks,
         },
     )
 

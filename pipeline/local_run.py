@@ -61,7 +61,9 @@ def run_deadline(config: PipelineConfig, profile: dataset.DatasetProfile) -> dea
         ends_at=psutil.Process().create_time() + config.time_budget_s,
         reserve_s=AFTER_SEARCH_S + AFTER_SEARCH_S_PER_ROW * profile.n_rows,
         reserve_trials=float(config.trainer.ensemble_size),
-        refit_ratio=refit_ratio(config) if config.trainer.refit_forests else 0.0,
+        refit_ratio=refit_ratio(config),
+        refit_forests=config.trainer.refit_forests,
+        refit_networks=config.trainer.refit_networks,
     )
 
 

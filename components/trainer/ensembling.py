@@ -20,6 +20,7 @@ from typing import Any
 
 from components.model import build, data, ensemble_selection, morph
 from components.model.ensemble import EnsembleModel
+from components.spaces.trees import is_forest
 from components.tuner import snapshots
 
 log = logging.getLogger("automl.trainer")
@@ -114,6 +115,17 @@ def is_searched(candidate: dict[str, Any]) -> bool:
     return candidate.get("searched") is not None
 
 
+def epochs_to_best(candidate: dict[str, Any], result: Any) -> int | None:
+    """A network's epochs up to its best on eval: its retrain's here, or the search's
+    (through its parents) for a searched network, which is validated, not trained; None for
+    a forest, whose size its hyperparameters hold."""
+    if is_forest(candidate["params"]):
+        return None
+    if result.history.get("loss"):  # trained here, not restored
+        return int(result.best_epoch) + 1
+    return candidate.get("best_epochs")
+
+
 def served_members(
     model: Any, record: dict[str, Any], pool: Sequence[dict[str, Any]]
 ) -> list[tuple[dict[str, Any], Any]]:
@@ -141,6 +153,7 @@ def choose(
             "trials": [candidates[0]["trial"]],
             "searched": [is_searched(candidates[0])],
             "weights": [1.0],
+            "best_epochs": [epochs_to_best(candidates[0], results[0])],
         }
         return results[0].model, results[0], record
     outputs = [data.predictions(r.model, splits.eval) for r in results]
@@ -161,6 +174,7 @@ def choose(
         "trials": [candidates[i]["trial"] for i in members],
         "searched": [is_searched(candidates[i]) for i in members],
         "weights": [chosen.weights[i] for i in members],
+        "best_epochs": [epochs_to_best(candidates[i], results[i]) for i in members],
         "eval_loss": chosen.loss,
         "candidates": [
             {"trial": c["trial"], "searched": is_searched(c), "eval_loss": loss}

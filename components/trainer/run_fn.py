@@ -98,12 +98,15 @@ def run_fn(fn_args: FnArgs) -> None:
         max_seconds=IMPORTANCE_S if run_deadline is not None else None,
     )  # fmt: skip
     log.info("Feature importance (eval loss growth when shuffled): %s", importance)
-    if config.get("refit_forests"):
+    refits = refit.Refits(
+        forests=bool(config.get("refit_forests")), networks=bool(config.get("refit_networks"))
+    )
+    if refits.forests or refits.networks:
         left = run_deadline.seconds_left() if run_deadline is not None else None
         members = ensembling.served_members(model, ensemble, pool)
-        model, ensemble["refit_on_eval"] = refit.forests_on_all_rows(
-            members, ensemble["weights"], splits, feature_set, task, config["seed"], space,
-            seconds=left,
+        model, ensemble["refit_on_eval"] = refit.on_all_rows(
+            members, ensemble, splits, feature_set, task, config["seed"], space,
+            seconds=left, refits=refits,
         )  # fmt: skip
     signatures = export.serving_signatures(model, transform_output, config["label"], task)
     model.save(fn_args.serving_model_dir, save_format="tf", signatures=signatures)

@@ -36,9 +36,12 @@ class RunDeadline:
     ends_at: float  # time.time() by which the whole run should have ended
     reserve_s: float  # after the search: export, evaluation, push and summary
     reserve_trials: float  # the Trainer's candidates, in top-fidelity trials of the search
-    # The Trainer refits the forests it serves on train+eval (trainer.refit_forests): a
-    # refit's time over its training's, (train + eval rows) / train rows; 0: no refit.
-    refit_ratio: float = 0.0
+    # The Trainer refits the forests and networks it serves on train+eval
+    # (trainer.refit_forests, refit_networks): a refit's time over its training's is
+    # (train + eval rows) / train rows.
+    refit_ratio: float = 1.0
+    refit_forests: bool = False
+    refit_networks: bool = False
 
     def seconds_left(self) -> float:
         """Seconds until the reserve for export, evaluation and push begins (may be < 0)."""
@@ -61,14 +64,23 @@ class RunDeadline:
         return replace(
             budget, max_seconds=seconds, reserve_s=self.reserve_s,
             reserve_trials=self.reserve_trials, full_compute=full_compute,
-            refit_seconds=self.refit_seconds if self.refit_ratio else None,
+            refit_seconds=(
+                self.refit_seconds if self.refit_forests or self.refit_networks else None
+            ),
         )  # fmt: skip
 
     def refit_seconds(self, trial: Trial) -> float:
-        """A trial's refit on train+eval, should the Trainer serve its model: a forest's own
-        time scaled up to the rows (YDF's training grows about linearly with them); a
-        network is not refit (components.trainer.refit)."""
-        return trial.wall_time_s * self.refit_ratio if is_forest(trial.params) else 0.0
+        """A trial's refit on train+eval, should the Trainer serve its model
+        (components.trainer.refit): its own time scaled up to the rows (training grows about
+        linearly with them), and a network's to the epochs of its parents' too, which a
+        refit from scratch trains again."""
+        if is_forest(trial.params):
+            return trial.wall_time_s * self.refit_ratio if self.refit_forests else 0.0
+        if not self.refit_networks:
+            return 0.0
+        own = float(trial.cost.get("epochs") or 0.0)
+        lineage = float(trial.attrs.get("model_epochs", own))
+        return trial.wall_time_s * self.refit_ratio * (lineage / own if own else 1.0)
 
 
 def cut_off(budget: Budget) -> Callable[[Sequence[Trial]], float]:

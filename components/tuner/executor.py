@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -25,11 +26,11 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
+from components.spaces.trees import is_forest
 from components.tuner import deadline, record, snapshots
 from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
 from components.tuner.workers import Workers, default_parallel
-from search.keras_tuner_oracle import to_hyperparameters
 from search.objectives import pareto_front, runners_up, select
 from search.store import StudyStore
 from search.trial import Trial, TrialStatus
@@ -125,6 +126,8 @@ def best_hyperparameters_config(
     with the space's name and the class weighting the trials trained with, so the Trainer
     trains the same way, and the next best points, which it may ensemble with the chosen
     (each with its searched network's snapshot, ``weights``, where one was kept)."""
+    from search.keras_tuner_oracle import to_hyperparameters  # KerasTuner: 1 s to import
+
     hp = to_hyperparameters(plan.space)
     for name, value in trial.params.items():
         hp.values[name] = value
@@ -132,7 +135,7 @@ def best_hyperparameters_config(
     hp.Fixed(CLASS_WEIGHTING_KEY, class_weighting or "none")
     weights = weights or {}
     candidates = [
-        {"trial": t.number, "params": t.params, **_trial_time(t)}
+        {"trial": t.number, "params": t.params, **_trial_time(t), **_epochs_to_best(t)}
         | ({"weights": weights[t.number]} if t.number in weights else {})
         | ({"full_fidelity": True} if snapshots.trial_trained_in_full(t, plan.full) else {})
         for t in [trial, *runners_up]
@@ -148,6 +151,16 @@ def _trial_time(trial: Trial) -> dict[str, float]:
     if not (trial.wall_time_s and compute and full):
         return {}
     return {"seconds": float(trial.wall_time_s), "share": min(1.0, float(compute) / int(full))}
+
+
+def _epochs_to_best(trial: Trial) -> dict[str, int]:
+    """A network's epochs up to its lowest eval loss, its parents' included (the curves run
+    through the lineage): what a refit on train+eval trains for, having no eval of its own to
+    stop on (components.trainer.refit)."""
+    losses = [v if math.isfinite(v) else math.inf for v in trial.curves.get("val_loss", [])]
+    if is_forest(trial.params) or not losses or min(losses) == math.inf:
+        return {}
+    return {"best_epochs": losses.index(min(losses)) + 1}
 
 
 def point_from_config(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:

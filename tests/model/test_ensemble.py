@@ -93,7 +93,10 @@ def test_one_candidate_is_trained_and_served_alone():
     model, best, record = ensembling.choose([{"trial": 4, "params": point}], train, data_splits,
                                             "classification")  # fmt: skip
     assert trained == [point] and model is best.model
-    assert record == {"method": "single", "trials": [4], "searched": [False], "weights": [1.0]}
+    assert record == {
+        "method": "single", "trials": [4], "searched": [False], "weights": [1.0],
+        "best_epochs": [best.best_epoch + 1],  # what a refit on train+eval trains for
+    }  # fmt: skip
 
 
 def test_a_searched_network_is_served_as_it_was_trained_when_it_beats_its_retrain(tmp_path):

@@ -1,8 +1,10 @@
-"""After every choice is made on eval, the served forests grown in full are grown again on
-train and eval together (components/trainer/refit.py); networks and lower-rung forests stay
-as chosen, and a time budget too short for a refit leaves the model as it was."""
+"""After every choice is made on eval, the served models are trained again on train and eval
+together (components/trainer/refit.py): forests grown in full as their points say, networks
+for their epochs to the best on eval; lower-rung forests stay as chosen, a family turned off
+stays as chosen, and a time budget too short for a refit leaves the model as it was."""
 
 import numpy as np
+import pytest
 
 import components  # noqa: F401  (Keras 2 before TensorFlow)
 from components.model import fit, scoring
@@ -21,9 +23,11 @@ def test_train_and_eval_together_recompute_what_the_head_needs():
     assert np.isclose(together.label_mean, labels.mean(), rtol=1e-5)
 
 
-def test_the_served_forest_is_grown_again_on_more_rows_and_the_network_kept():
+@pytest.fixture(scope="module")
+def served():
+    """An ensemble of a boosted forest grown in full, a network the Trainer trained (2
+    epochs to its best) and a random forest the search grew at a lower rung."""
     data_splits = splits("classification", 3)
-    unseen = splits("classification", 3, seed=11).eval  # neither train nor eval
     network_point = next(
         iter(build_space("families", INPUTS, max_epochs=2).grid({"family": "nn"}))
     )
@@ -31,34 +35,70 @@ def test_the_served_forest_is_grown_again_on_more_rows_and_the_network_kept():
         fit.fit(forest_point("gbt"), "families", data_splits, INPUTS, "classification", seed=1)
     )
     network = fit.fit(network_point, "families", data_splits, INPUTS, "classification", seed=1)
-    forest_candidate = {"trial": 2, "params": forest_point("gbt"), "seconds": 1.0, "share": 1.0}
-    network_candidate = {"trial": 5, "params": network_point}
-    low_rung = {"trial": 7, "params": forest_point("rf"), "searched": object(), "share": 0.25}
-    pool = [forest_candidate, network_candidate, low_rung]
-    record = {"trials": [2, 5, 7], "searched": [False, False, True], "weights": [0.5, 0.3, 0.2]}
     rf = fit.servable(
         fit.fit(forest_point("rf"), "families", data_splits, INPUTS, "classification", seed=1,
                 epochs=1)
     )  # fmt: skip
-    served = EnsembleModel([boosted.model, network.model, rf.model], record["weights"])
-    members = ensembling.served_members(served, record, pool)
+    pool = [
+        {"trial": 2, "params": forest_point("gbt"), "seconds": 1.0, "share": 1.0},
+        {"trial": 5, "params": network_point, "seconds": 1.0, "share": 1.0},
+        {"trial": 7, "params": forest_point("rf"), "searched": object(), "share": 0.25},
+    ]
+    record = {
+        "trials": [2, 5, 7],
+        "searched": [False, False, True],
+        "weights": [0.5, 0.3, 0.2],
+        "best_epochs": [
+            None, ensembling.epochs_to_best(pool[1], network), None
+        ],
+    }  # fmt: skip
+    model = EnsembleModel([boosted.model, network.model, rf.model], record["weights"])
+    members = ensembling.served_members(model, record, pool)
     assert [c["trial"] for c, _ in members] == [2, 5, 7]
+    return data_splits, members, record, model
 
-    model, refit_trials = refit.forests_on_all_rows(
-        members, record["weights"], data_splits, INPUTS, "classification", 1, "families"
+
+def test_the_served_forest_and_network_are_trained_again_on_more_rows(served):
+    data_splits, members, record, before = served
+    unseen = splits("classification", 3, seed=11).eval  # neither train nor eval
+    assert record["best_epochs"][1] in (1, 2)
+    model, refit_trials = refit.on_all_rows(
+        members, record, data_splits, INPUTS, "classification", 1, "families"
     )
-    assert refit_trials == [2]  # the low rung's forest is not the point's: left as grown
-    assert model.members[1] is network.model and model.members[2] is rf.model
-    assert model.members[0] is not boosted.model
-    features = unseen.features
-    before = np.asarray(boosted.model(features))
-    after = np.asarray(model.members[0](features))
-    assert not np.allclose(before, after)  # grown on other rows
-    accuracy = scoring.score(after, np.asarray(unseen.labels), "classification", 1.0)["accuracy"]
-    assert accuracy > 0.8  # on rows neither fit saw
+    assert refit_trials == [2, 5]  # the low rung's forest is not the point's: left as grown
+    assert model.members[2] is before.members[2]
+    labels = np.asarray(unseen.labels)
+    scores = {}
+    for i in (0, 1):
+        assert model.members[i] is not before.members[i]
+        old = np.asarray(before.members[i](unseen.features))
+        new = np.asarray(model.members[i](unseen.features))
+        assert not np.allclose(old, new)  # trained on other rows
+        scores[i] = [scoring.score(p, labels, "classification", 1.0) for p in (old, new)]
+    assert scores[0][1]["accuracy"] > 0.8  # the forest, on rows neither fit saw
+    # The network (a grid corner: 2 epochs at a learning rate of 1e-4) learns more from
+    # 1,200 rows than from 600 in as many epochs: its loss on unseen rows drops.
+    assert scores[1][1]["loss"] < scores[1][0]["loss"]
 
-    kept, none = refit.forests_on_all_rows(
-        members, record["weights"], data_splits, INPUTS, "classification", 1, "families",
-        seconds=0.5,
+
+def test_a_family_turned_off_or_no_time_left_serves_the_model_as_chosen(served):
+    data_splits, members, record, before = served
+    forests_only = refit.Refits(forests=True, networks=False)
+    model, refit_trials = refit.on_all_rows(
+        members, record, data_splits, INPUTS, "classification", 1, "families",
+        refits=forests_only,
     )  # fmt: skip
-    assert none == [] and kept.members[0] is boosted.model  # no time: served as chosen
+    assert refit_trials == [2] and model.members[1] is before.members[1]
+    kept, none = refit.on_all_rows(
+        members, record, data_splits, INPUTS, "classification", 1, "families", seconds=0.5
+    )
+    assert none == [] and all(a is b for a, b in zip(kept.members, before.members, strict=True))
+
+
+def test_a_searched_network_refits_for_its_lineage_epochs_to_the_best():
+    """A searched network is validated, not trained: its epochs to the best are the search's
+    (ones its parents trained included); a forest has none."""
+    restored = fit.FitResult(model=None, history={"loss": [], "val_loss": [0.3]}, best_epoch=0)
+    searched = {"trial": 1, "params": {"family": "nn"}, "best_epochs": 7}
+    assert ensembling.epochs_to_best(searched, restored) == 7
+    assert ensembling.epochs_to_best({"params": forest_point("gbt")}, restored) is None

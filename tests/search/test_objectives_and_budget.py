@@ -172,18 +172,28 @@ def test_a_trial_trained_in_full_reserves_its_refit_when_the_trainer_refits_it()
     assert budget(lambda t: refit[t.number]).reserved_seconds(slow) == 10.0 + 6.0
 
 
-def test_a_run_deadline_reserves_refits_for_forests_alone():
+def test_a_run_deadline_reserves_the_refits_of_the_families_the_trainer_refits():
+    """A forest's refit is its time scaled to the rows; a network's also to its parents'
+    epochs, which a refit from scratch trains again (2 own epochs of 4 in its lineage)."""
     from components.tuner.deadline import RunDeadline
     from search.fidelity import Fidelity
 
-    deadline = RunDeadline(ends_at=1e12, reserve_s=10.0, reserve_trials=2.0, refit_ratio=1.25)
+    def reserved(**refits: bool) -> float:
+        deadline = RunDeadline(
+            ends_at=1e12, reserve_s=10.0, reserve_trials=2.0, refit_ratio=1.25, **refits
+        )
+        budget = deadline.search_budget(Budget(max_trials=9), now=1e12 - 100.0, full_compute=4.0)
+        return budget.reserved_seconds([forest, network])
+
     forest = Trial(0, {"family": "gbt"}, TrialStatus.COMPLETE, 0.1, Fidelity(4), wall_time_s=8.0)
-    network = Trial(1, {"family": "nn"}, TrialStatus.COMPLETE, 0.2, Fidelity(4), wall_time_s=8.0)
-    budget = deadline.search_budget(Budget(max_trials=9), now=1e12 - 100.0, full_compute=4.0)
-    assert budget.reserved_seconds([forest, network]) == 10.0 + 1.25 * 8.0
-    without = RunDeadline(ends_at=1e12, reserve_s=10.0, reserve_trials=2.0)
-    no_refit = without.search_budget(Budget(max_trials=9), now=1e12 - 100.0, full_compute=4.0)
-    assert no_refit.reserved_seconds([forest, network]) == 10.0
+    network = Trial(
+        1, {"family": "nn"}, TrialStatus.COMPLETE, 0.2, Fidelity(4), wall_time_s=8.0,
+        cost={"epochs": 2.0, "compute": 4.0}, attrs={"model_epochs": 4},
+    )  # fmt: skip
+    assert reserved(refit_forests=True) == 10.0 + 1.25 * 8.0
+    assert reserved(refit_networks=True) == 10.0 + 1.25 * 8.0 * 2
+    assert reserved(refit_forests=True, refit_networks=True) == 10.0 + 1.25 * 8.0 * 3
+    assert reserved() == 10.0
 
 
 def test_a_candidate_being_promoted_to_full_is_not_reserved_twice():
