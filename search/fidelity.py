@@ -55,6 +55,13 @@ class Fidelity:
         return cls(int(values["epochs"]), float(values["rows"]), float(values["width"]))
 
 
+# What an objective and its trial process may add to a trial's cost, in seconds: the training
+# loop alone, and the whole trial process (start, data, build, measuring, record). Their
+# difference is the trial's fixed cost, which the schedulers weigh a rung's training against.
+TRAIN_SECONDS = "train_s"
+TRIAL_SECONDS = "trial_s"
+
+
 def trial_cost(epochs: int, rows: float, row_count: int | None = None) -> dict[str, float]:
     """What a trial spent: ``compute`` in full-data epochs, and absolute row-epochs when the
     objective knows how many rows the training split has."""

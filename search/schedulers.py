@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from search.fidelity import Fidelity
+from search.fidelity import TRAIN_SECONDS, TRIAL_SECONDS, Fidelity
 from search.trial import Trial, TrialStatus
+
+# Trials that must report their training and whole time before a rung is judged too cheap.
+MEASURED_TRIALS = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,34 @@ class Scheduler(abc.ABC):
     @property
     def top(self) -> int:
         return self.levels - 1
+
+    def entry_rung(self, history: Sequence[Trial]) -> int:
+        """The lowest rung a new point should start at: the lowest whose training, foreseen
+        from the trials measured so far, takes at least as long as a trial's fixed cost (its
+        process's seconds outside the training loop: start, data, build, measuring, record).
+        Below that a trial mostly measures its overhead and ranks points on a sliver of
+        training; on a small table (penguins, digits) every rung below the full one is, and
+        new points train in full (issue 21: a fidelity schedule for wall time).
+
+        The training is foreseen per full-data epoch (``Fidelity.compute``), the median over
+        trials, so it follows the data's size and the machine's speed without a constant;
+        rung 0 until ``MEASURED_TRIALS`` trials reported both times."""
+        per_compute, fixed = [], []
+        for trial in history:
+            train, whole = trial.cost.get(TRAIN_SECONDS), trial.cost.get(TRIAL_SECONDS)
+            compute = trial.cost.get("compute")
+            if trial.finished and train and whole and compute:
+                per_compute.append(train / compute)
+                fixed.append(max(0.0, whole - train))
+        if len(per_compute) < MEASURED_TRIALS:
+            return 0
+        per_compute.sort()
+        fixed.sort()
+        training, overhead = per_compute[len(per_compute) // 2], fixed[len(fixed) // 2]
+        for rung in range(self.top):
+            if training * self.rung_fidelity(rung).compute >= overhead:
+                return rung
+        return self.top
 
     @abc.abstractmethod
     def assign(self, history: Sequence[Trial]) -> Assignment:
@@ -129,8 +160,10 @@ class Hyperband(Scheduler):
     def _aggressiveness(self, bracket: int) -> int:
         return self.top - bracket % self.levels
 
-    def _bracket_sizes(self, bracket: int) -> dict[int, int]:
+    def _bracket_sizes(self, bracket: int, max_aggressiveness: int | None = None) -> dict[int, int]:
         s = self._aggressiveness(bracket)
+        if max_aggressiveness is not None:
+            s = min(s, max_aggressiveness)
         n = math.ceil(self.levels / (s + 1) * self.eta**s)
         return {self.top - s + i: max(1, n // self.eta**i) for i in range(s + 1)}
 
@@ -141,13 +174,30 @@ class Hyperband(Scheduler):
         for trial in history:
             if "bracket" in trial.attrs:
                 by_bracket.setdefault(int(trial.attrs["bracket"]), []).append(trial)
+        floor = self.entry_rung(history)
         bracket = 0
-        while (step := self._next_in_bracket(bracket, by_bracket.get(bracket, []))) is None:
+        while (
+            step := self._next_in_bracket(bracket, by_bracket.get(bracket, []), floor)
+        ) is None:
             bracket += 1
         return step
 
-    def _next_in_bracket(self, bracket: int, trials: Sequence[Trial]) -> Assignment | None:
-        sizes = self._bracket_sizes(bracket)
+    def _sizes(self, bracket: int, trials: Sequence[Trial], floor: int) -> dict[int, int]:
+        """A bracket's trials per rung. One not started yet starts no lower than ``floor``;
+        one started below it takes no new points there: it promotes from those it has."""
+        if not trials:
+            return self._bracket_sizes(bracket, max_aggressiveness=self.top - floor)
+        first = min(int(t.attrs["rung"]) for t in trials)
+        sizes = self._bracket_sizes(bracket, max_aggressiveness=self.top - first)
+        started = sum(1 for t in trials if int(t.attrs["rung"]) == first)
+        if first < floor and started < sizes[first]:
+            sizes = {first + i: max(1, started // self.eta**i) for i in range(len(sizes))}
+        return sizes
+
+    def _next_in_bracket(
+        self, bracket: int, trials: Sequence[Trial], floor: int = 0
+    ) -> Assignment | None:
+        sizes = self._sizes(bracket, trials, floor)
         first = min(sizes)
         at = {rung: [t for t in trials if t.attrs["rung"] == rung] for rung in sizes}
         if len(at[first]) < sizes[first]:
@@ -203,7 +253,7 @@ class AsynchronousSuccessiveHalving(Scheduler):
             for trial in done[: len(done) // self.eta]:
                 if trial.scored and trial.number not in promoted:
                     return self._promote(trial)
-        return self._new(0)
+        return self._new(self.entry_rung(history))
 
 
 SCHEDULERS: dict[str, type[Scheduler]] = {

@@ -29,6 +29,9 @@ class FitResult:
     stopped_early: bool = False  # ``should_stop`` ended it
     inheritance: morph.Inheritance | None = None
     charged_epochs: int | None = None  # a forest's share of the epochs; None: the epochs run
+    # Seconds in the training loop itself (Keras' fit, YDF's train), without the model's
+    # build or the measuring after: what the schedulers weigh against a trial's fixed cost.
+    train_s: float = 0.0
 
     @property
     def epochs_run(self) -> int:
@@ -146,6 +149,7 @@ def fit(
     if stopper is not None:
         callbacks.append(stopper)
     train, weights = splits.training(rows, passes=splits.epoch_passes)
+    started = time.monotonic()
     history = model.fit(
         train.features,
         train.labels,
@@ -168,6 +172,7 @@ def fit(
         int(np.argmin(losses)),
         stopped_early=bool(stopper and stopper.stopped),
         inheritance=inheritance,
+        train_s=time.monotonic() - started,
     )
 
 

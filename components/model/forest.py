@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -194,7 +195,10 @@ def fit(
     share = min(1.0, epochs / max(1, int(point["epochs"])))
     train, weights = splits.training(rows)
     learner = _learner(point, share, task, inputs_info, seed, weights is not None, max_seconds)
-    model = learner.train(_columns(train, inputs_info, weights), verbose=0)
+    columns = _columns(train, inputs_info, weights)
+    started = time.monotonic()
+    model = learner.train(columns, verbose=0)
+    train_s = time.monotonic() - started
     forest = Forest(model, task, splits.n_classes)
     scale = build.label_scale(splits.label_std)
 
@@ -205,7 +209,7 @@ def fit(
         **{name: [value] for name, value in scores(_spread(train, SCORED_TRAIN_ROWS)).items()},
         **{f"val_{name}": [value] for name, value in scores(splits.eval).items()},
     }
-    return FitResult(forest, history, best_epoch=0, charged_epochs=epochs)
+    return FitResult(forest, history, best_epoch=0, charged_epochs=epochs, train_s=train_s)
 
 
 def load(path: str) -> Any:

@@ -22,7 +22,7 @@ from components.spaces import FeatureSet
 from components.spaces.trees import is_forest
 from components.tuner.snapshots import forest_name, snapshot_name
 from search.curves import CurveStopping
-from search.fidelity import Fidelity, trial_cost
+from search.fidelity import TRAIN_SECONDS, Fidelity, trial_cost
 from search.objectives import Objective
 from search.study import Outcome
 from search.trial import Trial
@@ -145,7 +145,10 @@ class TrialRunner:
             value=value,
             metrics=metrics,
             curves={k: [*earlier.get(k, []), *v] for k, v in result.history.items()},
-            cost=trial_cost(trained, fidelity.rows, self.splits.train_rows),
+            cost={
+                **trial_cost(trained, fidelity.rows, self.splits.train_rows),
+                TRAIN_SECONDS: result.train_s,
+            },
             attrs=attrs,
             stopped_early=result.stopped_early,
         )

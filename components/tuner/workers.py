@@ -35,6 +35,7 @@ from typing import Any
 
 import psutil
 
+from search.fidelity import TRIAL_SECONDS
 from search.store import CLOSED, StudyStore, worker_name
 from search.study import run_trial
 from search.trial import Trial, TrialStatus
@@ -138,7 +139,9 @@ def _share_cores(parallel: int) -> None:
 def run_tuner_trial(
     store_url: str, study_id: int, number: int, worker: str, supervisor: tuple[int, float]
 ) -> None:
-    """A trial process's body: train trial ``number`` of the study and record it."""
+    """A trial process's body: train trial ``number`` of the study and record it, with the
+    process's seconds up to the record (what the schedulers weigh training against)."""
+    entered = time.monotonic()
     watch_supervisor(supervisor)
     from components.tuner.job import TunerJob
 
@@ -150,6 +153,7 @@ def run_tuner_trial(
     # Who ran it (the supervisor: the Tuner's or a worker pod's) and when.
     trial.attrs.update(worker=worker, pid=os.getpid(), started_at=time.time())
     run_trial(job.runner(history, study_id), trial)
+    trial.cost[TRIAL_SECONDS] = time.monotonic() - entered
     if not store.finish(study_id, trial, worker):
         log.warning("Trial %d was handed to another worker meanwhile; result dropped", number + 1)
 

@@ -1,12 +1,13 @@
 """Fidelity and the schedulers' promotion rules, driven through a real Study."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from search.estimator import EstimatorSettings, create_estimator
-from search.fidelity import Fidelity, FidelityError, trial_cost
-from search.schedulers import AsynchronousSuccessiveHalving, Hyperband
+from search.fidelity import TRAIN_SECONDS, TRIAL_SECONDS, Fidelity, FidelityError, trial_cost
+from search.schedulers import MEASURED_TRIALS, AsynchronousSuccessiveHalving, Hyperband
 from search.space import Float, SearchSpace
 from search.strategies import create_strategy
 from search.study import Outcome, Study
@@ -169,3 +170,55 @@ def test_any_strategy_rides_any_scheduler():
             study = run(estimator, n_trials=14, strategy=strategy, seed=1)
             assert len(study.trials) == 14, (strategy, estimator)
             assert all(t.scored for t in study.trials), (strategy, estimator)
+
+
+def timed(per_compute_s: float, fixed_s: float):
+    """An objective that reports what a trial process does: training seconds in proportion to
+    the compute its fidelity buys, and a fixed cost on top (start, data, build, measuring)."""
+
+    def objective(trial: Trial) -> Outcome:
+        outcome = noisy_by_fidelity(trial)
+        train = per_compute_s * outcome.cost["compute"]
+        seconds = {TRAIN_SECONDS: train, TRIAL_SECONDS: train + fixed_s}
+        return replace(outcome, cost={**outcome.cost, **seconds})
+
+    return objective
+
+
+def run_timed(estimator: str, n_trials: int, per_compute_s: float, fixed_s: float) -> Study:
+    study = Study(
+        SPACE,
+        create_strategy("random", SPACE, seed=0),
+        seed=0,
+        estimator=create_estimator(estimator, FULL, SPACE, EstimatorSettings(eta=3, levels=3)),
+    )
+    study.optimize(timed(per_compute_s, fixed_s), n_trials=n_trials)
+    return study
+
+
+@pytest.mark.parametrize("scheduler", ["successive_halving", "hyperband", "asha"])
+def test_new_points_start_where_training_outweighs_a_trials_fixed_cost(scheduler):
+    """Rung compute 1, 3, 9 full-data epochs. Training 0.1 s a full-data epoch against 0.5 s
+    of fixed cost a trial: rungs 0 and 1 would mostly measure overhead, so once three trials
+    reported their times every new point trains in full, and nothing is promoted up to it."""
+    study = run_timed(scheduler, 30, per_compute_s=0.1, fixed_s=0.5)
+    measured = study.trials[:MEASURED_TRIALS]
+    assert all(t.attrs["rung"] == 0 for t in measured)  # nothing known yet: the lowest rung
+    new = [t for t in study.trials[8:] if "promoted_from" not in t.attrs]
+    assert new and all(t.attrs["rung"] == 2 for t in new)
+    assert study.estimator.scheduler.entry_rung(study.trials) == 2
+    assert sum(1 for t in study.trials if t.attrs["rung"] == 0) < 9  # bracket 0 cut short
+    assert study.best.attrs["rung"] == 2
+
+
+def test_the_entry_rung_is_the_lowest_whose_training_is_foreseen_to_outweigh_the_fixed_cost():
+    # 0.2 s a full-data epoch: rung 1 (3 epochs' compute) trains 0.6 s against 0.5 s fixed.
+    study = run_timed("successive_halving", 24, per_compute_s=0.2, fixed_s=0.5)
+    assert study.estimator.scheduler.entry_rung(study.trials) == 1
+    new = [t for t in study.trials[10:] if "promoted_from" not in t.attrs]
+    assert new and {t.attrs["rung"] for t in new} == {1}
+    # Training that outweighs the fixed cost at the lowest rung keeps the textbook schedule.
+    study = run_timed("successive_halving", 26, per_compute_s=1.0, fixed_s=0.5)
+    assert rungs(study) == ([0] * 9 + [1] * 3 + [2]) * 2
+    # Nothing measured (an objective that reports no times): rung 0, as before.
+    assert study.estimator.scheduler.entry_rung(run("hyperband", n_trials=5).trials) == 0
