@@ -60,3 +60,22 @@ def test_a_trial_keeps_its_best_epochs_network_not_its_last():
         data_splits.eval.features, data_splits.eval.labels, verbose=0, return_dict=True
     )
     assert measured["loss"] == pytest.approx(result.objective, rel=1e-3)
+
+
+def test_a_fit_reports_its_training_apart_from_the_build_and_tracing():
+    """``train_s`` is what the schedulers weigh against a trial's fixed cost: a network's
+    excludes its build and the tracing of its first batch and validation pass, a forest's is
+    YDF's training alone (not the scoring after it)."""
+    import time
+
+    from components.model import fit
+    from components.spaces import build_space
+    from tests.model.test_forest import INPUTS, forest_point, splits
+
+    data_splits = splits("classification")
+    network = next(iter(build_space("families", INPUTS, max_epochs=3).grid({"family": "nn"})))
+    for point in (network, forest_point("gbt")):
+        started = time.monotonic()
+        result = fit.fit(point, "families", data_splits, INPUTS, "classification", seed=1)
+        wall = time.monotonic() - started
+        assert 0.0 < result.train_s < wall, point["family"]
