@@ -81,6 +81,7 @@ def _learner(
             min_examples=int(point["gbt_min_examples"]),
             # Points from before the choice existed grew level by level.
             growing_strategy=str(point.get("gbt_growing", "local")).upper(),
+            **_splits(str(point.get("gbt_split", "axis_aligned"))),
             **common,
         )
     return ydf.RandomForestLearner(
@@ -91,6 +92,20 @@ def _learner(
         compute_oob_performances=False,  # the eval split scores it; out-of-bag costs a pass
         **common,
     )
+
+
+def _splits(kind: str) -> dict[str, Any]:
+    """YDF's settings for a split kind; sparse oblique as YDF's benchmark_rank1 template sets
+    it (projections over min-max normalised columns, as many as the numeric columns;
+    categorical splits on random subsets of values)."""
+    if kind == "axis_aligned":
+        return {}
+    return {
+        "split_axis": "SPARSE_OBLIQUE",
+        "sparse_oblique_normalization": "MIN_MAX",
+        "sparse_oblique_num_projections_exponent": 1.0,
+        "categorical_algorithm": "RANDOM",
+    }
 
 
 class Forest:

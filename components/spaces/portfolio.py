@@ -15,6 +15,9 @@ search after a few trials, and a 26-class boosted forest can take minutes.
 - Boosting as scikit-learn's HistGradientBoosting sets it by default (31 leaves grown
   best-first, shrinkage near 0.1, at least 20 rows a leaf, every row), the baseline a
   practitioner tries first and that beat our search on digits (bench/results/vs_automl.md).
+  Its splits are axis-aligned, as HistGradientBoosting's are: the boosting middle point's are
+  sparse oblique (YDF's ``benchmark_rank1`` template, components.spaces.trees), so the two
+  openers compare both kinds of split on every table.
 """
 
 from __future__ import annotations
@@ -31,5 +34,6 @@ PORTFOLIO: tuple[dict[str, Any], ...] = (
     {
         FAMILY: "gbt", "gbt_trees": 500, "gbt_max_depth": 8, "gbt_shrinkage": 0.08,
         "gbt_subsample": 1.0, "gbt_min_examples": 20, "gbt_growing": "best_first_global",
+        "gbt_split": "axis_aligned",
     },
 )  # fmt: skip

@@ -7,7 +7,10 @@ YDF's hyperparameter templates; boosted trees grow level by level ("local", YDF'
 or leaf by leaf where the loss falls most ("best_first_global", LightGBM's way and YDF's
 ``better_default`` template: "generally better than the default parameters without being
 more expensive"), which is the middle of the choice and so the family's opener
-(components.tuner.job.family_openers). The tree counts are at full fidelity: a low-fidelity
+(components.tuner.job.family_openers). Splits are axis-aligned or sparse oblique (YDF's
+``benchmark_rank1`` template, the best of YDF's own benchmark); oblique is the middle of that
+choice too, so the boosting opener is close to the template (the portfolio's axis-aligned
+point is compared with it). The tree counts are at full fidelity: a low-fidelity
 trial (a Hyperband rung with a fraction of the epochs) grows that fraction of the trees, so
 the estimators treat a forest like a network trained for fewer epochs.
 """
@@ -24,6 +27,11 @@ NETWORK = "nn"
 TREE_FAMILIES = ("gbt", "rf")
 FAMILIES = (NETWORK, *TREE_FAMILIES)
 GBT_GROWING = ("local", "best_first_global")
+# Axis-aligned splits test one column against a threshold; sparse oblique ones a random sparse
+# projection of the numeric columns (YDF's benchmark_rank1 template, its best on its own
+# benchmark): on digits' pixels 0.994 test accuracy against 0.972 axis-aligned, on taxi RMSE
+# 3.34 against 3.49 (bare YDF at its default sizes, 2026-12-06).
+GBT_SPLITS = ("axis_aligned", "sparse_oblique")
 
 
 def is_forest(point: Mapping[str, Any]) -> bool:
@@ -39,6 +47,7 @@ def params() -> list[Param]:
         Float("gbt_subsample", 0.6, 1.0, step=0.2, condition=gbt),
         Choice("gbt_min_examples", (2, 5, 10, 20), condition=gbt),
         Choice("gbt_growing", GBT_GROWING, condition=gbt),
+        Choice("gbt_split", GBT_SPLITS, condition=gbt),
         Int("rf_trees", 100, 400, step=100, condition=rf),
         Int("rf_max_depth", 8, 24, step=8, condition=rf),
         Choice("rf_min_examples", (1, 2, 5, 10), condition=rf),

@@ -196,3 +196,22 @@ def test_a_time_bound_ends_a_network_after_the_epoch_that_passes_it_and_bounds_a
         max_seconds=30,
     )  # fmt: skip
     assert grown.model.model.num_trees() == int(forest_point("rf")["rf_trees"])  # in time
+
+
+@pytest.mark.parametrize("task, n_classes", [("classification", 3), ("regression", 1)])
+def test_a_sparse_oblique_forest_serves_through_tensorflow_as_ydf_predicts(task, n_classes):
+    """Oblique splits (YDF's benchmark_rank1) are a YDF feature TF-DF's inference ops must
+    carry: the served function answers as YDF does on rows it never saw."""
+    point = {**forest_point("gbt"), "gbt_split": "sparse_oblique"}
+    result = fit.fit(point, "families", splits(task, n_classes), INPUTS, task, seed=1)
+    from components.model import forest
+
+    learner = forest._learner(point, 1.0, task, INPUTS, 1, weighted=False)
+    assert learner.hyperparameters["split_axis"] == "SPARSE_OBLIQUE"
+    features = splits(task, n_classes, seed=7).eval.take(slice(0, 64)).features
+    served = fit.servable(result).model
+    np.testing.assert_allclose(
+        np.asarray(served({k: tf.constant(v) for k, v in features.items()})),
+        np.asarray(result.model(features)),
+        rtol=1e-4, atol=1e-5,
+    )  # fmt: skip

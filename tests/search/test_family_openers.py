@@ -73,3 +73,5 @@ def test_the_portfolio_opens_after_the_middles_with_valid_points():
         assert {k: point[k] for k in known} == known
         assert point not in middles
     assert middles[1]["gbt_growing"] == "best_first_global"  # YDF's better_default
+    assert middles[1]["gbt_split"] == "sparse_oblique"  # YDF's benchmark_rank1
+    assert known_good[1]["gbt_split"] == "axis_aligned"  # as HistGradientBoosting splits
