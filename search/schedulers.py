@@ -160,7 +160,9 @@ class Hyperband(Scheduler):
     def _aggressiveness(self, bracket: int) -> int:
         return self.top - bracket % self.levels
 
-    def _bracket_sizes(self, bracket: int, max_aggressiveness: int | None = None) -> dict[int, int]:
+    def _bracket_sizes(
+        self, bracket: int, max_aggressiveness: int | None = None
+    ) -> dict[int, int]:
         s = self._aggressiveness(bracket)
         if max_aggressiveness is not None:
             s = min(s, max_aggressiveness)
