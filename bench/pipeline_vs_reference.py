@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.vs_automl import head_commit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / "work"
+# Its own folder only: bench/work also holds the peers' environment and other benchmarks' data.
+WORK = HERE / "work" / "pipeline_vs_reference"
 RESULTS = HERE / "results" / "pipeline_vs_reference.md"
 AUTOML = str(Path(sys.executable).parent / "automl")
 
