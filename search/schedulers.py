@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -85,9 +86,7 @@ class Scheduler(abc.ABC):
                 fixed.append(max(0.0, whole - train))
         if len(per_compute) < MEASURED_TRIALS:
             return 0
-        per_compute.sort()
-        fixed.sort()
-        training, overhead = per_compute[len(per_compute) // 2], fixed[len(fixed) // 2]
+        training, overhead = statistics.median_high(per_compute), statistics.median_high(fixed)
         for rung in range(self.top):
             if training * self.rung_fidelity(rung).compute >= overhead:
                 return rung

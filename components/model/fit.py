@@ -90,27 +90,29 @@ class TrainingClock(tf_keras.callbacks.Callback):
 
     def __init__(self) -> None:
         super().__init__()
+        # It never reads the logs: without this, Keras turns every step's logs into numpy
+        # for a callback with batch hooks, a sync on every training step.
+        self._supports_tf_logs = True
         self.tracing = 0.0
-        self._batch_at: float | None = None
-        self._test_at: float | None = None
-        self._tested = False
+        self._started_at = 0.0
+        self._batched = self._tested = False  # only the first batch and pass trace
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if self._batch_at is None:
-            self._batch_at = time.monotonic()
+        if not self._batched:
+            self._started_at = time.monotonic()
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if self._batch_at is not None and self._batch_at > 0:
-            self.tracing += time.monotonic() - self._batch_at
-            self._batch_at = 0.0  # only the first batch traces
+        if not self._batched:
+            self.tracing += time.monotonic() - self._started_at
+            self._batched = True
 
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._tested:
-            self._test_at = time.monotonic()
+            self._started_at = time.monotonic()
 
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
-        if not self._tested and self._test_at is not None:
-            self.tracing += time.monotonic() - self._test_at
+        if not self._tested:
+            self.tracing += time.monotonic() - self._started_at
             self._tested = True
 
 
