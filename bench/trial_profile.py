@@ -189,75 +189,59 @@ def decode_once(prepared: Any) -> float:
     return time.perf_counter() - started
 
 
-def arrays(prepared: Any) -> tuple[Any, Any, Any]:
-    """The transformed train and eval rows as arrays in memory (not timed), and the Splits."""
-    import numpy as np
-
+def arrays(prepared: Any) -> tuple[Any, Any]:
+    """The transformed splits in memory (not timed) and their feature set."""
     from bench.search_strategies import load_splits
 
-    splits, inputs_info = load_splits(prepared)
-
-    def as_arrays(rows: Any) -> tuple[dict[str, Any], Any]:
-        return {k: np.array(v) for k, v in rows.features.items()}, np.array(rows.labels)
-
-    return as_arrays(splits.train), as_arrays(splits.eval), (splits, inputs_info)
+    return load_splits(prepared)
 
 
-def bare_network(
-    point: dict[str, Any], epochs: int, train: Any, evaluation: Any, loaded: Any, task: str
-) -> float:
-    """Seconds for Keras ``fit`` on arrays in memory, validating every epoch, as a plain
-    KerasTuner loop does; the model built by our own builder (the same network)."""
-    from components.model import build
+def bare_network(point: dict[str, Any], epochs: int, loaded: Any, task: str) -> float:
+    """Seconds for Keras ``fit`` on the trial's training rows held in memory (a small table's
+    epoch is several passes, components.model.data), with the point's learning-rate schedule,
+    validating every epoch as a plain KerasTuner loop does; the model built by our own builder
+    (the same network), outside the timing."""
+    from components.model import build, fit
     from components.spaces import FAMILIES_SPACE
 
     splits, inputs_info = loaded
+    train, weights = splits.training(1.0, passes=splits.epoch_passes)
     model = build.build_model(
         point, FAMILIES_SPACE, inputs_info, task, splits.n_classes, splits.label_mean,
         splits.label_std,
     )  # fmt: skip
+    schedule = build.schedule_callback(point)
+    batch_size = int(point["batch_size"])
     started = time.perf_counter()
     model.fit(
-        train[0], train[1], batch_size=int(point["batch_size"]), epochs=epochs,
-        validation_data=evaluation, shuffle=True, verbose=0,
+        train.features, train.labels, sample_weight=weights, batch_size=batch_size,
+        epochs=epochs, validation_data=(splits.eval.features, splits.eval.labels),
+        validation_batch_size=max(batch_size, fit.VALIDATION_BATCH), shuffle=True, verbose=0,
+        callbacks=[schedule] if schedule is not None else [],
     )  # fmt: skip
     return time.perf_counter() - started
 
 
-def bare_forest(
-    point: dict[str, Any], train: Any, evaluation: Any, inputs_info: Any, task: str
-) -> float:
-    """Seconds for ``ydf`` ``train`` with the point's hyperparameters and the trial's seed on
-    the same rows, then ``predict`` on the eval rows (what a network's bare loop does when it
-    validates, and what any search needs to rank the model)."""
-    import ydf
+def bare_forest(point: dict[str, Any], loaded: Any, task: str) -> float:
+    """Seconds for ``ydf`` ``train`` of the trial's learner (the same hyperparameters, split
+    kind and seed: components.model.forest.learner) on the same rows, then ``predict`` on the
+    eval rows (what a network's bare loop does when it validates, and what any search needs
+    to rank the model)."""
+    import numpy as np
 
-    features = [ydf.Feature(n, ydf.Semantic.CATEGORICAL) for n in inputs_info.categorical]
-    features += [ydf.Feature(n, ydf.Semantic.NUMERICAL) for n in inputs_info.numeric]
-    common = {
-        "label": "__label",
-        "task": ydf.Task.CLASSIFICATION if task == "classification" else ydf.Task.REGRESSION,
-        "features": features,
-        "random_seed": 0,  # the profiled trials' seed: boosting's early stopping depends on it
+    from components.model import forest
+
+    splits, inputs_info = loaded
+    train, weights = splits.training(1.0)
+    # The profiled trials' seed (0): boosting's early stopping depends on it.
+    grower = forest.learner(point, 1.0, task, inputs_info, 0, weights is not None)
+    columns = forest.training_columns(train, inputs_info, weights)
+    evaluation = {
+        name: np.asarray(values).reshape(-1) for name, values in splits.eval.features.items()
     }
-    if point["family"] == "gbt":
-        learner = ydf.GradientBoostedTreesLearner(
-            num_trees=int(point["gbt_trees"]), max_depth=int(point["gbt_max_depth"]),
-            shrinkage=float(point["gbt_shrinkage"]), subsample=float(point["gbt_subsample"]),
-            min_examples=int(point["gbt_min_examples"]), **common,
-        )  # fmt: skip
-    else:
-        learner = ydf.RandomForestLearner(
-            num_trees=int(point["rf_trees"]), max_depth=int(point["rf_max_depth"]),
-            min_examples=int(point["rf_min_examples"]),
-            num_candidate_attributes_ratio=float(point["rf_attribute_ratio"]),
-            compute_oob_performances=False, **common,
-        )  # fmt: skip
-    columns = {name: values.reshape(len(values), -1)[:, 0] for name, values in train[0].items()}
-    columns["__label"] = train[1].reshape(-1)
     started = time.perf_counter()
-    model = learner.train(columns, verbose=0)
-    model.predict(evaluation[0])
+    model = grower.train(columns, verbose=0)
+    model.predict(evaluation)
     return time.perf_counter() - started
 
 
@@ -270,7 +254,7 @@ def profile(
     (prepared,) = search_datasets.prepare(work, [name])
     decode_s = decode_once(prepared)  # before the fork server starts: it keeps its env
     print(f"{name}: decoded once in {decode_s:.2f}s", flush=True)
-    train, evaluation, loaded = arrays(prepared)
+    loaded = arrays(prepared)
     space = build_space(FAMILIES_SPACE, loaded[1], epochs)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
@@ -284,26 +268,20 @@ def profile(
         if families and family not in families:
             continue
         if family == trees.NETWORK and not warmed:  # a process's first fit pays one-time
-            bare_network(point, 1, train, evaluation, loaded, prepared.task)  # costs (10 s
+            bare_network(point, 1, loaded, prepared.task)  # costs (10 s
             warmed = True  # here) that a search in one process pays once, not per trial
         runs = [run_one(prepared, point, epochs, context) for _ in range(repeats)]
         if family == trees.NETWORK:
-            bare = [
-                bare_network(point, epochs, train, evaluation, loaded, prepared.task)
-                for _ in range(repeats)
-            ]
+            bare = [bare_network(point, epochs, loaded, prepared.task) for _ in range(repeats)]
         else:
-            bare = [
-                bare_forest(point, train, evaluation, loaded[1], prepared.task)
-                for _ in range(repeats)
-            ]
+            bare = [bare_forest(point, loaded, prepared.task) for _ in range(repeats)]
         wall, bare_s = statistics.median(r["wall_s"] for r in runs), statistics.median(bare)
         step_names = {s for r in runs for s in r["steps"]}
         row = {
             "dataset": name,
             "decode_once_s": decode_s,
             "family": family,
-            "train_rows": len(train[1]),
+            "train_rows": len(loaded[0].train),
             "epochs": epochs,
             "wall_s": wall,
             "bare_s": bare_s,
@@ -333,8 +311,10 @@ def report(rows: list[dict[str, Any]], epochs: int, repeats: int) -> str:
         f"Each trial a middle-of-the-ranges point of its family (the families space's opener), "
         f"{epochs} epochs at full fidelity, median of {repeats} run(s); TF {tf.__version__}, "
         f"ydf {ydf.__version__}, Python {platform.python_version()}, 2 cores. Bare loop, in one "
-        "warm process: Keras `fit` on arrays in memory validating every epoch (network), `ydf` "
-        "`train` with the trial's seed then `predict` on eval (forest). "
+        "warm process, on the trial's rows: Keras `fit` on arrays in memory (a small table's "
+        "epoch is several passes, as in the trial) with the point's learning-rate schedule, "
+        "validating every epoch (network); `ydf` `train` of the trial's learner (the same "
+        "hyperparameters, split kind and seed) then `predict` on eval (forest). "
         "Targets: ratio <= 1.25 where the bare loop takes >= 1 s; median overhead <= 0.3 s.",
         "",
         "| dataset | family | train rows | trial s | bare loop s | ratio | overhead s |",

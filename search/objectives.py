@@ -78,6 +78,11 @@ def pareto_front(trials: Sequence[Trial], objectives: Sequence[Objective]) -> li
     return [t for t in candidates if not any(dominates(o, t, objectives) for o in candidates)]
 
 
+def rule_cost(rule: str) -> str | None:
+    """The metric a selection rule trades accuracy for (None: the rule looks at none)."""
+    return {"fastest": "latency_ms", "smallest": "params"}.get(rule)
+
+
 def select(
     trials: Sequence[Trial],
     primary: Objective,
@@ -109,5 +114,5 @@ def select(
         raise ValueError(f"unknown selection rule '{rule}' (choose from: {', '.join(RULES)})")
     slack = abs(primary.loss(best)) * tolerance
     near = [t for t in feasible if primary.loss(t) <= primary.loss(best) + slack]
-    cost = "latency_ms" if rule == "fastest" else "params"
+    cost = rule_cost(rule)
     return min(near, key=lambda t: (t.metrics.get(cost, float("inf")), primary.loss(t)))

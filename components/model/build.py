@@ -83,7 +83,8 @@ def build_model(
     encoded = []
     for name in inputs_info.numeric:
         inputs[name] = tf_keras.Input(shape=(), name=name, dtype=tf.float32)
-        encoded.append(tf_keras.layers.Reshape((1,), name=f"num_{name}")(inputs[name]))
+    if inputs_info.numeric:
+        encoded.append(NumericColumns(name="numeric")([inputs[n] for n in inputs_info.numeric]))
     for name, buckets in sorted(inputs_info.categorical.items()):
         inputs[name] = tf_keras.Input(shape=(), name=name, dtype=tf.int64)
         size = int(point[embedding_param_name(name)])
@@ -114,6 +115,19 @@ def label_scale(label_std: float) -> float:
     """The unit a regression loss is measured in: the label's standard deviation (1 for a
     constant or unknown label)."""
     return label_std if label_std > 0 and math.isfinite(label_std) else 1.0
+
+
+@tf_keras.utils.register_keras_serializable(package="automl")
+class NumericColumns(tf_keras.layers.Layer):
+    """The numeric inputs, one value a row each, side by side as one (rows, columns) matrix.
+
+    One layer for all of them rather than a Reshape per column: building a network is part of
+    every trial's fixed cost, and 61 Reshape layers (digits) took 0.2 s of a 0.35 s build. The
+    columns keep their order, so the matrix is what the Reshapes' concatenation was.
+    """
+
+    def call(self, columns: list[tf.Tensor]) -> tf.Tensor:
+        return tf.stack(columns, axis=-1)
 
 
 @tf_keras.utils.register_keras_serializable(package="automl")

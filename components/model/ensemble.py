@@ -36,9 +36,9 @@ class EnsembleModel(tf_keras.Model):
         ]
         return tf.add_n(outputs)
 
-    def model_size(self) -> dict[str, float]:
+    def model_size(self, with_bytes: bool = True) -> dict[str, float]:
         """The members' sizes, summed (a network's weights, a forest's nodes)."""
         from components.model import measure
 
-        sizes = [measure.size(member) for member in self.members]
-        return {key: float(sum(s[key] for s in sizes)) for key in ("params", "size_bytes")}
+        sizes = [measure.size(member, with_bytes) for member in self.members]
+        return {key: float(sum(s[key] for s in sizes)) for key in sizes[0]}

@@ -45,10 +45,10 @@ MIN_TREES = 10
 LABEL = "__label__"
 WEIGHT = "__weight__"
 THREADS: int | None = None  # a trial's share of the cores (components.tuner.workers)
-SCORED_TRAIN_ROWS = 5_000  # the training loss is a diagnostic: a spread sample suffices
+SCORED_TRAIN_ROWS = 1_000  # the training loss is a diagnostic: a spread sample suffices
 
 
-def _learner(
+def learner(
     point: Mapping[str, Any],
     share: float,
     task: str,
@@ -57,6 +57,8 @@ def _learner(
     weighted: bool,
     max_seconds: float | None = None,
 ) -> ydf.generic_learner.GenericLearner:
+    """YDF's learner for a point, growing ``share`` of its trees (bench/trial_profile.py
+    trains the same learner in a bare loop)."""
     features = [
         ydf.Feature(name, ydf.Semantic.CATEGORICAL) for name in sorted(inputs_info.categorical)
     ] + [ydf.Feature(name, ydf.Semantic.NUMERICAL) for name in inputs_info.numeric]
@@ -133,10 +135,14 @@ class Forest:
             output = np.stack([1.0 - output, output], axis=1)
         return output @ self.class_map
 
-    def model_size(self) -> dict[str, float]:
-        """Nodes (a forest's parameters) and the bytes of its saved files."""
+    def model_size(self, with_bytes: bool = True) -> dict[str, float]:
+        """Nodes (a forest's parameters) and the bytes of its saved files (a save: 0.9 s for
+        300 deep trees, so only when asked)."""
         described = str(self.model.describe(output_format="text"))
         found = re.search(r"Total number of nodes: (\d+)", described)
+        nodes = {"params": float(found.group(1)) if found else 0.0}
+        if not with_bytes:
+            return nodes
         with tempfile.TemporaryDirectory() as folder:
             self.model.save(folder)
             size = sum(
@@ -144,7 +150,7 @@ class Forest:
                 for root, _, names in os.walk(folder)
                 for name in names
             )
-        return {"params": float(found.group(1)) if found else 0.0, "size_bytes": float(size)}
+        return {**nodes, "size_bytes": float(size)}
 
     def servable(self) -> ForestModel:
         """The forest as a Keras model of TensorFlow ops, for export and ensembles."""
@@ -175,12 +181,12 @@ class ForestModel(tf_keras.Model):
             return tf.reshape(output, [-1])
         return tf.matmul(tf.cast(output, tf.float32), self.class_map)
 
-    def model_size(self) -> dict[str, float]:
+    def model_size(self, with_bytes: bool = True) -> dict[str, float]:
         """The grown forest's nodes and bytes (its function holds no Keras weights)."""
         return {"params": self.size[0], "size_bytes": self.size[1]}
 
 
-def _columns(rows: data.Rows, inputs_info: FeatureSet, weights: np.ndarray | None) -> dict:
+def training_columns(rows: data.Rows, inputs_info: FeatureSet, weights: np.ndarray | None) -> dict:
     names = [*inputs_info.categorical, *inputs_info.numeric]
     columns = {name: np.asarray(rows.features[name]) for name in names}
     columns[LABEL] = np.asarray(rows.labels)
@@ -209,10 +215,10 @@ def fit(
     full epochs as its share of the trees; measured on train and eval."""
     share = min(1.0, epochs / max(1, int(point["epochs"])))
     train, weights = splits.training(rows)
-    learner = _learner(point, share, task, inputs_info, seed, weights is not None, max_seconds)
-    columns = _columns(train, inputs_info, weights)
+    grower = learner(point, share, task, inputs_info, seed, weights is not None, max_seconds)
+    columns = training_columns(train, inputs_info, weights)
     started = time.monotonic()
-    model = learner.train(columns, verbose=0)
+    model = grower.train(columns, verbose=0)
     train_s = time.monotonic() - started
     forest = Forest(model, task, splits.n_classes)
     scale = build.label_scale(splits.label_std)

@@ -22,15 +22,16 @@ from components.model import data
 LATENCY_ROWS = 1000
 
 
-def size(model: tf_keras.Model) -> dict[str, float]:
-    """Parameters and bytes; a model that knows its size better says it (a forest's nodes)."""
+def size(model: tf_keras.Model, with_bytes: bool = True) -> dict[str, float]:
+    """Parameters and, ``with_bytes``, bytes; a model that knows its size better says it (a
+    forest's nodes, and its bytes only by saving every tree)."""
     if hasattr(model, "model_size"):
-        return model.model_size()
+        return model.model_size(with_bytes=with_bytes)
     weights = model.get_weights()
-    return {
-        "params": float(sum(w.size for w in weights)),
-        "size_bytes": float(sum(np.asarray(w).nbytes for w in weights)),
-    }
+    sizes = {"params": float(sum(w.size for w in weights))}
+    if with_bytes:
+        sizes["size_bytes"] = float(sum(np.asarray(w).nbytes for w in weights))
+    return sizes
 
 
 def rows_for_latency(rows: data.Rows) -> dict[str, np.ndarray]:

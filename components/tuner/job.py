@@ -186,4 +186,5 @@ class TunerJob:
             weights_dir=self.weights_dir(study_id),
             history=history,
             final_rung=estimator.scheduler.top,
+            measures=self.plan.measures,
         )

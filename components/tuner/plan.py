@@ -15,7 +15,7 @@ from components.spaces import FeatureSet, build_space
 from search.budget import Budget
 from search.estimator import Estimator, EstimatorSettings, create_estimator
 from search.fidelity import Fidelity
-from search.objectives import RULES, Objective
+from search.objectives import RULES, Objective, rule_cost
 from search.space import SearchSpace
 from search.strategies import create_strategy, strategy_by_name
 from search.strategy import Strategy
@@ -63,6 +63,13 @@ class SearchPlan:
     @property
     def primary(self) -> Objective:
         return self.objectives[0]
+
+    @property
+    def measures(self) -> frozenset[str]:
+        """The metrics the search ranks, bounds or selects by: only these are measured
+        where measuring costs time (a forest's saved bytes, any model's latency)."""
+        names = {o.name for o in (*self.objectives, *self.constraints)}
+        return frozenset(names | {c for c in [rule_cost(self.selection)] if c is not None})
 
     def estimator(self) -> Estimator:
         return create_estimator(

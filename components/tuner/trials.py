@@ -44,6 +44,8 @@ class TrialRunner:
     weights_dir: str | None = None  # where snapshots for weight inheritance are kept
     history: Sequence[Trial] = field(default_factory=list)  # the study's trials, for parents
     final_rung: int | None = None  # only trials of this rung can be selected: measure those
+    # The costly metrics the plan ranks, bounds or selects by (SearchPlan.measures); None: all.
+    measures: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self._latency_rows: Any = None
@@ -70,6 +72,9 @@ class TrialRunner:
             and t.value < value
         ]  # fmt: skip
         return len(better) < CANDIDATES
+
+    def _measures(self, metric: str) -> bool:
+        return self.measures is None or metric in self.measures
 
     def _primary_curve(self, metrics: dict[str, list[float]]) -> list[float]:
         values = metrics.get(self.primary.name, [])
@@ -115,8 +120,12 @@ class TrialRunner:
         trained = result.epochs_run
         if (path := self._snapshot_path(trial.number)) and not is_forest(trial.params):
             morph.Snapshot.of(result.model).save(path)
-        metrics = {**result.validation_metrics(), **measure.size(result.model)}
-        if self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung:
+        metrics = {
+            **result.validation_metrics(),
+            **measure.size(result.model, with_bytes=self._measures("size_bytes")),
+        }
+        final = self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung
+        if final and self._measures("latency_ms"):
             if self._latency_rows is None:
                 self._latency_rows = measure.rows_for_latency(self.splits.eval)
             metrics["latency_ms"] = measure.latency_ms(result.model, self._latency_rows)

@@ -187,7 +187,7 @@ def test_a_time_bound_ends_a_network_after_the_epoch_that_passes_it_and_bounds_a
         max_seconds=0.0,
     )  # fmt: skip
     assert (result.epochs_run, result.stopped_early) == (1, True)
-    learner = forest._learner(
+    learner = forest.learner(
         forest_point("gbt"), 1.0, "classification", INPUTS, 1, weighted=False, max_seconds=30
     )
     assert learner.hyperparameters["maximum_training_duration_seconds"] == 30
@@ -206,7 +206,7 @@ def test_a_sparse_oblique_forest_serves_through_tensorflow_as_ydf_predicts(task,
     result = fit.fit(point, "families", splits(task, n_classes), INPUTS, task, seed=1)
     from components.model import forest
 
-    learner = forest._learner(point, 1.0, task, INPUTS, 1, weighted=False)
+    learner = forest.learner(point, 1.0, task, INPUTS, 1, weighted=False)
     assert learner.hyperparameters["split_axis"] == "SPARSE_OBLIQUE"
     features = splits(task, n_classes, seed=7).eval.take(slice(0, 64)).features
     served = fit.servable(result).model
@@ -215,3 +215,44 @@ def test_a_sparse_oblique_forest_serves_through_tensorflow_as_ydf_predicts(task,
         np.asarray(result.model(features)),
         rtol=1e-4, atol=1e-5,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("family", ["nn", "gbt"])
+def test_a_trial_measures_what_costs_time_only_when_the_plan_names_it(family):
+    """A model's bytes (for a forest a save of every tree) and its latency (a traced
+    function, or a forest's predictions) are measured only when the search ranks, bounds or
+    selects by them; its size in parameters or nodes always (the report lists it)."""
+    from components.tuner.trials import TrialRunner
+    from search.fidelity import Fidelity
+    from search.objectives import Objective
+    from search.trial import Trial
+
+    point = next(iter(build_space("families", INPUTS, max_epochs=2).grid({"family": family})))
+    data_splits = splits("classification")
+
+    def measured(measures):
+        runner = TrialRunner(
+            "families", data_splits, INPUTS, "classification", Objective("val_loss"),
+            measures=measures,
+        )  # fmt: skip
+        return runner(Trial(0, point, fidelity=Fidelity(2), seed=1)).metrics
+
+    lean = measured(frozenset({"val_loss", "val_accuracy"}))
+    assert "val_accuracy" in lean and lean["params"] > 0
+    assert "size_bytes" not in lean and "latency_ms" not in lean
+    every = measured(None)
+    assert every["params"] == lean["params"]
+    assert every["size_bytes"] > 0 and every["latency_ms"] > 0
+
+
+def test_the_plan_measures_its_objectives_constraints_and_selection_cost():
+    from components.tuner.plan import SearchPlan
+    from pipeline.config import TunerConfig
+
+    settings = TunerConfig(
+        objectives=("val_loss",), selection="fastest", constraints={"size_bytes": 1e6}
+    ).model_dump(mode="json")
+    plan = SearchPlan.from_settings(settings, "classification", INPUTS)
+    assert plan.measures == {"val_loss", "size_bytes", "latency_ms"}
+    default = SearchPlan.from_settings(TunerConfig().model_dump(mode="json"), "classification")
+    assert default.measures == {"val_loss", "latency_ms", "params"}
