@@ -7,7 +7,7 @@ KerasTuner runs its Hyperband tuner (its documentation's headline example); Optu
 default TPE sampler and median pruner with ``timeout``. Neither has a wall-time budget of its
 own inside a trial, so a callback ends the running trial's training at the deadline.
 
-Usage: python bench/mlp_search.py {keras_tuner,optuna} TRAIN TEST LABEL TASK BUDGET_S RESULT_JSON
+Usage: python bench/mlp_search.py {keras_tuner,optuna} TRAIN TEST LABEL TASK BUDGET_S RESULT_JSON [REPEAT]
 """
 
 from __future__ import annotations
@@ -173,7 +173,8 @@ def optuna_search(arrays: dict[str, Any], task: str, ends_at: float) -> tuple[An
 
 
 def main() -> None:
-    tool, train, test, label, task, budget, result = sys.argv[1:]
+    # A repeat's number (ignored: neither search is seeded, so a repeat runs it again).
+    tool, train, test, label, task, budget, result, *_ = sys.argv[1:]
     ends_at = STARTED + float(budget) - PREDICT_RESERVE_S
     arrays = _arrays(Path(train), Path(test), label, task)
     search = keras_tuner_search if tool == "keras_tuner" else optuna_search

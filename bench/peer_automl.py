@@ -2,7 +2,7 @@
 on one dataset's train.csv, scored on its test.csv. Runs in the peers' own environment
 (bench/work/automl-peers, built by `make bench-automl`), never the product's.
 
-Usage: python bench/peer_automl.py TOOL TRAIN TEST LABEL TASK BUDGET_S RESULT_JSON
+Usage: python bench/peer_automl.py TOOL TRAIN TEST LABEL TASK BUDGET_S RESULT_JSON [SEED]
 Writes {"score", "fit_s", "wall_s", "version", "detail"} to RESULT_JSON.
 """
 
@@ -39,7 +39,9 @@ def _frames(train: Path, test: Path, label: str, task: str) -> tuple[pd.DataFram
     return frames[0], frames[1]
 
 
-def flaml_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budget: float):
+def flaml_fit(
+    train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budget: float, seed: int
+):
     """FLAML as `pip install flaml[automl]` gives it: without CatBoost, which this environment
     holds for AutoGluon (FLAML adds it to its default estimators when importable, and its
     CatBoost trials hung on 2 cores)."""
@@ -48,12 +50,19 @@ def flaml_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, bu
     from flaml import AutoML
 
     automl = AutoML()
-    automl.fit(train.drop(columns=[label]), train[label], task=task, time_budget=budget, verbose=0)
+    seeded = {"seed": seed} if seed else {}  # 0: FLAML's own default
+    automl.fit(
+        train.drop(columns=[label]), train[label], task=task, time_budget=budget, verbose=0,
+        **seeded,
+    )  # fmt: skip
     detail = {"best_estimator": automl.best_estimator, "metric": "flaml default"}
     return automl.predict(test.drop(columns=[label])), flaml.__version__, detail
 
 
-def autogluon_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budget: float):
+def autogluon_fit(
+    train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budget: float, seed: int
+):
+    """AutoGluon's default preset; it takes no seed, so a repeat runs it again as it is."""
     import autogluon.tabular
     from autogluon.tabular import TabularPredictor
 
@@ -66,14 +75,17 @@ def autogluon_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str
     return predicted, autogluon.tabular.__version__, detail
 
 
-def hgb_fit(train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budget: float):
+def hgb_fit(
+    train: pd.DataFrame, test: pd.DataFrame, label: str, task: str, budget: float, seed: int
+):
     import sklearn
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
+    seeded = {"random_state": seed} if seed else {}  # 0: the default (unseeded)
     model = (
-        HistGradientBoostingClassifier()
+        HistGradientBoostingClassifier(**seeded)
         if task == "classification"
-        else HistGradientBoostingRegressor()
+        else HistGradientBoostingRegressor(**seeded)
     )
     # A column with no value at all (the taxi CSV's pickup_census_tract) fails HGB's binning
     # ("window shape cannot be larger than input array shape"); a user drops it, as we do.
@@ -88,11 +100,13 @@ TOOLS = {"flaml": flaml_fit, "autogluon": autogluon_fit, "hgb": hgb_fit}
 
 
 def main() -> None:
-    tool, train, test, label, task, budget, result = sys.argv[1:]
+    tool, train, test, label, task, budget, result, *repeat = sys.argv[1:]
     started = time.monotonic()
     train_frame, test_frame = _frames(Path(train), Path(test), label, task)
     fit_started = time.monotonic()
-    predicted, version, detail = TOOLS[tool](train_frame, test_frame, label, task, float(budget))
+    predicted, version, detail = TOOLS[tool](
+        train_frame, test_frame, label, task, float(budget), int(repeat[0]) if repeat else 0
+    )
     done = time.monotonic()
     truth = holdout.labels(Path(test), label)
     values = (

@@ -11,11 +11,17 @@ AutoGluon run in their own environment (bench/work/automl-peers), never the prod
 Wall time is the whole process: reading the CSV, searching, training, and (ours) the rest of
 the pipeline up to the pushed model.
 
-Each result is stored as it lands in bench/results/vs_automl.json (keyed by dataset, budget
-and tool, so an interrupted run resumes and a cell can be re-run alone); `--report` writes
-vs_automl.md and vs_automl.png from it.
+A single run of a cell says little where a tool's result moves from run to run (ours on taxi:
+2.88 to 3.45 RMSE over six runs), so `--repeats N` runs each cell N times: repeat r > 0 gives
+a tool that takes a seed the seed r (ours: the Tuner's seed 42 + r), and the report gives the
+median and the range.
 
-Usage: python bench/vs_automl.py [--budget 300] [--dataset NAME]... [--tool NAME]... [--report]
+Each result is stored as it lands in bench/results/vs_automl.json (keyed by dataset, budget,
+tool and repeat, so an interrupted run resumes and a cell can be re-run alone); `--report`
+writes vs_automl.md and vs_automl.png from it.
+
+Usage: python bench/vs_automl.py [--budget 300] [--dataset NAME]... [--tool NAME]...
+           [--repeats N] [--missing] [--report]
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import automl_datasets  # noqa: E402
 from bench.vs_automl_report import write_report  # noqa: E402
+from pipeline.config import TunerConfig  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work" / "vs_automl"
@@ -51,15 +58,22 @@ def head_commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
-def ours(data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
-    """`automl run --time-budget T` on train.csv (defaults otherwise); the pushed model scored on
-    test.csv through its serving signature."""
+def ours(data: automl_datasets.Dataset, budget: int, repeat: int = 0) -> dict[str, Any]:
+    """`automl run --time-budget T` on train.csv (defaults otherwise; a repeat r > 0 sets the
+    Tuner's seed to the default's + r); the pushed model scored on test.csv through its serving
+    signature."""
     output = WORK / "ours" / f"{data.name}-{budget}s"
     shutil.rmtree(output, ignore_errors=True)
     command = [
         AUTOML, "run", "--data", str(data.train), "--label", data.label,
         "--output", str(output), "--time-budget", f"{budget}s",
     ]  # fmt: skip
+    seed = TunerConfig().seed + repeat
+    if repeat:
+        config = WORK / "ours" / f"seed-{seed}.yaml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(f"tuner:\n  seed: {seed}\n")
+        command += ["--config", str(config)]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=OVERRUN * budget)
     wall = time.monotonic() - started
@@ -77,12 +91,13 @@ def ours(data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
         "score": float(scored.stdout.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
         "version": f"commit {head_commit()}",
-        "detail": {"command": f"automl run --time-budget {budget}s"},
+        "detail": {"command": f"automl run --time-budget {budget}s", "tuner_seed": seed},
     }
 
 
-def peer(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
-    """One peer in a subprocess of its own environment; its JSON result read back."""
+def peer(tool: str, data: automl_datasets.Dataset, budget: int, repeat: int = 0) -> dict[str, Any]:
+    """One peer in a subprocess of its own environment; its JSON result read back. The repeat
+    is the seed of a tool that takes one (0: the tool's default)."""
     if tool in PEER_TOOLS and not PEERS_PYTHON.exists():
         raise SystemExit(f"no peers environment at {PEERS_PYTHON}: run `make bench-automl`")
     python, script = (
@@ -94,7 +109,7 @@ def peer(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any
         result = Path(folder) / "result.json"
         command = [
             str(python), str(HERE / script), tool, str(data.train), str(data.test), data.label,
-            data.task, str(budget), str(result),
+            data.task, str(budget), str(result), str(repeat),
         ]  # fmt: skip
         started = time.monotonic()
         done = subprocess.run(  # in the temporary folder: CatBoost writes its logs to the cwd
@@ -111,23 +126,28 @@ def _load() -> dict[str, Any]:
     return json.loads(RESULTS.read_text()) if RESULTS.exists() else {"cells": []}
 
 
+def _key(cell: dict[str, Any]) -> tuple[str, int, str, int]:
+    return cell["dataset"], cell["budget_s"], cell["tool"], cell.get("repeat", 0)
+
+
 def _store(cell: dict[str, Any]) -> None:
     results = _load()
-    key = (cell["dataset"], cell["budget_s"], cell["tool"])
-    results["cells"] = [
-        c for c in results["cells"] if (c["dataset"], c["budget_s"], c["tool"]) != key
-    ] + [cell]
+    results["cells"] = [c for c in results["cells"] if _key(c) != _key(cell)] + [cell]
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
 
-def run_cell(tool: str, data: automl_datasets.Dataset, budget: int) -> dict[str, Any]:
+def run_cell(
+    tool: str, data: automl_datasets.Dataset, budget: int, repeat: int = 0
+) -> dict[str, Any]:
     cell = {
         "dataset": data.name, "task": data.task, "budget_s": budget, "tool": tool,
-        "ran_on": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}",
+        "repeat": repeat, "ran_on": time.strftime("%Y-%m-%d"), "machine": platform.machine(),
     }  # fmt: skip
     try:
-        cell.update(ours(data, budget) if tool == "ours" else peer(tool, data, budget))
+        cell.update(
+            ours(data, budget, repeat) if tool == "ours" else peer(tool, data, budget, repeat)
+        )
     except (RuntimeError, subprocess.SubprocessError) as error:
         cell.update(score=None, error=str(error).strip().splitlines()[-1][:300])
     _store(cell)
@@ -140,17 +160,19 @@ def main() -> None:
     parser.add_argument("--budget", type=int, action="append", help="T in seconds (300).")
     parser.add_argument("--dataset", action="append", choices=sorted(automl_datasets.SOURCES))
     parser.add_argument("--tool", action="append", choices=TOOLS)
+    parser.add_argument("--repeats", type=int, default=1, help="Runs of each cell (1).")
     parser.add_argument("--missing", action="store_true", help="Only cells with no result yet.")
     parser.add_argument("--report", action="store_true", help="Only write the report.")
     args = parser.parse_args()
     if not args.report:
-        done = {(c["dataset"], c["budget_s"], c["tool"]) for c in _load()["cells"]}
+        done = {_key(c) for c in _load()["cells"]}
         for budget in args.budget or [300]:
             for name in args.dataset or list(automl_datasets.SOURCES):
                 data = automl_datasets.prepare(name, WORK / "data")
-                for tool in args.tool or TOOLS:
-                    if not (args.missing and (name, budget, tool) in done):
-                        run_cell(tool, data, budget)
+                for repeat in range(args.repeats):
+                    for tool in args.tool or TOOLS:
+                        if not (args.missing and (name, budget, tool, repeat) in done):
+                            run_cell(tool, data, budget, repeat)
     write_report(_load(), RESULTS.with_suffix(".md"), RESULTS.with_suffix(".png"))
 
 

@@ -4,6 +4,7 @@ every dataset, and at least AutoGluon's on half of them."""
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,29 @@ def _better_or_equal(task: str, ours: float, theirs: float) -> bool:
     return ours >= theirs if task == "classification" else ours <= theirs
 
 
+def summarised(cells: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, dict[str, Any]]]]:
+    """Budget -> dataset -> tool -> the repeats of that cell in one: the median score and
+    wall time of the runs that finished, their range and count (a failed run counts as run;
+    a cell all of whose runs failed keeps its last error)."""
+    runs: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for cell in cells:
+        runs[(cell["budget_s"], cell["dataset"], cell["tool"])].append(cell)
+    grouped: dict[int, dict[str, dict[str, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for (budget, dataset, tool), repeats in runs.items():
+        finished = [c for c in repeats if c.get("score") is not None]
+        summary = {**repeats[-1], "runs": len(repeats), "finished": len(finished)}
+        if finished:
+            scores = [c["score"] for c in finished]
+            summary.update(
+                score=statistics.median(scores), low=min(scores), high=max(scores),
+                wall_s=statistics.median(c["wall_s"] for c in finished),
+            )  # fmt: skip
+        grouped[budget][dataset][tool] = summary
+    return grouped
+
+
 def _cell(cell: dict[str, Any] | None, best: float | None) -> str:
     if cell is None:
         return "not run"
@@ -30,6 +54,11 @@ def _cell(cell: dict[str, Any] | None, best: float | None) -> str:
         return f"failed: {cell.get('error', '?')[:60]}"
     text = f"{cell['score']:.4f}"
     text = f"**{text}**" if best is not None and cell["score"] == best else text
+    if cell["runs"] > 1:
+        failed = cell["runs"] - cell["finished"]
+        text += f" [{cell['low']:.4f}-{cell['high']:.4f}, {cell['finished']} runs" + (
+            f", {failed} failed]" if failed else "]"
+        )
     return f"{text} ({cell['wall_s']:.0f} s)"
 
 
@@ -47,11 +76,7 @@ def _targets(by: dict[str, dict[str, Any]], task: str) -> tuple[str, str, str]:
 
 def markdown(results: dict[str, Any]) -> str:
     cells = results["cells"]
-    grouped: dict[int, dict[str, dict[str, dict[str, Any]]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for cell in cells:
-        grouped[cell["budget_s"]][cell["dataset"]][cell["tool"]] = cell
+    grouped = summarised(cells)
     dates = sorted({c["ran_on"] for c in cells})
     versions = sorted({f"{NAMES[c['tool']]} {c['version']}" for c in cells if c.get("version")})
     lines = [
@@ -61,7 +86,12 @@ def markdown(results: dict[str, Any]) -> str:
         f"({cells[0]['machine']}, 2 cores, 24 GiB, no GPU), one tool at a time. Every tool got "
         "the same train.csv (80 % of the rows, fixed seed) and was scored on the same test.csv, "
         "which no tool saw before its model was chosen. Test accuracy (higher is better) or test "
-        "RMSE (lower), then the tool's whole wall time in brackets. Best per row in bold.",
+        "RMSE (lower), then the tool's whole wall time in brackets. Best per row in bold. "
+        "Where a cell ran more than once (`--repeats`), its median, then the range of its runs "
+        "in square brackets; the targets compare medians. A repeat r > 0 gives each tool that "
+        "takes a seed the seed r (ours: the Tuner's seed 42 + r; FLAML `seed`; HGB "
+        "`random_state`); "
+        "AutoGluon and the KerasTuner / Optuna searches take none and run again as they are.",
         "",
         "Defaults that ran: `automl run --time-budget T` with every other setting at its default; "
         "FLAML `AutoML().fit(X, y, task, time_budget=T)`; AutoGluon "
@@ -127,21 +157,23 @@ def plot(results: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = sorted({(c["budget_s"], c["dataset"]) for c in results["cells"]})
+    grouped = summarised(results["cells"])
+    panels = sorted((budget, name) for budget in grouped for name in grouped[budget])
     figure, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6), squeeze=False)
     for axis, (budget, name) in zip(axes[0], panels, strict=True):
-        by = {
-            c["tool"]: c
-            for c in results["cells"]
-            if (c["budget_s"], c["dataset"]) == (budget, name) and c.get("score") is not None
-        }
+        by = {t: c for t, c in grouped[budget][name].items() if c.get("score") is not None}
         tools = [t for t in NAMES if t in by]
         colours = ["tab:red" if t == "ours" else "tab:gray" for t in tools]
-        axis.barh([NAMES[t] for t in tools], [by[t]["score"] for t in tools], color=colours)
+        scores = [by[t]["score"] for t in tools]
+        spread = [
+            [s - by[t]["low"] for t, s in zip(tools, scores, strict=True)],
+            [by[t]["high"] - s for t, s in zip(tools, scores, strict=True)],
+        ]
+        axis.barh([NAMES[t] for t in tools], scores, color=colours, xerr=spread, capsize=2)
         task = next(iter(by.values()))["task"] if by else "classification"
         if by:
-            low = min(by[t]["score"] for t in tools)
-            high = max(by[t]["score"] for t in tools)
+            low = min(by[t]["low"] for t in tools)
+            high = max(by[t]["high"] for t in tools)
             margin = max(high - low, 0.01 * abs(high) or 0.01)  # all equal: a visible span
             axis.set_xlim(low - 0.1 * margin, high + 0.05 * margin)
             axis.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.3g"))
@@ -151,8 +183,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
         axis.tick_params(labelsize=7)
     dates = sorted({c["ran_on"] for c in results["cells"]})
     figure.suptitle(
-        f"Test metric at the same wall time (one run per cell, {dates[0]} to {dates[-1]}; "
-        "ours in red)", fontsize=10,
+        f"Test metric at the same wall time (median and range of a cell's runs, {dates[0]} to "
+        f"{dates[-1]}; ours in red)", fontsize=10,
     )  # fmt: skip
     figure.tight_layout()
     figure.savefig(path, dpi=110)
