@@ -132,9 +132,10 @@ def run_one(prepared: Any, point: dict[str, Any], epochs: int, context: Any) -> 
     from search.store import StudyStore, worker_name
     from search.trial import Trial
 
-    settings = TunerConfig(
-        estimator="full", epochs_per_trial=epochs, objectives=("val_loss",), max_trials=1
-    ).model_dump(mode="json")
+    # The default objectives, so the trial measures what a default search's final rung does.
+    settings = TunerConfig(estimator="full", epochs_per_trial=epochs, max_trials=1).model_dump(
+        mode="json"
+    )
     job = TunerJob(artifacts(prepared), settings, prepared.task)
     with tempfile.TemporaryDirectory() as folder:
         store = StudyStore(f"sqlite:///{folder}/study.sqlite")
