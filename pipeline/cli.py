@@ -21,6 +21,7 @@ warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\..*")
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from components.spaces import SPACE_NAMES
@@ -58,7 +59,9 @@ errors = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    """One line on stderr and the exit code. The message is text, never rich markup: it
+    quotes the user's paths, columns and values (`trips [v2].csv`, a label `[/x]`)."""
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     sys.exit(code)
 
 
@@ -206,13 +209,15 @@ def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
 
 
 def _run(config: PipelineConfig, rerun: bool) -> None:
-    from pipeline.run_lock import OutputBusy, output_lock
+    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
 
     try:
         with output_lock(config.output):
             _run_locked(config, rerun)
     except OutputBusy as exc:
         _fail(str(exc), EXIT_BUSY)
+    except OutputUnusable as exc:
+        _fail(str(exc))
 
 
 def _run_locked(config: PipelineConfig, rerun: bool) -> None:
@@ -228,6 +233,8 @@ def _run_locked(config: PipelineConfig, rerun: bool) -> None:
         profile = layout.profile_data(config)
     except DataError as exc:
         _fail(str(exc))
+    except OSError as exc:  # the staged copy could not be written: a full disk, a quota
+        _fail(f"cannot stage the data under {config.output}: {exc.strerror or exc}")
     _check_search_plan(config, [profile.task])  # now that the task is known
     unknown = [f for f in config.evaluator.slices if f not in profile.columns]
     if unknown:
@@ -263,7 +270,7 @@ def _write_report(config: PipelineConfig, summary) -> Path | None:
             summary, config.pipeline_name, html_report.default_path(config.output, summary.run_id)
         )
     except Exception as exc:  # noqa: BLE001
-        console.print(f"[yellow]The HTML report could not be written: {exc}[/]")
+        console.print(f"[yellow]The HTML report could not be written: {escape(str(exc))}[/]")
         return None
 
 
@@ -283,7 +290,7 @@ def show_space(space: str | None, config_file: Path | None) -> None:
         plan = SearchPlan.from_settings(config.tuner.model_dump(mode="json"), "classification")
     except (ConfigError, PlanError) as exc:
         _fail(str(exc))
-    console.print(f"[bold]{plan.space_name}[/] space, {len(plan.space)} parameters:")
+    console.print(f"[bold]{escape(plan.space_name)}[/] space, {len(plan.space)} parameters:")
     console.print(str(plan.space), highlight=False, markup=False)
 
 

@@ -425,6 +425,10 @@ def build_config(file: Path | None = None, **overrides: object) -> PipelineConfi
             loaded = yaml.safe_load(file.read_text())
         except OSError as exc:
             raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {file} is not UTF-8 text (byte {exc.start}: {exc.reason})"
+            ) from exc
         except yaml.YAMLError as exc:
             raise ConfigError(
                 f"config file {file} is not valid YAML: {exc}".splitlines()[0]

@@ -30,6 +30,10 @@ MISSING_TOKENS = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A
 MIN_ROWS = 10
 # An integer label with at most this many distinct values is taken to be a class id.
 MAX_INFERRED_INTEGER_CLASSES = 20
+# A class needs a row in each of train, eval and test to be learnt and judged; rarer classes'
+# rows are dropped (with a note), and a label most of whose rows are in such classes is not
+# a class label at all (an id, a free-text column, a number meant for regression).
+MIN_CLASS_ROWS = 3
 _FEATURE_NAME = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -49,6 +53,7 @@ class DatasetProfile:
     n_dropped_missing_label: int = 0
     renamed_columns: dict[str, str] = field(default_factory=dict)
     dropped_empty_columns: tuple[str, ...] = ()
+    dropped_rare_classes: dict[str, int] = field(default_factory=dict)  # class -> its rows
     class_counts: dict[str, int] = field(default_factory=dict)  # classification only
     label_std: float | None = None  # regression only
     content_digest: str = ""  # of the staged copy: same digest, same data
@@ -93,7 +98,9 @@ def _sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str
         if not original:
             raise DataError(f"{where}: column {index} of the header has no name")
         name = _FEATURE_NAME.sub("_", original)
-        if name[0].isdigit():
+        # A leading digit is no feature name; a leading "__" is ours (__label__,
+        # __label_vocabulary__: components.features).
+        if name[0].isdigit() or name.startswith("__"):
             name = f"f_{name}"
         if name in names:
             raise DataError(f"{where}: column name '{original}' appears twice (as '{name}')")
@@ -139,6 +146,37 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     if not rows:
         raise DataError(f"{where} has a header but no data rows")
     return header, rows
+
+
+def _parses_as_float(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_finite(labels: list[str], label: str, task: str | None) -> None:
+    """A numeric label with 'inf' in it is a number gone wrong, not one class in 40."""
+    if task == "classification" or not all(_parses_as_float(v) for v in labels):
+        return
+    if (bad := next((v for v in labels if not _is_number(v)), None)) is not None:
+        raise DataError(
+            f"label column '{label}' holds a non-finite number ('{bad}'); drop or fix those rows"
+        )
+
+
+def _rare_classes(counts: Counter, rows: int, label: str) -> dict[str, int]:
+    """The classes with fewer than MIN_CLASS_ROWS rows, whose rows are dropped; a label
+    whose rows are mostly in such classes is bad input."""
+    rare = {c: n for c, n in sorted(counts.items()) if n < MIN_CLASS_ROWS}
+    if sum(rare.values()) * 2 > rows:
+        raise DataError(
+            f"label column '{label}' has {len(counts)} distinct values in {rows} rows, most of "
+            f"them in classes of fewer than {MIN_CLASS_ROWS} rows: it is not a class label "
+            "(an id? a number? then --task regression)"
+        )
+    return rare
 
 
 def _infer_task(values: list[str]) -> str:
@@ -204,7 +242,19 @@ def profile_and_stage(
         raise DataError(
             f"label column '{label}' has a single value ('{labels[0]}'); there is nothing to learn"
         )
+    _check_finite(labels, label, task)
     resolved_task = task or _infer_task(labels)
+    rare: dict[str, int] = {}
+    if resolved_task == "classification":
+        rare = _rare_classes(distinct, len(kept), label)
+        kept = [row for row in kept if row[label_index] not in rare]
+        labels = [row[label_index] for row in kept]
+        distinct = Counter(labels)
+        if len(distinct) < 2:
+            raise DataError(
+                f"label column '{label}' has one class with {MIN_CLASS_ROWS} or more rows "
+                f"('{labels[0]}'); the others are too rare to learn"
+            )
     label_std = None
     if resolved_task == "regression":
         bad = next((v for v in labels if not _is_number(v)), None)
@@ -248,6 +298,7 @@ def profile_and_stage(
         n_dropped_missing_label=n_dropped,
         renamed_columns=renamed,
         dropped_empty_columns=dropped_empty,
+        dropped_rare_classes=rare,
         class_counts=dict(sorted(distinct.items())) if resolved_task == "classification" else {},
         label_std=label_std,
         content_digest=digest,

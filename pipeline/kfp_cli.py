@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 import yaml
+from rich.markup import escape
 
 from pipeline import ir_runner, kfp_entrypoint, kfp_package
 from pipeline.cli import EXIT_RUN_FAILED, _fail, console, main
@@ -115,11 +116,14 @@ def compile_command(
     data.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(profile.staged_dir / where, data)
     tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
+    compiled = f"{config.pipeline_name}: {len(tasks)} tasks in {image} -> {output}"
+    holds = (
+        f"{volume_dir} holds what the claim {volume.claim} must hold at {volume.mount_path} "
+        f"(the data at {volume.data_root(config)}/{where})"
+    )
     console.print(
-        f"[bold]Compiled[/] {config.pipeline_name}: {len(tasks)} tasks in {image} -> {output}\n"
-        f"[bold]Volume[/] {volume_dir} holds what the claim {volume.claim} must hold at "
-        f"{volume.mount_path} (the data at {volume.data_root(config)}/{where})\n"
-        f"[bold]Run-time parameters[/] data_root, max_trials, compute_budget"
+        f"[bold]Compiled[/] {escape(compiled)}\n[bold]Volume[/] {escape(holds)}\n"
+        "[bold]Run-time parameters[/] data_root, max_trials, compute_budget"
     )
 
 
@@ -191,21 +195,23 @@ def run_ir(
     elif "://" in root:
         _fail(f"the pipeline root {root} is not a folder: pass --pipeline-root or --docker")
     launcher = runner.launcher
-    console.print(f"[bold]Run[/] {spec['pipelineInfo']['name']} ({runner.run_id}) -> {root}")
+    name = spec["pipelineInfo"]["name"]
+    console.print(f"[bold]Run[/] {escape(f'{name} ({runner.run_id}) -> {root}')}")
     try:
         outputs = runner.run()
     except (ir_runner.TaskFailed, ir_runner.IRError) as exc:
         _fail(str(exc), EXIT_RUN_FAILED)
     pushed = [a["metadata"] for a in outputs.get("Pusher", {}).get("pushed_model", [])]
     if pushed and pushed[0].get("pushed"):
-        console.print(f"[bold]Pushed to[/] {launcher.host_path(pushed[0]['pushed_destination'])}")
+        pushed_to = launcher.host_path(pushed[0]["pushed_destination"])
+        console.print(f"[bold]Pushed to[/] {escape(str(pushed_to))}")
     else:
         console.print("[bold]Pushed to[/] not pushed (the model was not blessed)")
 
 
 def _print_task(task: str, state: str, seconds: float) -> None:
     if state == "done":
-        console.print(f"  {task} [green]done[/] ({seconds:.0f}s)")
+        console.print(f"  {escape(task)} [green]done[/] ({seconds:.0f}s)")
 
 
 def _launcher(job: dict, root: str, work: Path, volume: Path | None) -> ir_runner.Launcher:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 _RUNNING = re.compile(r"Component (\S+) is running\.")
 _FINISHED = re.compile(r"Component (\S+) is finished\.")
@@ -35,15 +36,18 @@ class ProgressHandler(logging.Handler):
             return
         if match := _RUNNING.search(message):
             self._node, self._started, self._cached = match.group(1), time.monotonic(), False
-            self.console.print(f"  [bold]{self._node}[/] ...", highlight=False)
+            self.console.print(f"  [bold]{escape(self._node)}[/] ...", highlight=False)
         elif _CACHED.search(message):
             self._cached = True
         elif match := _FINISHED.search(message):
             took = time.monotonic() - self._started
             note = "[cyan]cached[/]" if self._cached else f"{took:.1f}s"
-            self.console.print(f"  [green]done[/] {match.group(1)} ({note})", highlight=False)
+            self.console.print(
+                f"  [green]done[/] {escape(match.group(1))} ({note})", highlight=False
+            )
         elif record.name == "automl.tuner" and (match := _TRIAL.search(message)):
-            self.console.print(f"    {match.group(1)}", highlight=False)
+            # A trial's line holds "[rung 0: ...]" and the user's parameter values: text.
+            self.console.print(f"    {escape(match.group(1))}", highlight=False)
 
 
 def install(console: Console, log_path: Path) -> list[logging.Handler]:

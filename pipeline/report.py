@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from components.guardrails.handling import describe
 from pipeline.config import PipelineConfig
@@ -29,16 +30,27 @@ def data_line(config: PipelineConfig, profile: DatasetProfile) -> str:
         notes.append(
             "renamed " + ", ".join(f"'{a}'->'{b}'" for a, b in profile.renamed_columns.items())
         )
+    if profile.dropped_rare_classes:
+        rare = list(profile.dropped_rare_classes.items())
+        shown = ", ".join(f"'{c}' ({n})" for c, n in rare[:5])
+        more = len(rare) - 5
+        notes.append(
+            f"rows of classes too rare to learn dropped: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
     if profile.dropped_empty_columns:
         notes.append("empty columns dropped: " + ", ".join(profile.dropped_empty_columns))
     schema = config.curated_schema_path()
+    # Rich markup for the headings only: paths, columns and labels are the user's text.
     lines = [
-        f"[bold]Data[/] {source}: {profile.n_rows} rows, {len(profile.columns) - 1} features, "
-        f"label '{profile.label}' ({profile.task}, {detail})",
-        f"[bold]Schema[/] {'curated: ' + str(schema) if schema else 'inferred (SchemaGen)'}",
+        f"[bold]Data[/] {escape(str(source))}: {profile.n_rows} rows, "
+        f"{len(profile.columns) - 1} features, label '{escape(profile.label)}' "
+        f"({profile.task}, {escape(detail)})",
+        "[bold]Schema[/] "
+        + escape(f"curated: {schema}" if schema else "inferred (SchemaGen)"),
     ]
-    lines += [f"[yellow]note:[/] {note}" for note in notes]
-    lines.append(f"[bold]Pipeline[/] {config.pipeline_name} -> {config.output}")
+    lines += [f"[yellow]note:[/] {escape(note)}" for note in notes]
+    lines.append(f"[bold]Pipeline[/] {escape(f'{config.pipeline_name} -> {config.output}')}")
     return "\n".join(lines)
 
 
@@ -66,9 +78,11 @@ def print_summary(
 ) -> None:
     """log_path None: nothing ran, the summary is the recorded one of an identical earlier run.
     report_path: the run's HTML report, named last."""
-    rows: list[tuple[str, str]] = []
+    # Values are text (Text never parses markup: columns, paths and values are the user's);
+    # only the blessing's verdict is styled.
+    rows: list[tuple[str, str | Text]] = []
     for handled in summary.guardrails.get("findings", []):
-        rows.append(("Guardrail", escape(describe(handled))))  # "[column]" is not markup
+        rows.append(("Guardrail", describe(handled)))
     if summary.hyperparameters:
         rows.append(
             (
@@ -116,9 +130,9 @@ def print_summary(
         shown = ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(summary.metrics.items()))
         rows.append(("Evaluation", f"{shown} (test split, unseen by the search and the Trainer)"))
     if summary.blessed is not None:
-        verdict = "[green]yes[/]" if summary.blessed else "[red]no[/]"
+        verdict = Text("yes", "green") if summary.blessed else Text("no", "red")
         if summary.failed_checks:
-            verdict += " - " + "; ".join(summary.failed_checks)
+            verdict.append(" - " + "; ".join(summary.failed_checks))
         rows.append(("Blessed", verdict))
     rows.append(("Pushed to", summary.pushed_to or "not pushed"))
     cached = summary.cached_nodes
@@ -145,7 +159,7 @@ def print_summary(
         rows.append(("Report", str(report_path)))
     console.print()
     for key, value in rows:  # plain lines, never wrapped: paths must stay copy-pastable
-        console.print(f"[bold]{key:<22}[/]{value}", soft_wrap=True)
+        console.print(Text.assemble((f"{key:<22}", "bold"), value), soft_wrap=True)
 
 
 def model_line(ensemble: dict) -> str:

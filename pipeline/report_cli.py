@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from pipeline.cli import _fail, console, main
 from pipeline.retrain_cli import _config, _where_options
@@ -42,4 +43,4 @@ def report(
         config.pipeline_name,
         target or html_report.default_path(config.output, summary.run_id),
     )
-    console.print(f"[bold]Report[/] {path}")
+    console.print(f"[bold]Report[/] {escape(str(path))}")

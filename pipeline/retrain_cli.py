@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli import (
@@ -76,7 +77,7 @@ def rollback(
     from components import history
     from components.pusher.versions import publish, read_record, versions
     from pipeline.layout import history_dir, serving_dir
-    from pipeline.run_lock import OutputBusy, output_lock
+    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
 
     config = _config(config_file, output, data, dataset_name)
     base = serving_dir(config)
@@ -108,7 +109,11 @@ def rollback(
             )  # fmt: skip
     except OutputBusy as exc:
         _fail(str(exc), EXIT_BUSY)
-    console.print(f"Serving version {Path(new).name} (a copy of {target}) instead of {current}")
+    except OutputUnusable as exc:  # read-only output: the versions are there, no lock
+        _fail(str(exc))
+    console.print(
+        escape(f"Serving version {Path(new).name} (a copy of {target}) instead of {current}")
+    )
 
 
 @main.command("history")
@@ -127,15 +132,16 @@ def show_history(
     promotions = history.decisions(folder, "promotion")
     if not gates and not promotions:
         _fail(f"no run of {config.pipeline_name} recorded under {config.output}")
-    runs = Table(title=f"{config.pipeline_name}: runs", title_justify="left")
+    # Cells and titles are markup to rich: the gate's problems quote columns and values.
+    runs = Table(title=escape(f"{config.pipeline_name}: runs"), title_justify="left")
     for column in ("time (UTC)", "span", "data gate", "model", "version", "why"):
         runs.add_column(column)
     for row in _run_rows(gates, promotions):
-        runs.add_row(*row)
+        runs.add_row(*map(escape, row))
     console.print(runs)
     base = serving_dir(config)
     published = versions(str(base))
-    table = Table(title=f"versions in {base}", title_justify="left")
+    table = Table(title=escape(f"versions in {base}"), title_justify="left")
     for column in ("version", "span", "metrics", "note"):
         table.add_column(column)
     for version in published:
@@ -144,7 +150,7 @@ def show_history(
         note = f"rollback to {record['rollback_of']}" if "rollback_of" in record else ""
         if version == published[-1]:
             note = ", ".join(filter(None, [note, "serving"]))
-        table.add_row(str(version), str(record.get("span", "")), metrics, note)
+        table.add_row(str(version), escape(str(record.get("span", ""))), metrics, note)
     console.print(table)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,14 +23,39 @@ class OutputBusy(RuntimeError):
     """Another run holds the output folder; the message is one line."""
 
 
+class OutputUnusable(ValueError):
+    """The output path cannot be a run's folder (a file, below a file, not writable); the
+    message is one line."""
+
+
+def _holds_nothing(output: Path) -> bool:
+    """Only the lock file and folders with no file in them, at any depth."""
+    return all(
+        entry.is_dir() or entry == output / LOCK_FILE for entry in output.rglob("*")
+    )
+
+
+def _open_lock(output: Path) -> int:
+    """The lock file's descriptor, creating the folder; OutputUnusable where it cannot."""
+    if output.exists() and not output.is_dir():
+        raise OutputUnusable(f"the output {output} is a file, not a folder")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        return os.open(output / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputUnusable(
+            f"the output folder {output} cannot be used: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(output) else "")
+        ) from None
+
+
 @contextmanager
 def output_lock(output: Path) -> Iterator[None]:
-    """Holds the folder's lock; a folder this created and the run left empty (bad input
-    stops a run before it writes anything) is removed again."""
+    """Holds the folder's lock; a folder this created and the run left with nothing in it
+    but the lock and empty folders (bad input, or a disk that filled, stopped the run before
+    it wrote anything) is removed again."""
     created = not output.exists()
-    output.mkdir(parents=True, exist_ok=True)
-    path = output / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(output)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -43,7 +69,6 @@ def output_lock(output: Path) -> Iterator[None]:
         os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
         yield
     finally:
-        if created and [p.name for p in output.iterdir()] == [LOCK_FILE]:
-            path.unlink()
-            output.rmdir()
+        if created and _holds_nothing(output):
+            shutil.rmtree(output, ignore_errors=True)
         os.close(fd)  # closing releases the lock

@@ -45,8 +45,11 @@ def leaking_columns(frame: pd.DataFrame, label: str, task: str, seed: int = 0) -
     target = sample[label]
     if task == "classification":
         target = pd.factorize(target.astype(str), sort=True)[0]
-        if np.bincount(target).max() / len(target) >= LEAK_SCORE:
+        counts = np.bincount(target)
+        if counts.max() / len(target) >= LEAK_SCORE:
             return []  # the majority class alone scores that high: nothing to tell apart
+        if counts.max() < FOLDS:
+            return []  # no class fills the folds (a sample of many rare classes)
         model, scoring = DecisionTreeClassifier(max_depth=DEPTH, random_state=seed), "accuracy"
         folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
     else:

@@ -93,3 +93,66 @@ def test_bad_search_settings_fail_before_anything_runs(tmp_path: Path, args, tun
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], result.stderr
     assert not (output / "pipeline_root").exists()
+
+
+@pytest.mark.parametrize("where", ["a file", "below a file", "unwritable"])
+def test_an_output_that_cannot_be_a_folder_is_one_line_and_leaves_everything(tmp_path, where):
+    import os
+
+    data = tmp_path / "data.csv"
+    data.write_text(HEADER + ROWS)
+    blocker = tmp_path / "taken"
+    blocker.write_text("keep me")
+    output = {"a file": blocker, "below a file": blocker / "out"}.get(where)
+    if where == "unwritable":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder")
+        parent = tmp_path / "locked"
+        parent.mkdir(mode=0o500)
+        output = parent / "out"
+    result = run_automl("run", "--data", str(data), "--label", "y", "--output", str(output),
+                        timeout=120)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: the output") and str(output) in line
+    assert blocker.read_text() == "keep me"
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path: Path):
+    config = tmp_path / "c.yaml"
+    config.write_bytes(b"tuner:\n  space: \xff\xfe\n")
+    result = run_automl("run", "--config", str(config), "--output", str(tmp_path / "o"),
+                        timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "is not UTF-8 text" in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_disk_that_fills_during_the_pre_check_is_one_line_and_leaves_nothing(tmp_path):
+    """The staged copy cannot be written (a file-size limit stands in for a full disk:
+    writes past it fail with EFBIG as writes to a full disk fail with ENOSPC)."""
+    import os
+    import resource
+    import signal
+    import subprocess
+
+    from tests.conftest import AUTOML, REPO
+
+    data = tmp_path / "data.csv"
+    data.write_text(HEADER + ROWS * 500)  # 10,000 rows, about 120 kB staged
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills at the limit
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+    output = tmp_path / "out"
+    result = subprocess.run(
+        [AUTOML, "run", "--data", str(data), "--label", "y", "--output", str(output)],
+        capture_output=True, text=True, timeout=120, cwd=REPO, preexec_fn=limited,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot stage the data under") and "File too large" in line
+    assert not output.exists()  # neither the lock file nor an empty staging folder is left

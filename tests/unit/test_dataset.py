@@ -55,6 +55,14 @@ def stage(path: Path, label: str = "y", task=None, tmp: Path | None = None):
             "is empty in every row",
         ),
         ("duplicate_columns", "x,x,y\n" + rows(20), "y", None, "appears twice"),
+        ("all_distinct", GOOD_HEADER + rows(40, lambda i: f"id{i}"), "y", None,
+         "has 40 distinct values in 40 rows"),
+        ("one_inf", GOOD_HEADER + rows(40, lambda i: "inf" if i == 7 else f"{i}.25"), "y", None,
+         "holds a non-finite number ('inf')"),
+        ("inf_regression", GOOD_HEADER + rows(40, lambda i: "-inf" if i == 7 else str(i)), "y",
+         "regression", "holds a non-finite number ('-inf')"),
+        ("one_class_left", GOOD_HEADER + rows(20, lambda i: "b" if i == 3 else "a"), "y", None,
+         "has one class with 3 or more rows ('a')"),
         ("nameless_column", "x,,y\n" + rows(20), "y", None, "has no name"),
     ],
 )
@@ -143,3 +151,29 @@ def test_embedded_penguins_profile(tmp_path):
     assert profile.task == "classification"
     assert set(profile.class_counts) == {"Adelie", "Chinstrap", "Gentoo"}
     assert profile.n_rows == 344
+
+
+def test_rows_of_classes_too_rare_to_split_are_dropped_and_said(write_csv):
+    """A class needs a row in train, eval and test: one with fewer than 3 rows is dropped
+    (the console's data line says which), the others are kept as they are."""
+    from pipeline import report
+    from pipeline.config import PipelineConfig
+
+    rare = {3: "rare", 4: "odd", 5: "odd"}
+    path = write_csv(GOOD_HEADER + rows(30, lambda i: rare.get(i, "ab"[i % 2])))
+    profile = stage(path)
+    assert profile.dropped_rare_classes == {"odd": 2, "rare": 1}
+    assert profile.class_counts == {"a": 14, "b": 13} and profile.n_rows == 27
+    staged = (profile.staged_dir / "data.csv").read_text()
+    assert "rare" not in staged and "odd" not in staged
+    line = report.data_line(PipelineConfig(data=path, label="y"), profile)
+    assert "rows of classes too rare to learn dropped: 'odd' (2), 'rare' (1)" in line
+
+
+def test_names_reserved_for_the_pipelines_own_keys_are_renamed(write_csv):
+    header = "__label__,__label_vocabulary__,y\n"
+    profile = stage(write_csv(header + "".join(f"{i},{i % 3},{'ab'[i % 2]}\n" for i in range(20))))
+    assert profile.renamed_columns == {
+        "__label__": "f___label__", "__label_vocabulary__": "f___label_vocabulary__",
+    }  # fmt: skip
+    assert profile.columns == ("f___label__", "f___label_vocabulary__", "y")

@@ -1,0 +1,61 @@
+"""User text on the console is text, never rich markup: a file `trips [v2].csv`, a column
+`a[/b]`, a label value `[/x]` and a trial's `[rung 0: ...]` are printed as they are, and
+none of them can crash the CLI with a MarkupError."""
+
+import io
+import logging
+from pathlib import Path
+
+from rich.console import Console
+
+from pipeline import progress, report
+from pipeline.config import PipelineConfig
+from pipeline.dataset import DatasetProfile
+from pipeline.run_summary import RunSummary
+from tests.conftest import run_automl
+
+
+def recording() -> Console:
+    return Console(file=io.StringIO(), width=300, highlight=False, soft_wrap=True)
+
+
+def test_the_data_line_and_summary_print_the_users_text_as_it_is(tmp_path: Path):
+    data = tmp_path / "trips [v2].csv"
+    config = PipelineConfig(data=data, label="fare[/x]", output=tmp_path / "out [1]")
+    profile = DatasetProfile(
+        staged_dir=tmp_path, label="fare[/x]", task="classification",
+        columns=("a[/b]", "fare[/x]"), n_rows=20, renamed_columns={"[bold]b": "b"},
+        class_counts={"[/x]": 10, "y": 10},
+    )  # fmt: skip
+    console = recording()
+    console.print(report.data_line(config, profile))
+    summary = RunSummary(
+        run_id="1", blessed=False, failed_checks=["accuracy [/x] below 0.9"],
+        pushed_to=str(tmp_path / "serving [v2]"), metrics={"accuracy": 0.5},
+    )  # fmt: skip
+    report.print_summary(console, summary, 3.0, tmp_path / "run [1].log")
+    shown = console.file.getvalue()
+    assert str(data) in shown and "label 'fare[/x]'" in shown
+    assert "'[bold]b'->'b'" in shown and "out [1]" in shown
+    assert "no - accuracy [/x] below 0.9" in shown
+    assert str(tmp_path / "serving [v2]") in shown and "run [1].log" in shown
+
+
+def test_trial_lines_keep_their_rung():
+    console = recording()
+    handler = progress.ProgressHandler(console)
+    line = "Trial 3 of 9 [rung 0: 1 of 5 epochs]: val_loss 0.41 (colour=[/x])"
+    handler.emit(logging.LogRecord("automl.tuner", logging.INFO, __file__, 1, line, None, None))
+    assert console.file.getvalue().strip() == line
+
+
+def test_a_bad_input_error_quotes_bracketed_names_as_they_are(tmp_path: Path):
+    data = tmp_path / "trips [v2].csv"
+    data.write_text("a[/b],y\n" + "".join(f"{i},{'[/x]' if i % 2 else 'z'}\n" for i in range(20)))
+    output = tmp_path / "out"
+    result = run_automl("run", "--data", str(data), "--output", str(output), "--label",
+                        "[/price]", timeout=120)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "label column '[/price]' is not in" in line and "MarkupError" not in line
+    assert not output.exists()
