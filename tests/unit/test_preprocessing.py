@@ -90,3 +90,17 @@ def test_missing_category_token_is_distinct():
 def test_label_absent_from_schema_is_an_error():
     with pytest.raises(Exception, match="not among the schema's features"):
         transform("nope", "classification")
+
+
+def test_a_value_beyond_the_training_range_is_scored_as_the_range_s_end(classification):
+    """A network extrapolates where a tree cannot: serving rows are clamped to what the
+    model trained on (mass 1-5, price 10-40 here) before they are z-scored."""
+    out, fn = classification
+    beyond = {**RAW[0], "mass": np.array([100.0]), "price": [-50.0]}
+    metadata = dataset_metadata.DatasetMetadata(schema_utils.schema_from_feature_spec(SPEC))
+    with tft_beam.Context(temp_dir=tempfile.mkdtemp(), force_tf_compat_v1=True):
+        (served, _) = (([beyond], metadata), fn) | tft_beam.TransformDataset()
+    mass, price = features.numeric_name("mass"), features.numeric_name("price")
+    assert served[0][mass] == pytest.approx(out[3][mass])  # the heaviest trained on: 5.0
+    assert served[0][price] == pytest.approx(out[0][price])  # the cheapest: 10.0
+    assert out[3][mass] > 0 > out[0][price]
