@@ -245,8 +245,7 @@ def profile_and_stage(
     _check_finite(labels, label, task)
     resolved_task = task or _infer_task(labels)
     rare: dict[str, int] = {}
-    if resolved_task == "classification":
-        rare = _rare_classes(distinct, len(kept), label)
+    if resolved_task == "classification" and (rare := _rare_classes(distinct, len(kept), label)):
         kept = [row for row in kept if row[label_index] not in rare]
         labels = [row[label_index] for row in kept]
         distinct = Counter(labels)

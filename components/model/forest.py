@@ -183,7 +183,10 @@ class ForestModel(tf_keras.Model):
 
     def model_size(self, with_bytes: bool = True) -> dict[str, float]:
         """The grown forest's nodes and bytes (its function holds no Keras weights)."""
-        return {"params": self.size[0], "size_bytes": self.size[1]}
+        sizes = {"params": self.size[0]}
+        if with_bytes:
+            sizes["size_bytes"] = self.size[1]
+        return sizes
 
 
 def training_columns(rows: data.Rows, inputs_info: FeatureSet, weights: np.ndarray | None) -> dict:

@@ -68,6 +68,9 @@ def test_a_forest_learns_and_answers_like_a_network(family, task, n_classes):
         )  # well under the label's std
     size = measure.size(result.model)
     assert size["params"] > 0 and size["size_bytes"] > 0
+    served = fit.servable(result).model  # its size carried over; bytes only when asked
+    assert measure.size(served) == size
+    assert measure.size(served, with_bytes=False) == {"params": size["params"]}
 
 
 def test_a_binary_forest_that_never_saw_the_last_class_still_answers_for_every_class():
