@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,17 @@ class ConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_flag_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML's ``true`` where a number is meant is a slip, not 1 (pydantic's lax mode)."""
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool and bool not in get_args(annotation):
+                shown = str(value).lower()
+                raise ValueError(f"a yes/no ({shown}) where a number or a name is meant")
+        return value
 
 
 class SplitConfig(_Strict):
@@ -111,7 +123,7 @@ class TunerConfig(_Strict):
     constraints: dict[str, float] = {}
     selection: Literal["best", "fastest", "smallest"] = "best"
     tolerance: float = Field(0.02, ge=0.0, le=1.0)  # for fastest/smallest: relative to best
-    seed: int = 42
+    seed: int = Field(42, ge=0, le=2**32 - 1)  # numpy's seeds
     # Trials at a time, each in its own process, sharing the study store; None: as many as
     # the cores and memory allow where the Tuner runs (components.tuner.workers).
     parallel_trials: int | None = Field(None, ge=1, le=64)
@@ -122,7 +134,13 @@ class TunerConfig(_Strict):
     worker_wait_s: float = Field(600.0, gt=0)  # how long a worker waits for the study to open
     # SQLAlchemy URL of the study store; default: a SQLite file under the pipeline root.
     # Workers on several machines need a database server (postgresql://...).
+    # Its password is never stored or shown with it: give it in the environment
+    # (AUTOML_STUDY_STORE_PASSWORD, or libpq's PGPASSWORD / ~/.pgpass); a password written in
+    # the URL is taken out before anything records the URL (search.store_url).
     study_store: str | None = None
+    # Compiled pipeline only: the Kubernetes Secret (key "password") every task pod reads
+    # AUTOML_STUDY_STORE_PASSWORD from; a compiled pipeline never carries the password.
+    study_store_secret: str | None = Field(None, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     # Weight-inheritance snapshots (+inherit): default beside a SQLite store; with a server
     # store, a folder every worker shares (compiled pipelines: on the volume).
     snapshot_dir: str | None = None
@@ -134,18 +152,25 @@ class TunerConfig(_Strict):
     warm_start: bool = True
     warm_start_trials: int = Field(3, ge=0, le=100)
 
+    def refuse_password_in_url(self) -> None:
+        """ConfigError for a store URL with a password where the pipeline is compiled: KFP
+        shows a pipeline's parameters in its UI, so the pods read it from a Secret instead."""
+        from search.store_url import masked, without_password
+
+        if self.study_store and without_password(self.study_store)[1] is not None:
+            raise ConfigError(
+                f"tuner.study_store {masked(self.study_store)} carries a password, which a "
+                "compiled pipeline would show in the KFP UI: put it in a Kubernetes Secret "
+                "(key 'password') and name the Secret in tuner.study_store_secret"
+            )
+
     @field_validator("study_store")
     @classmethod
     def _known_store(cls, value: str | None) -> str | None:
         if value is not None:
-            import sqlalchemy
+            from search.store_url import check_driver
 
-            try:
-                sqlalchemy.engine.make_url(value)
-            except sqlalchemy.exc.ArgumentError:
-                raise ValueError(
-                    f"'{value}' is not a database URL (e.g. sqlite:////abs/path/studies.sqlite)"
-                ) from None
+            check_driver(value)  # StoreUrlError (a ValueError): not a URL, or no driver
         return value
 
     @field_validator("strategy")

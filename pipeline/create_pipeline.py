@@ -38,6 +38,7 @@ from components.pusher.component import SafePusher
 from components.tuner.component import AutoMLTuner, AutoMLTunerWorker
 from pipeline import evaluation, spans
 from pipeline.config import PipelineConfig
+from search.store_url import without_password
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
@@ -107,6 +108,10 @@ def tuner_settings(config: PipelineConfig, pipeline_root: str) -> dict:
     if settings["study_store"] is None and "://" not in pipeline_root:
         path = os.path.join(os.path.abspath(pipeline_root), "tuner", "studies.sqlite")
         settings["study_store"] = f"sqlite:///{path}"
+    elif settings["study_store"] is not None:
+        # The settings land in MLMD and in compiled pipelines: the password stays out of
+        # them (a local run puts it in the environment: search.store_url.export_password).
+        settings["study_store"] = without_password(settings["study_store"])[0]
     return settings
 
 

@@ -34,7 +34,13 @@ MAX_INFERRED_INTEGER_CLASSES = 20
 # rows are dropped (with a note), and a label most of whose rows are in such classes is not
 # a class label at all (an id, a free-text column, a number meant for regression).
 MIN_CLASS_ROWS = 3
+# More classes than this is an id or free text more often than a label; a model with
+# thousands of outputs is also not what a tabular search is sized for.
+MAX_CLASSES = 1000
 _FEATURE_NAME = re.compile(r"[^A-Za-z0-9_]")
+# Every name of the pipeline's own has a "__" in it (__label__, __label_vocabulary__, the
+# Transform's x__z, x__id, x__missing: components.features), so no user column may.
+_RESERVED_RUN = re.compile(r"__+")
 
 
 class DataError(ValueError):
@@ -97,10 +103,8 @@ def _sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str
         original = raw.strip()
         if not original:
             raise DataError(f"{where}: column {index} of the header has no name")
-        name = _FEATURE_NAME.sub("_", original)
-        # A leading digit is no feature name; a leading "__" is ours (__label__,
-        # __label_vocabulary__: components.features).
-        if name[0].isdigit() or name.startswith("__"):
+        name = _RESERVED_RUN.sub("_", _FEATURE_NAME.sub("_", original))
+        if name[0].isdigit():  # a leading digit is no feature name
             name = f"f_{name}"
         if name in names:
             raise DataError(f"{where}: column name '{original}' appears twice (as '{name}')")
@@ -128,6 +132,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
         ) from exc
     if not text.strip():
         raise DataError(f"{where} is empty")
+    if (nul := text.find("\x00")) >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise DataError(f"{where} holds a NUL byte (line {line}); is it really a CSV?")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -206,10 +213,12 @@ def profile_and_stage(
     staging_root: Path,
     exclude: tuple[str, ...] = (),
     staged_file: Path | None = None,
+    required: tuple[str, ...] = (),
 ) -> DatasetProfile:
     """Validates ``source`` and writes the normalised copy CsvExampleGen will read: at
     ``staging_root/<content hash>/data.csv``, or at ``staged_file`` (a span's place under
-    ``staging_root``, rewritten only when its content changed)."""
+    ``staging_root``, rewritten only when its content changed). ``required``: columns the
+    config names (``evaluator.slices``), which must be among those kept."""
     sources = source if isinstance(source, list) else [source]
     where = str(sources[0].parent if len(sources) > 1 else sources[0])
     header, rows = _read_all(sources)
@@ -254,6 +263,11 @@ def profile_and_stage(
                 f"label column '{label}' has one class with {MIN_CLASS_ROWS} or more rows "
                 f"('{labels[0]}'); the others are too rare to learn"
             )
+    if resolved_task == "classification" and len(distinct) > MAX_CLASSES:
+        raise DataError(
+            f"label column '{label}' has {len(distinct)} classes, more than the {MAX_CLASSES} "
+            "a classification here supports (an id? a number? then --task regression)"
+        )
     label_std = None
     if resolved_task == "regression":
         bad = next((v for v in labels if not _is_number(v)), None)
@@ -274,6 +288,8 @@ def profile_and_stage(
         names[i] for i in range(len(names)) if i not in keep_columns and names[i] not in excluded
     )
     columns = tuple(names[i] for i in keep_columns)
+    if missing := [r for r in required if renamed.get(r, r) not in columns]:
+        raise DataError(f"evaluator.slices: no column {', '.join(missing)} in {where}")
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

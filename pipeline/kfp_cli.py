@@ -90,6 +90,7 @@ def compile_command(
         config = build_config(config_file, data=data, label=label)
         if retrain:
             config = config.for_retrain(budget_given=False)
+        config.tuner.refuse_password_in_url()
         profile = layout.profile_data(config)
     except (ConfigError, DataError) as exc:
         _fail(str(exc))

@@ -22,6 +22,7 @@ from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner as v2
 
 from pipeline.config import PipelineConfig
 from pipeline.create_pipeline import DataFacts, create_pipeline
+from search.store_url import PASSWORD_ENV
 
 # Every task runs TFX's executor through ours, which maps object-store URIs to the files KFP's
 # launcher downloads and uploads (pipeline.kfp_entrypoint).
@@ -113,6 +114,7 @@ def compile_pipeline(
     ``facts`` are those of the CSV the user compiled with (its label, task and the baseline
     the Evaluator must beat), which the ``data_root`` parameter's later data must share.
     """
+    config.tuner.refuse_password_in_url()
     on_volume = {
         "study_store": config.tuner.study_store or volume.study_store(),
         "snapshot_dir": config.tuner.snapshot_dir or volume.snapshot_dir(),
@@ -153,12 +155,23 @@ def compile_pipeline(
         executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
         resources = resources_for(task, config.tuner.parallel_trials).spec()
         executor["container"]["resources"] = json_format.MessageToDict(resources)
-    job["platformSpec"] = platform_spec(spec, volume)
+    job["platformSpec"] = platform_spec(spec, volume, config.tuner.study_store_secret)
     return job
 
 
-def platform_spec(spec: dict[str, Any], volume: Volume) -> dict[str, Any]:
-    """KFP's Kubernetes platform spec (as kfp-kubernetes writes it): the volume in every task."""
+def platform_spec(
+    spec: dict[str, Any], volume: Volume, password_secret: str | None = None
+) -> dict[str, Any]:
+    """KFP's Kubernetes platform spec (as kfp-kubernetes writes it): the volume in every task
+    and, with ``password_secret``, the study store's password from that Secret."""
     mount = {"constant": volume.claim, "mountPath": volume.mount_path}
-    executors = {label: {"pvcMount": [mount]} for label in spec["deploymentSpec"]["executors"]}
+    executor: dict[str, Any] = {"pvcMount": [mount]}
+    if password_secret:
+        executor["secretAsEnv"] = [
+            {
+                "secretName": password_secret,
+                "keyToEnv": [{"secretKey": "password", "envVar": PASSWORD_ENV}],
+            }
+        ]
+    executors = {label: executor for label in spec["deploymentSpec"]["executors"]}
     return {"platforms": {"kubernetes": {"deploymentSpec": {"executors": executors}}}}

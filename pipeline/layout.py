@@ -59,9 +59,15 @@ def profile_data(config: PipelineConfig) -> dataset.DatasetProfile:
             config.resolved_dataset_name,
             config.span,
             config.exclude_features,
+            config.evaluator.slices,
         )
     if config.span is not None:
         raise dataset.DataError(f"--span needs a folder of span-N folders, not {source}")
     return dataset.profile_and_stage(
-        source, label, config.task, staged, exclude=config.exclude_features
+        source,
+        label,
+        config.task,
+        staged,
+        exclude=config.exclude_features,
+        required=config.evaluator.slices,
     )

@@ -17,6 +17,7 @@ from pipeline.config import PipelineConfig
 from pipeline.create_pipeline import DataFacts, create_pipeline
 from pipeline.layout import Layout, history_dir, serving_dir
 from pipeline.run_summary import RunSummary, read_run
+from search.store_url import export_password
 
 # No Beam arguments: Beam's default is the in-memory DirectRunner with one worker, which on
 # small data and 2 cores beats a process pool, and with empty arguments TFX also skips building
@@ -78,6 +79,9 @@ def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
         os.environ[deadline.ENV] = run_deadline(config, profile).to_env()
     else:
         os.environ.pop(deadline.ENV, None)
+    # The password is taken out of the store URL that the pipeline records; the Tuner and
+    # its trials (children of the fork server, started next) find it in the environment.
+    export_password(config.tuner.study_store)
     # The trials' fork server imports TensorFlow (about 20 s on 2 cores) while ExampleGen,
     # StatisticsGen and Transform run, instead of after them.
     workers.start_fork_server()

@@ -63,6 +63,7 @@ def stage_span(
     dataset_name: str,
     span: int | None = None,
     exclude: tuple[str, ...] = (),
+    required: tuple[str, ...] = (),
 ) -> dataset.DatasetProfile:
     """Checks and stages span ``span`` (default: the newest) of ``folder``; the profile's
     ``staged_dir`` is the root of the staged spans, which CsvExampleGen reads."""
@@ -78,6 +79,7 @@ def stage_span(
         root,
         exclude=exclude,
         staged_file=root / f"span-{number}" / "data.csv",
+        required=required,
     )
     return dataclasses.replace(profile, span=number)
 

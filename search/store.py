@@ -30,6 +30,8 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
+from search import store_url
+from search.retry import outlasting_outages, retried, transient
 from search.trial import Trial, TrialStatus, trial_from_record, trial_to_record
 
 _metadata = sa.MetaData()
@@ -98,9 +100,12 @@ class StoredStudy:
 
 
 def _engine(url: str) -> sa.Engine:
-    if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 120})
+    target = store_url.connectable(url)
+    if target.get_backend_name() != "sqlite":
+        return sa.create_engine(
+            target, pool_pre_ping=True, connect_args=store_url.connect_args(target)
+        )
+    engine = sa.create_engine(target, connect_args={"timeout": 120})
 
     @sa.event.listens_for(engine, "connect")
     def _connect(connection: Any, _: Any) -> None:
@@ -128,20 +133,35 @@ def _lock_key(conn: sa.Connection, key: str) -> None:
 
 
 class StudyStore:
-    def __init__(self, url: str, heartbeat_timeout_s: float = 60.0, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        url: str,
+        heartbeat_timeout_s: float = 60.0,
+        max_attempts: int = 3,
+        retry_s: float = 60.0,
+    ) -> None:
+        """``retry_s``: how long an operation keeps trying through a database outage
+        (search.retry); a remote worker's heartbeat_timeout_s should exceed it."""
         if url.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///") :])), exist_ok=True)
         self.url = url
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.max_attempts = max_attempts
+        self.retry_s = retry_s
         self.engine = _engine(url)
+        retried(self._create_tables, retry_s, "creating its tables")
+
+    def _create_tables(self) -> None:
         try:
             _metadata.create_all(self.engine)
-        except sa.exc.DBAPIError:
+        except sa.exc.DBAPIError as error:
+            if transient(error):
+                raise
             # Another worker created the tables between the check and the CREATE (a server
             # database does not serialise DDL the way SQLite's file lock does): they exist now.
             _metadata.create_all(self.engine)
 
+    @outlasting_outages
     def open(
         self,
         key: str,
@@ -193,6 +213,7 @@ class StudyStore:
             ).inserted_primary_key[0]
             return StoredStudy(int(study_id), False, settings)
 
+    @outlasting_outages
     def latest_finished(
         self, other_than_key: str, space: str, problem: str | None = None
     ) -> int | None:
@@ -214,6 +235,7 @@ class StudyStore:
                 return int(row.id)
         return None
 
+    @outlasting_outages
     def newest(self, key: str) -> tuple[int, str] | None:
         """The newest study for ``key`` and its state: what a worker pod joins."""
         with self.engine.connect() as conn:
@@ -224,6 +246,7 @@ class StudyStore:
             ).first()
         return (int(row.id), str(row.state)) if row is not None else None
 
+    @outlasting_outages
     def running_elsewhere(self, study_id: int, worker: str) -> int:
         """Trials of the study that live workers other than ``worker`` are running."""
         now = time.time()
@@ -237,6 +260,7 @@ class StudyStore:
             ).all()
         return sum(self._alive(row, now) for row in rows)
 
+    @outlasting_outages
     def settings(self, study_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
             text = conn.execute(
@@ -244,10 +268,12 @@ class StudyStore:
             ).scalar_one()
         return json.loads(text)
 
+    @outlasting_outages
     def trials(self, study_id: int) -> list[Trial]:
         with self.engine.connect() as conn:
             return [trial_from_record(json.loads(r)) for r in self._records(conn, study_id)]
 
+    @outlasting_outages
     def claim(
         self, study_id: int, worker: str, propose: Callable[[list[Trial]], Trial | str]
     ) -> Claim:
@@ -305,12 +331,14 @@ class StudyStore:
             )
             return Claim(proposed)
 
+    @outlasting_outages
     def heartbeat(self, study_id: int, worker: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 TRIALS.update().where(_held(study_id, worker)).values(heartbeat=time.time())
             )
 
+    @outlasting_outages
     def finish(self, study_id: int, trial: Trial, worker: str) -> bool:
         """Records a finished trial; False (nothing written) when ``worker`` no longer holds
         it, e.g. it was presumed dead and the trial handed to another worker."""
@@ -324,6 +352,7 @@ class StudyStore:
             )
             return done.rowcount == 1
 
+    @outlasting_outages
     def release(self, study_id: int, number: int, worker: str) -> None:
         """``worker`` lost the trial's process: the next claim retries (or fails) it at once."""
         with self.engine.begin() as conn:
@@ -333,6 +362,7 @@ class StudyStore:
                 .values(worker="released", heartbeat=0.0)
             )
 
+    @outlasting_outages
     def close(self, study_id: int, state: str = "finished") -> None:
         with self.engine.begin() as conn:
             conn.execute(STUDIES.update().where(STUDIES.c.id == study_id).values(state=state))

@@ -42,6 +42,7 @@ RESUMABLE = frozenset(
         "worker_pods",
         "worker_wait_s",
         "study_store",
+        "study_store_secret",
         "snapshot_dir",
         "resume",
         "trial_attempts",

@@ -171,9 +171,14 @@ def test_rows_of_classes_too_rare_to_split_are_dropped_and_said(write_csv):
 
 
 def test_names_reserved_for_the_pipelines_own_keys_are_renamed(write_csv):
-    header = "__label__,__label_vocabulary__,y\n"
-    profile = stage(write_csv(header + "".join(f"{i},{i % 3},{'ab'[i % 2]}\n" for i in range(20))))
+    # Ours all hold a "__": the label keys, and the Transform's x__z, x__id, x__missing.
+    header = "__label__,__label_vocabulary__,x,x__z,c__id,y\n"
+    rows = "".join(f"{i},{i % 3},{i},{i},c{i % 2},{'ab'[i % 2]}\n" for i in range(20))
+    profile = stage(write_csv(header + rows))
     assert profile.renamed_columns == {
-        "__label__": "f___label__", "__label_vocabulary__": "f___label_vocabulary__",
+        "__label__": "_label_", "__label_vocabulary__": "_label_vocabulary_",
+        "x__z": "x_z", "c__id": "c_id",
     }  # fmt: skip
-    assert profile.columns == ("f___label__", "f___label_vocabulary__", "y")
+    assert profile.columns == ("_label_", "_label_vocabulary_", "x", "x_z", "c_id", "y")
+    with pytest.raises(DataError, match="column name 'a_b' appears twice"):
+        stage(write_csv("a__b,a_b,y\n" + "1,2,a\n3,4,b\n" * 10))

@@ -35,8 +35,34 @@ def _as_server_user(argv: list[str]) -> list[str]:
 
 
 @contextmanager
-def server() -> Iterator[str | None]:
-    """Yields the socket folder of a running server, or None where PostgreSQL is missing."""
+def server(password: str | None = None) -> Iterator[str | None]:
+    """Yields the socket folder of a running server, or None where PostgreSQL is missing.
+    With ``password``, the ``automl`` role needs it (scram-sha-256) instead of trust."""
+    with controlled_server(password) as running:
+        yield running.folder if running is not None else None
+
+
+class Server:
+    """A running test server that a test may stop and start again (an outage)."""
+
+    def __init__(self, folder: str, run: Callable[..., None]) -> None:
+        self.folder = folder
+        self.data = os.path.join(folder, "data")
+        self._run = run
+
+    def start(self) -> None:
+        options = f"-k {self.folder} -p {PORT} -c listen_addresses='' -F"
+        log = os.path.join(self.folder, "log")
+        self._run("pg_ctl", "-D", self.data, "-l", log, "-w", "-o", options, "start")
+
+    def stop(self) -> None:
+        """Like a crash: connections are cut, nothing is shut down cleanly."""
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            self._run("pg_ctl", "-D", self.data, "-m", "immediate", "stop")
+
+
+@contextmanager
+def controlled_server(password: str | None = None) -> Iterator[Server | None]:
     binaries = _binaries()
     if binaries is None or (os.geteuid() == 0 and not _user_exists("postgres")):
         yield None
@@ -45,16 +71,21 @@ def server() -> Iterator[str | None]:
     if os.geteuid() == 0:
         entry = pwd.getpwnam("postgres")
         os.chown(folder, entry.pw_uid, entry.pw_gid)
-    data = os.path.join(folder, "data")
-    run = _runner(binaries)
+    running = Server(folder, _runner(binaries))
+    auth = ["-A", "trust"]
+    if password is not None:
+        secret = os.path.join(folder, "password")
+        with open(secret, "w") as file:
+            file.write(password)
+        if os.geteuid() == 0:
+            os.chown(secret, entry.pw_uid, entry.pw_gid)
+        auth = ["-A", "scram-sha-256", f"--pwfile={secret}"]
     try:
-        run("initdb", "-D", data, "-A", "trust", "-U", "automl", "--no-sync")
-        options = f"-k {folder} -p {PORT} -c listen_addresses='' -F"
-        run("pg_ctl", "-D", data, "-l", os.path.join(folder, "log"), "-w", "-o", options, "start")
-        yield folder
+        running._run("initdb", "-D", running.data, *auth, "-U", "automl", "--no-sync")
+        running.start()
+        yield running
     finally:
-        if os.path.exists(os.path.join(data, "postmaster.pid")):
-            run("pg_ctl", "-D", data, "-m", "immediate", "stop")
+        running.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -73,12 +104,14 @@ def _runner(binaries: str) -> Callable[..., None]:
 _numbers = itertools.count()
 
 
-def new_database(socket_folder: str) -> str:
-    """A fresh database on the server; its SQLAlchemy URL."""
+def new_database(socket_folder: str, password: str | None = None) -> str:
+    """A fresh database on the server; its SQLAlchemy URL (without the password)."""
     import psycopg2
 
     name = f"study_{os.getpid()}_{next(_numbers)}"
-    connection = psycopg2.connect(dbname="postgres", user="automl", host=socket_folder, port=PORT)
+    connection = psycopg2.connect(
+        dbname="postgres", user="automl", host=socket_folder, port=PORT, password=password
+    )
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {name}")
