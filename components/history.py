@@ -13,6 +13,7 @@ it the same way:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -22,6 +23,8 @@ from typing import Any
 
 STATS_FILE = "train_stats.pb"
 _SPAN = re.compile(r"^span-(\d+)$")
+
+log = logging.getLogger("automl.history")
 
 
 def span_of(examples: Any) -> int:
@@ -65,18 +68,28 @@ def record_decision(history_dir: str, kind: str, report: dict[str, Any]) -> str:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".decision-")
     with os.fdopen(fd, "w") as handle:
         json.dump(report, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())  # a decision survives a power loss, or is not there
     os.replace(tmp, path)
     return path
 
 
 def decisions(history_dir: str, kind: str) -> list[dict[str, Any]]:
-    """Every recorded decision of a kind (gate, promotion), oldest first."""
+    """Every recorded decision of a kind (gate, promotion), oldest first; a damaged record
+    (a disk error, a hand edit) is skipped with a warning rather than hiding all the others."""
     folder = os.path.join(history_dir, kind)
     if not os.path.isdir(folder):
         return []
     found = []
     for name in os.listdir(folder):
         if name.endswith(".json"):
-            with open(os.path.join(folder, name)) as handle:
-                found.append(json.load(handle))
+            path = os.path.join(folder, name)
+            try:
+                with open(path) as handle:
+                    record = json.load(handle)
+                float(record["time"])
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                log.warning("skipping the damaged %s record %s: %s", kind, path, exc)
+                continue
+            found.append(record)
     return sorted(found, key=lambda r: r["time"])

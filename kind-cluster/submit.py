@@ -5,7 +5,9 @@
 
 The package is uploaded as a new version of the pipeline named in it (created the first
 time), so the UI keeps the history of what was deployed; runs go to the experiment of the
-same name. Exits 1 with one line when the API cannot be reached or the run fails.
+same name. Exits 1 with one line when the API cannot be reached or the run fails, and 75 when
+a run of the experiment is still going (two runs would publish to the same serving folder and
+train over each other's study; `--allow-overlap` starts one anyway).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ import warnings
 import yaml
 
 RUN_TIMEOUT_S = 3 * 3600
+EXIT_BUSY = 75  # as `automl run` when another run holds its output folder
+ACTIVE = frozenset({"PENDING", "RUNNING", "CANCELING", "PAUSED"})
+
+
+def active_runs(runs) -> list[str]:
+    """The ids of the runs (kfp_server_api runs) that have not ended."""
+    return [run.run_id for run in runs or [] if str(run.state) in ACTIVE]
 
 
 def parse_params(text: str | None) -> dict[str, object]:
@@ -61,6 +70,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cron", help="schedule: six-field cron (seconds first)")
     parser.add_argument("--wait", action="store_true", help="run: wait for the run to end")
     parser.add_argument(
+        "--allow-overlap", action="store_true",
+        help="start even while a run of the experiment is still going",
+    )  # fmt: skip
+    parser.add_argument(
         "--cache",
         action="store_true",
         help="let KFP reuse earlier task results; off by default because KFP's cache key does "
@@ -75,9 +88,18 @@ def main(argv: list[str]) -> int:
         client = kfp.Client(host=args.host)
         pipeline_id, version_id, name = upload(client, args.package)
         experiment = client.create_experiment(name)
+        recent = client.list_runs(
+            experiment_id=experiment.experiment_id, page_size=100, sort_by="created_at desc"
+        ).runs
     except Exception as exc:  # noqa: BLE001  (one line for any API failure)
         print(f"error: KFP at {args.host}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
+    if (going := active_runs(recent)) and not args.allow_overlap:
+        print(
+            f"error: run {going[0]} of {name} is still going; runs never overlap: try again "
+            "when it has ended (or --allow-overlap)", file=sys.stderr,
+        )  # fmt: skip
+        return EXIT_BUSY
     if args.action == "schedule":
         job = client.create_recurring_run(
             experiment_id=experiment.experiment_id,

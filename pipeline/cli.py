@@ -209,10 +209,18 @@ def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
 
 
 def _run(config: PipelineConfig, rerun: bool) -> None:
+    from pipeline.run_limit import run_time_limit
     from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
 
+    limit = config.run_time_limit_s
+    stopped = (
+        f"stopped: the run passed its time limit (run_time_limit_s, {limit:g} s); "
+        f"{config.output} is free for the next run"
+    )
     try:
-        with output_lock(config.output):
+        with output_lock(config.output, stale_after_s=limit), run_time_limit(
+            limit, EXIT_RUN_FAILED, stopped
+        ):
             _run_locked(config, rerun)
     except OutputBusy as exc:
         _fail(str(exc), EXIT_BUSY)
@@ -255,6 +263,21 @@ def _run_locked(config: PipelineConfig, rerun: bool) -> None:
     if summary.blessed is None:
         _fail(f"the run ended without an evaluation (log: {log_path})", EXIT_RUN_FAILED)
     up_to_date.record_run(config, profile, summary)
+    _apply_retention(config)
+
+
+def _apply_retention(config: PipelineConfig) -> None:
+    """After a successful run only: a failed one may be the one an operator must inspect."""
+    from pipeline import retention
+
+    try:
+        pruned = retention.prune(config)
+    except OSError as exc:  # the run's outcome stands; the next run tries again
+        said = f"Retention: could not remove old runs' files: {exc}"
+        console.print(escape(said), style="yellow")
+        return
+    if pruned:
+        console.print(escape(pruned.line()))
 
 
 def _write_report(config: PipelineConfig, summary) -> Path | None:

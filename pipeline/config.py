@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import (
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,17 @@ from pydantic import (
 )
 
 Task = Literal["classification", "regression"]
+# A data gate threshold: a distance in (0, 1], or "auto": from the compared samples' sizes
+# (components.data_gate.checks.auto_threshold).
+def _gate_threshold(value: Any) -> Any:
+    if value is None or value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value <= 1.0:
+        raise ValueError(f"a threshold is a distance in (0, 1] or 'auto', not {value!r}")
+    return float(value)
+
+
+GateThreshold = Annotated[float | str, BeforeValidator(_gate_threshold)]
 
 
 class ConfigError(ValueError):
@@ -147,6 +159,9 @@ class TunerConfig(_Strict):
     resume: bool = True  # continue an unfinished study of the same inputs (after a crash)
     trial_attempts: int = Field(3, ge=1, le=20)  # a trial whose worker dies is retried
     heartbeat_timeout_s: float = Field(60.0, gt=0)  # a silent remote worker is dead after it
+    # A trial running longer is stopped and recorded as failed: a hung trial must not hold an
+    # unattended retrain (and its output folder's lock) forever.
+    trial_time_limit_s: float = Field(3600.0, gt=0)
     # A search on new data starts from the last finished study in the store over the same
     # space: its best warm_start_trials points first, the strategy modelling all its results.
     warm_start: bool = True
@@ -189,7 +204,7 @@ class TunerConfig(_Strict):
         parse_estimator_name(value)  # ValueError naming the parts that exist
         return value
 
-    @field_validator("time_budget_s", mode="before")
+    @field_validator("time_budget_s", "trial_time_limit_s", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
@@ -260,11 +275,11 @@ class GatesConfig(_Strict):
     per-feature thresholds live beside the curated schema (schemas/<dataset>/gates.yaml);
     these are the defaults for features it does not name."""
 
-    drift_threshold: float = Field(0.25, gt=0.0, le=1.0)  # L-infinity / Jensen-Shannon
+    drift_threshold: GateThreshold = "auto"  # L-infinity / Jensen-Shannon
     # Skew is checked only for features gates.yaml names, unless a default is set here or
     # there: a sparse feature's histograms differ between splits of a few hundred rows by
     # chance (scikit-learn's digits: Jensen-Shannon 1.0 for a pixel that is almost always 0).
-    skew_threshold: float | None = Field(None, gt=0.0, le=1.0)
+    skew_threshold: GateThreshold | None = None
     # Let data that fails a gate through, deliberately: the gate records what it accepted
     # and the span becomes the baseline the next one is compared with.
     accept_changes: bool = False
@@ -287,7 +302,7 @@ class GuardrailsConfig(_Strict):
 
 
 class _GateSection(_Strict):
-    default: float | None = Field(None, gt=0.0, le=1.0)
+    default: GateThreshold | None = None
     features: dict[str, float] = {}
 
     @field_validator("features")
@@ -312,6 +327,14 @@ class RetrainConfig(_Strict):
     compute_fraction: float = Field(0.5, gt=0.0, le=1.0)
 
 
+class RetentionConfig(_Strict):
+    """What a finished run keeps (pipeline.retention): storage stays flat however many
+    nightly runs there are, at about keep_runs runs' artifacts plus keep_versions models."""
+
+    keep_versions: int = Field(30, ge=1, le=100_000)  # served versions (a month to roll back to)
+    keep_runs: int = Field(7, ge=1, le=100_000)  # runs' artifacts, logs, staged spans, snapshots
+
+
 class PipelineConfig(_Strict):
     """Everything needed to build and run the pipeline once."""
 
@@ -330,14 +353,18 @@ class PipelineConfig(_Strict):
     # of the pipeline will not need (pipeline.run_budget). tuner.time_budget_s bounds only
     # the search.
     time_budget_s: float | None = Field(None, gt=0)
+    # Past this wall time a run or retrain exits (pipeline.run_limit) and frees its output
+    # folder: nothing may hold an unattended retrain forever. At least time_budget_s.
+    run_time_limit_s: float = Field(12 * 3600.0, gt=0)
     tuner: TunerConfig = TunerConfig()
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
     gates: GatesConfig = GatesConfig()
     guardrails: GuardrailsConfig = GuardrailsConfig()
     retrain: RetrainConfig = RetrainConfig()
+    retention: RetentionConfig = RetentionConfig()
 
-    @field_validator("time_budget_s", mode="before")
+    @field_validator("time_budget_s", "run_time_limit_s", mode="before")
     @classmethod
     def _run_duration(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
@@ -371,6 +398,11 @@ class PipelineConfig(_Strict):
             raise ValueError("--label is required when --data is given")
         if self.label and self.label in self.exclude_features:
             raise ValueError(f"the label '{self.label}' cannot also be excluded")
+        if self.time_budget_s is not None and self.run_time_limit_s < self.time_budget_s:
+            raise ValueError(
+                f"run_time_limit_s ({self.run_time_limit_s:g} s) is below the time budget "
+                f"({self.time_budget_s:g} s): every run would be stopped before its end"
+            )
         return self
 
     def for_retrain(self, budget_given: bool) -> PipelineConfig:

@@ -258,6 +258,7 @@ def create_pipeline(
         evaluation=evaluator.outputs["evaluation"],
         examples=example_gen.outputs["examples"],
         study=tuner.outputs["study"],
+        lease_store=tuner_inputs["settings"]["study_store"],
     ).with_id("Pusher")
     return Pipeline(
         pipeline_name=config.pipeline_name,

@@ -134,7 +134,9 @@ def print_summary(
         if summary.failed_checks:
             verdict.append(" - " + "; ".join(summary.failed_checks))
         rows.append(("Blessed", verdict))
-    rows.append(("Pushed to", summary.pushed_to or "not pushed"))
+    not_pushed = "not pushed" + (": a rollback pinned the serving version (automl unpin)"
+                                 if summary.held_by_pin else "")
+    rows.append(("Pushed to", summary.pushed_to or not_pushed))
     cached = summary.cached_nodes
     if log_path is None:
         rows.append(

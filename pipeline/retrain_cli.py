@@ -68,51 +68,96 @@ def _config(
 
 @main.command()
 @_where_options
-@click.option("--to", "to_version", type=int, help="Version to serve (default: the previous).")
+@click.option("--to", "to_version", type=int, help="Version to serve (default: the one before).")
+@click.option(
+    "--pin/--no-pin", default=True, show_default=True,
+    help="Keep serving it: later runs push no model until `automl unpin`.",
+)  # fmt: skip
 def rollback(
     output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None,
-    to_version: int | None,
+    to_version: int | None, pin: bool,
 ) -> None:  # fmt: skip
-    """Serve an earlier pushed version again (published as the newest, atomically)."""
+    """Serve an earlier pushed version again (published as the newest, atomically).
+
+    With no --to, the model pushed before the one serving now: a second rollback goes one
+    model further back. The rollback is pinned unless --no-pin, so that the next scheduled
+    retrain cannot push over the operator's choice.
+    """
     from components import history
-    from components.pusher.versions import publish, read_record, versions
+    from components.pusher import versions as served
     from pipeline.layout import history_dir, serving_dir
     from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
 
     config = _config(config_file, output, data, dataset_name)
     base = serving_dir(config)
-    if not versions(str(base)):  # before the lock, which would create the output folder
+    if not served.versions(str(base)):  # before the lock, which would create the output folder
         _fail(f"no pushed version in {base}: nothing to roll back")
     try:
         with output_lock(config.output):  # no run may push meanwhile
-            published = versions(str(base))
+            published = served.versions(str(base))
             current = published[-1]
-            target = to_version if to_version is not None else published[-2:][0]
+            target, serving_origin = served.rollback_target(str(base))
+            if to_version is not None:
+                target = to_version
+            elif target is None:
+                _fail(
+                    f"version {current} serves the oldest model pushed to {base} "
+                    f"(version {serving_origin}): nothing older to roll back to"
+                )
             if target not in published:
                 shown = ", ".join(map(str, published))
                 _fail(f"version {target} is not in {base} (versions: {shown})")
             if target == current:
-                _fail(
-                    f"version {target} is already serving" + ("" if to_version else "; give --to")
-                )
-            record = read_record(str(base / str(target)))
-            new = publish(
+                _fail(f"version {target} is already serving")
+            record = served.read_record(str(base / str(target)))
+            new = served.publish(
                 str(base / str(target)),
                 str(base),
                 {**record, "rollback_of": target, "replaced": current, "time": time.time()},
             )
+            version = int(Path(new).name)
+            if pin:
+                served.pin(str(base), version, f"rollback to {target}")
             history.record_decision(
                 str(history_dir(config)),
                 "promotion",
                 {"time": time.time(), "span": record.get("span"), "blessed": None,
-                 "version": int(Path(new).name), "rollback_of": target, "replaced": current},
+                 "version": version, "rollback_of": target, "replaced": current,
+                 "pinned": pin},
             )  # fmt: skip
     except OutputBusy as exc:
         _fail(str(exc), EXIT_BUSY)
     except OutputUnusable as exc:  # read-only output: the versions are there, no lock
         _fail(str(exc))
+    held = "; pinned: runs push nothing until `automl unpin`" if pin else ""
     console.print(
-        escape(f"Serving version {Path(new).name} (a copy of {target}) instead of {current}")
+        escape(f"Serving version {version} (a copy of {target}) instead of {current}{held}")
+    )
+
+
+@main.command()
+@_where_options
+def unpin(
+    output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None
+) -> None:
+    """Let runs push blessed models again after a pinned rollback."""
+    from components.pusher import versions as served
+    from pipeline.layout import serving_dir
+    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
+
+    config = _config(config_file, output, data, dataset_name)
+    base = serving_dir(config)
+    if served.pinned(str(base)) is None:
+        _fail(f"nothing is pinned in {base}")
+    try:
+        with output_lock(config.output):
+            was = served.unpin(str(base))
+    except OutputBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except OutputUnusable as exc:
+        _fail(str(exc))
+    console.print(
+        escape(f"Unpinned version {was.get('version')}: the next blessed model is pushed")
     )
 
 
@@ -123,7 +168,7 @@ def show_history(
 ) -> None:
     """Runs and their decisions (data gate, blessing, push) and the pushed versions."""
     from components import history
-    from components.pusher.versions import read_record, versions
+    from components.pusher.versions import pinned, read_record, versions
     from pipeline.layout import history_dir, serving_dir
 
     config = _config(config_file, output, data, dataset_name)
@@ -141,6 +186,7 @@ def show_history(
     console.print(runs)
     base = serving_dir(config)
     published = versions(str(base))
+    pin = pinned(str(base))
     table = Table(title=escape(f"versions in {base}"), title_justify="left")
     for column in ("version", "span", "metrics", "note"):
         table.add_column(column)
@@ -150,6 +196,8 @@ def show_history(
         note = f"rollback to {record['rollback_of']}" if "rollback_of" in record else ""
         if version == published[-1]:
             note = ", ".join(filter(None, [note, "serving"]))
+        if pin is not None and pin.get("version") == version:
+            note = ", ".join(filter(None, [note, "pinned (automl unpin)"]))
         table.add_row(str(version), escape(str(record.get("span", ""))), metrics, note)
     console.print(table)
 
@@ -179,12 +227,15 @@ def _run_rows(gates: list[dict], promotions: list[dict]) -> list[tuple[str, ...]
                     "-",
                     "rollback",
                     str(event["version"]),
-                    f"serves {event['rollback_of']} again",
+                    f"serves {event['rollback_of']} again"
+                    + (", pinned" if event.get("pinned") else ""),
                 )
             )
             continue
         model = "blessed" if event["blessed"] else "rejected"
         why = "; ".join(event.get("failed_checks", [])[:3])
+        if "pinned" in event and event["blessed"]:
+            why = f"version {event['pinned']} is pinned (automl unpin)"
         version = str(event["version"]) if event["version"] else "not pushed"
         rows.append((when, str(event.get("span")), gate_said, model, version, why))
     return rows

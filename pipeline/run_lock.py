@@ -8,6 +8,7 @@ included), so a crashed run never leaves a stale lock behind, unlike a pid file.
 
 from __future__ import annotations
 
+import calendar
 import fcntl
 import os
 import shutil
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_FILE = ".automl.lock"
+SINCE_FORMAT = "%Y-%m-%d %H:%M:%S"  # UTC, in the lock file: "pid N, since <time>"
 
 
 class OutputBusy(RuntimeError):
@@ -49,11 +51,33 @@ def _open_lock(output: Path) -> int:
         ) from None
 
 
+def _busy_message(output: Path, holder: str, stale_after_s: float | None) -> str:
+    """One line: who holds the folder; a holder older than the run time limit may hang."""
+    message = (
+        f"another run is using {output} ({holder}); runs on one output folder never "
+        "overlap: try again when it has finished"
+    )
+    pid, _, since = holder.partition(", since ")
+    try:
+        started = time.strptime(since.removesuffix(" UTC"), SINCE_FORMAT)
+        held = time.time() - calendar.timegm(started)
+    except ValueError:
+        return message
+    if stale_after_s is None or held <= stale_after_s:
+        return message
+    return (
+        f"another run is using {output} ({holder}) and has held it for {held / 3600:.1f} h, "
+        f"past the run time limit ({stale_after_s / 3600:g} h): it may hang; stop "
+        f"{pid.replace('pid', 'process')} to free it"
+    )
+
+
 @contextmanager
-def output_lock(output: Path) -> Iterator[None]:
+def output_lock(output: Path, stale_after_s: float | None = None) -> Iterator[None]:
     """Holds the folder's lock; a folder this created and the run left with nothing in it
     but the lock and empty folders (bad input, or a disk that filled, stopped the run before
-    it wrote anything) is removed again."""
+    it wrote anything) is removed again. A holder older than ``stale_after_s`` (the run time
+    limit) is named as possibly hung."""
     created = not output.exists()
     fd = _open_lock(output)
     try:
@@ -61,12 +85,10 @@ def output_lock(output: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-            raise OutputBusy(
-                f"another run is using {output} ({holder}); runs on one output folder never "
-                "overlap: try again when it has finished"
-            ) from None
+            raise OutputBusy(_busy_message(output, holder, stale_after_s)) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        since = time.strftime(SINCE_FORMAT, time.gmtime())
+        os.pwrite(fd, f"pid {os.getpid()}, since {since} UTC".encode(), 0)
         yield
     finally:
         if created and _holds_nothing(output):

@@ -34,6 +34,7 @@ class RunSummary:
     blessed: bool | None = None
     failed_checks: list[str] = field(default_factory=list)
     pushed_to: str | None = None
+    held_by_pin: bool = False  # blessed, not pushed: a rollback pinned the serving version
     model_uri: str | None = None
     feature_importance: dict[str, float] = field(default_factory=dict)  # CSV column -> loss growth
     guardrails: dict[str, Any] = field(default_factory=dict)  # guardrails.json: findings, handling
@@ -134,6 +135,7 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
         pushed = outputs["pushed_model"][0].custom_properties
         if pushed.get("pushed") is not None and pushed["pushed"].int_value == 1:
             summary.pushed_to = pushed["pushed_destination"].string_value
+        summary.held_by_pin = pushed.get("held_by_pin") is not None
 
 
 def _search_digest(study: dict[str, Any]) -> dict[str, Any]:

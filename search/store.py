@@ -70,7 +70,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{psutil.Process().create_time():.2f}"
 
 
-def _alive_locally(worker: str) -> bool | None:
+def alive_locally(worker: str) -> bool | None:
     """True/False for a worker of this host, None for a worker elsewhere."""
     host, _, rest = worker.partition(":")
     if host != socket.gethostname():
@@ -99,7 +99,9 @@ class StoredStudy:
     settings: dict[str, Any]  # {"searched": ..., "job": ...}, as given to open
 
 
-def _engine(url: str) -> sa.Engine:
+def open_engine(url: str) -> sa.Engine:
+    """An engine for a store URL: a server with timeouts and keepalives, or SQLite in WAL
+    mode whose transactions take the write lock first."""
     target = store_url.connectable(url)
     if target.get_backend_name() != "sqlite":
         return sa.create_engine(
@@ -148,7 +150,7 @@ class StudyStore:
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.max_attempts = max_attempts
         self.retry_s = retry_s
-        self.engine = _engine(url)
+        self.engine = open_engine(url)
         retried(self._create_tables, retry_s, "creating its tables")
 
     def _create_tables(self) -> None:
@@ -370,7 +372,7 @@ class StudyStore:
     def _alive(self, row: Any, now: float) -> bool:
         if row.worker == "released":
             return False
-        local = _alive_locally(row.worker or "")
+        local = alive_locally(row.worker or "")
         if local is not None:
             return local
         return now - (row.heartbeat or 0.0) < self.heartbeat_timeout_s

@@ -39,6 +39,7 @@ LONGEST_FIRST = (
     "tests/e2e/test_kubeflow.py",
     "tests/e2e/test_image.py",
     "tests/e2e/test_retrain.py",
+    "tests/e2e/test_kill_anywhere.py",
     "tests/e2e/test_resume.py",
     "tests/e2e/test_estimators.py",
     "tests/e2e/test_families.py",

@@ -20,6 +20,9 @@ class SafePusherSpec(ComponentSpec):
     PARAMETERS = {
         "push_destination": ExecutionParameter(type=pusher_pb2.PushDestination),
         "history_dir": ExecutionParameter(type=str),
+        # The study store's URL: publishing takes a lease there (search.lease), so that two
+        # runs sharing a serving folder across pods publish one after the other.
+        "lease_store": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),
@@ -44,6 +47,7 @@ class SafePusher(base_component.BaseComponent):
         evaluation: types.BaseChannel | None = None,
         examples: types.BaseChannel | None = None,
         study: types.BaseChannel | None = None,
+        lease_store: str | None = None,
     ) -> None:
         destination = pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=serving_dir)
@@ -57,6 +61,7 @@ class SafePusher(base_component.BaseComponent):
                 study=study,
                 push_destination=destination,
                 history_dir=history_dir,
+                lease_store=lease_store,
                 pushed_model=types.Channel(type=standard_artifacts.PushedModel),
             )
         )

@@ -5,11 +5,13 @@ Serving waits for it), but a crash mid-copy leaves a partial version folder that
 listing versions sees. This executor keeps TFX's blessing check and output artifact and
 publishes through versions.publish (copy aside, then one atomic rename), with the version's
 lineage and metrics in ``automl_version.json``. Every decision, pushed or not, goes to the
-history folder's ``promotion/`` with its reasons.
+history folder's ``promotion/`` with its reasons. A blessed model is held back while a
+rollback's pin (versions.pinned) stands.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -23,7 +25,7 @@ from tfx.utils import io_utils, proto_utils
 
 from components import history
 from components.model_evaluation import read_evaluation
-from components.pusher.versions import publish
+from components.pusher.versions import pinned, publish
 
 log = logging.getLogger("automl.pusher")
 
@@ -48,9 +50,16 @@ class Executor(tfx_pusher.Executor):
         record = self._record(input_dict)
         blessed = self.CheckBlessing(input_dict)
         decision = {**record, "time": time.time(), "blessed": blessed, "version": None}
-        if blessed:
+        pin = pinned(base) if blessed else None
+        if pin is not None:  # an operator's rollback: the nightly run must not undo it
+            self._MarkNotPushed(pushed)
+            pushed.set_int_custom_property("held_by_pin", 1)
+            decision["pinned"] = pin.get("version")
+            log.warning("Blessed, not pushed: %s is pinned (automl unpin)", pin.get("version"))
+        elif blessed:
             model_path = self.GetModelPath(input_dict)
-            target = publish(model_path, base, record)
+            with _publish_lease(exec_properties.get("lease_store"), base):
+                target = publish(model_path, base, record)
             io_utils.copy_dir(model_path, pushed.uri)
             self._MarkPushed(pushed, pushed_destination=target)
             pushed.set_string_custom_property("pushed_version", os.path.basename(target))
@@ -73,3 +82,13 @@ class Executor(tfx_pusher.Executor):
             metrics, failed = read_evaluation(artifact_utils.get_single_uri(evaluation))
             record.update(metrics=metrics, failed_checks=failed)
         return record
+
+
+def _publish_lease(store_url: str | None, base: str) -> contextlib.AbstractContextManager:
+    """The serving folder's publish lease in the study store (search.lease), if there is one."""
+    if not store_url:
+        return contextlib.nullcontext()
+    from search.lease import Leases
+    from search.store import worker_name
+
+    return Leases(store_url).held(f"publish:{base}", worker_name())

@@ -274,6 +274,7 @@ class Executor(base_executor.BaseExecutor):
             parallel=parallel,
             on_trial_end=on_trial_end,
             cut_off=cut_off,
+            trial_time_limit_s=float(settings.get("trial_time_limit_s", 3600.0)),
         ).run()
         study.trials = store.trials(stored.id)
         store.close(stored.id)  # a rerun after this point starts a new study

@@ -47,6 +47,7 @@ RESUMABLE = frozenset(
         "resume",
         "trial_attempts",
         "heartbeat_timeout_s",
+        "trial_time_limit_s",
         "warm_start",  # which study it starts from is recorded as warm_start_from instead
         "warm_start_trials",
         "selection",

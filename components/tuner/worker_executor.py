@@ -87,5 +87,6 @@ class Executor(base_executor.BaseExecutor):
             functools.partial(study.propose_next, budget=job.plan.budget),
             parallel=int(job.settings.get("parallel_trials") or 1),
             on_trial_end=functools.partial(log_trial, job.plan),
+            trial_time_limit_s=float(settings.get("trial_time_limit_s", 3600.0)),
         ).run()
         log.info("Worker left study %d: %s", study_id, stop_reason)

@@ -174,6 +174,7 @@ class Workers:
         trial_main: Callable[..., None] = run_tuner_trial,
         preload: tuple[str, ...] = PRELOAD,
         cut_off: Callable[[Sequence[Trial]], float] | None = None,
+        trial_time_limit_s: float | None = None,
     ) -> None:
         self.store = store
         self.study_id = study_id
@@ -190,6 +191,9 @@ class Workers:
         # trials so far, running trials are stopped and recorded as failed, once the study
         # has a result to select (else they run on).
         self.cut_off = cut_off
+        # A trial past this many seconds is stopped and recorded as failed (not retried): a
+        # hung trial must not hold a nightly retrain, and its lock, forever.
+        self.trial_time_limit_s = trial_time_limit_s
 
     def run(self) -> str:
         """Claims and runs trials until none is left to claim and none is running; returns
@@ -198,6 +202,7 @@ class Workers:
         context.set_forkserver_preload(list(self.preload))
         me = psutil.Process()
         running: dict[int, Any] = {}
+        began: dict[int, float] = {}  # trial number -> when its process started
         started = time.monotonic()
         last_beat = 0.0
         stop_reason: str | None = None
@@ -207,8 +212,16 @@ class Workers:
                 if self._reap(running):
                     stop_reason = None  # a trial ended: the budget or strategy may allow more
                 if self._past_cut_off(started, running):
-                    self._cut(running)
+                    self._cut(running, list(running), "stopped: the run's time budget was reached")
                     return "reached the run's time budget; running trials were stopped"
+                if overdue := self._overdue(running, began):
+                    limit = f"{self.trial_time_limit_s:g} s"
+                    for number in overdue:
+                        log.warning("Trial %d: stopped at the trial time limit (%s)",
+                                    number + 1, limit)
+                    why = f"stopped: ran past the trial time limit ({limit})"
+                    self._cut(running, overdue, why)
+                    stop_reason = None
                 if time.monotonic() - last_beat > self.heartbeat_s:
                     self.store.heartbeat(self.study_id, self.worker)
                     last_beat = time.monotonic()
@@ -236,6 +249,7 @@ class Workers:
                         )
                         process.start()
                         running[claim.trial.number] = process
+                        began[claim.trial.number] = time.monotonic()
                         continue  # fill the other slots before waiting
                 if stop_reason is not None and not running:
                     if stop_reason == CLOSED or not self._others_running(waited):
@@ -258,18 +272,24 @@ class Workers:
         past = time.monotonic() - started >= self.cut_off(trials)
         return past and any(t.scored for t in trials)
 
-    def _cut(self, running: dict[int, Any]) -> None:
-        """Stops the running trials and records each as failed (never retried)."""
+    def _overdue(self, running: dict[int, Any], began: dict[int, float]) -> list[int]:
+        if self.trial_time_limit_s is None:
+            return []
+        now = time.monotonic()
+        return [n for n in running if now - began[n] > self.trial_time_limit_s]
+
+    def _cut(self, running: dict[int, Any], numbers: Sequence[int], why: str) -> None:
+        """Stops these running trials and records each as failed (never retried)."""
         trials = self.store.trials(self.study_id)
-        for number, process in list(running.items()):
+        for number in numbers:
+            process = running.pop(number)
             process.kill()
             process.join()
-            del running[number]
             trial = trials[number]
             if trial.finished:  # it ended between the check and the kill
                 continue
             trial.status = TrialStatus.FAILED
-            trial.error = "stopped: the run's time budget was reached"
+            trial.error = why
             self.store.finish(self.study_id, trial, self.worker)
             if self.on_trial_end is not None:
                 self.on_trial_end(trial)

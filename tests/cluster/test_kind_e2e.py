@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import AUTOML, REPO
 
 pytestmark = [
     pytest.mark.e2e,
@@ -69,3 +70,19 @@ def test_pipeline_runs_on_the_cluster_and_pushes_a_model(kfp_api, tmp_path):
     # Argo names each pod's node after its task (".automltunerworker1." in its annotations).
     pods = kubectl("get", "pods", "-o", "json")
     assert "automltunerworker1" in pods.lower(), "the worker task ran as a pod of its own"
+
+
+def test_a_second_run_is_refused_while_the_first_is_going(kfp_api, tmp_path):
+    """Two runs would publish to one serving folder and train over each other's study."""
+    package = str(tmp_path / "p.yaml")
+    compiled = subprocess.run(
+        [AUTOML, "compile", "--image", os.environ.get("IMAGE", "automl:dev"), "--output", package],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert compiled.returncode == 0, compiled.stderr
+    submit = [sys.executable, str(REPO / "kind-cluster" / "submit.py"), "run", "--host", kfp_api,
+              "--package", package]  # fmt: skip
+    first = subprocess.run(submit, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(submit, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 75 and "is still going" in second.stderr

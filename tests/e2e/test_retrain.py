@@ -1,7 +1,7 @@
 """A simulated life of scheduled retrains, through `automl retrain` as cron would call it.
 
-Span 1 trains and pushes; span 2 warm-starts with the smaller budget, and a crash injected
-in the middle of its push leaves span 1's model serving until the rerun publishes; span 3
+Span 1 trains and pushes; span 2 warm-starts with the smaller budget, and a SIGKILL in the
+middle of its push leaves span 1's model serving until the rerun publishes; span 3
 has a drifted feature and stops before Transform, naming it; span 4's labels are scrambled
 and its worse model is not pushed; rollback serves an earlier version again; a run that
 finds the output folder busy is refused.
@@ -10,15 +10,18 @@ finds the output folder busy is refused.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from components.baseline.pushed import latest_pushed_version
-from components.pusher.versions import CRASH_ENV, read_record, versions
+from components.pusher.versions import STAGING_PREFIX, read_record, versions
 from pipeline.run_lock import output_lock
-from tests.conftest import run_automl
+from tests.conftest import AUTOML, REPO, run_automl
 from tests.e2e.spans import write_span
 
 pytestmark = pytest.mark.e2e
@@ -30,10 +33,29 @@ pytestmark = pytest.mark.e2e
 CONFIG = "evaluator: {min_accuracy: 0.7, max_regression: 0.2, slices: [island]}\n"
 
 
-def retrain(folder: Path, *extra: str, env: dict | None = None):
+def retrain_args(folder: Path, *extra: str) -> list[str]:
     args = ["retrain", "--data", str(folder / "spans"), "--label", "species"]
-    args += ["--output", str(folder / "out"), "--config", str(folder / "config.yaml"), *extra]
-    return run_automl(*args, timeout=1200, env=env)
+    args += ["--output", str(folder / "out"), "--config", str(folder / "config.yaml")]
+    return [*args, *extra]
+
+
+def retrain(folder: Path, *extra: str, env: dict | None = None):
+    return run_automl(*retrain_args(folder, *extra), timeout=1200, env=env)
+
+
+def retrain_killed_in_its_push(folder: Path) -> int:
+    """Runs a retrain and SIGKILLs it the moment its push has started copying the model."""
+    process = subprocess.Popen(
+        [AUTOML, *retrain_args(folder)], cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )  # fmt: skip
+    base = serving(folder)
+    while process.poll() is None:
+        if base.is_dir() and any(e.name.startswith(STAGING_PREFIX) for e in os.scandir(base)):
+            process.kill()
+            break
+        time.sleep(0.001)
+    return process.wait(timeout=1200)
 
 
 def serving(folder: Path) -> Path:
@@ -62,7 +84,7 @@ def life(tmp_path_factory):
     steps["span1_study"] = latest_study(folder)
 
     write_span(folder / "spans", 2)
-    steps["crash"] = retrain(folder, env={CRASH_ENV: "1"})
+    steps["crash"] = retrain_killed_in_its_push(folder)
     steps["crash_versions"] = versions(str(serving(folder)))
     steps["crash_leftovers"] = sorted(p.name for p in serving(folder).iterdir())
     steps["span2"] = retrain(folder)
@@ -106,7 +128,7 @@ def test_first_span_trains_and_pushes(life):
 
 def test_a_crash_during_push_leaves_the_previous_version_serving(life):
     folder, steps = life
-    assert steps["crash"].returncode != 0
+    assert steps["crash"] == -9, "the push ended before the kill"
     assert steps["crash_versions"] == steps["span1_versions"]
     assert any(name.startswith(".pushing-") for name in steps["crash_leftovers"])
     # The rerun published span 2's model and cleared what the crash left.
@@ -167,9 +189,31 @@ def test_rollback_serves_an_earlier_version_and_history_tells_the_story(life):
     refused = run_automl("rollback", *where, "--to", "12345")
     assert refused.returncode == 2 and "is not in" in refused.stderr
 
+    again = run_automl("rollback", *where)  # the first model is the oldest there is
+    assert again.returncode == 2
+    assert f"(version {first}): nothing older to roll back to" in again.stderr
+
     shown = run_automl("history", *where, env={"COLUMNS": "300"})
     assert shown.returncode == 0, shown.stderr
     text = " ".join(shown.stdout.split())
     assert "stopped" in text and "bill_length_mm" in text
     assert "rejected" in text and "rollback" in text
-    assert str(second) in text and "serving" in text
+    assert str(second) in text and "serving" in text and "pinned (automl unpin)" in text
+
+
+def test_a_rolled_back_version_stays_served_until_unpinned(life):
+    folder, _ = life
+    where = ["--output", str(folder / "out"), "--data", str(folder / "spans")]
+    pinned = versions(str(serving(folder)))
+    write_span(folder / "spans", 5)
+    held = retrain(folder)
+    assert held.returncode == 0, held.stderr
+    assert versions(str(serving(folder))) == pinned  # blessed, yet the pin held it back
+    assert "a rollback pinned the serving version" in " ".join(held.stdout.split())
+    assert run_automl("unpin", *where).returncode == 0
+    write_span(folder / "spans", 6)
+    pushed = retrain(folder)
+    assert pushed.returncode == 0, pushed.stderr
+    assert len(versions(str(serving(folder)))) == len(pinned) + 1
+    shown = run_automl("history", *where, env={"COLUMNS": "300"})
+    assert f"version {pinned[-1]} is pinned (automl unpin)" in " ".join(shown.stdout.split())

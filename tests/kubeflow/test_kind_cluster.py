@@ -117,3 +117,17 @@ def test_submit_reports_an_unreachable_api_in_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("error: KFP at http://127.0.0.1:9")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_submit_counts_only_runs_that_have_not_ended():
+    from kfp_server_api import V2beta1Run
+
+    sys.path.insert(0, str(KIND))
+    from submit import active_runs
+
+    runs = [
+        V2beta1Run(run_id=str(i), state=state)
+        for i, state in enumerate(["SUCCEEDED", "RUNNING", "FAILED", "PENDING", "CANCELED"])
+    ]
+    assert active_runs(runs) == ["1", "3"]
+    assert active_runs(None) == []  # an experiment with no run yet

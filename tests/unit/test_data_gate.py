@@ -88,3 +88,25 @@ def test_gates_yaml_beside_the_schema_sets_thresholds(tmp_path):
     (tmp_path / "trips" / "gates.yaml").write_text("drift: {features: {fare: 3}}\n")
     with pytest.raises(ConfigError, match="gates.yaml.*thresholds must be in"):
         build_config(schema_dir=tmp_path, dataset_name="trips").gate_thresholds()
+
+
+def test_auto_thresholds_pass_a_fresh_sample_and_catch_the_changes_the_gate_must_catch(schema):
+    """At 5,000 rows a span: half a standard deviation on a number, a new category in 10 %
+    of the rows (bench/gate_calibration.py measures where these stop being detectable)."""
+    auto = {"drift": {"default": "auto"}, "skew": {"default": "auto"}}
+
+    def big(seed: int, shift: float = 0.0, new: float = 0.0) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        colours = rng.choice(["red", "green", "blue"], 5000)
+        colours[rng.random(5000) < new] = "purple"
+        return pd.DataFrame({"length": rng.normal(40.0 + shift, 5.0, 5000), "colour": colours})
+
+    previous = stats(big(2))
+    assert exceeded(checks.measure(stats(big(1)), schema, auto, previous=previous)) == set()
+    assert exceeded(checks.measure(stats(big(1)), schema, auto, evaluation=stats(big(3)))) == set()
+    shifted = checks.measure(stats(big(1, shift=2.5)), schema, auto, previous=previous)
+    assert exceeded(shifted) == {("drift", "length")}
+    new = checks.measure(stats(big(1, new=0.1)), schema, auto, previous=previous)
+    assert exceeded(new) == {("drift", "colour")}
+    (colour,) = [m for m in new if m.feature == "colour"]
+    assert colour.threshold == checks.auto_threshold(checks.L_INF, (5000, 5000))

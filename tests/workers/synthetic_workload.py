@@ -51,7 +51,10 @@ def open_study(store: StudyStore, events: str, sleep_s: float, strategy: str = "
     return store.open(KEY, searched, {"events": events, "sleep_s": sleep_s}).id
 
 
-def supervise(store_url: str, events: str, max_trials: int, parallel: int, sleep_s: float) -> str:
+def supervise(
+    store_url: str, events: str, max_trials: int, parallel: int, sleep_s: float,
+    trial_time_limit_s: float | None = None,
+) -> str:  # fmt: skip
     # Random kills often hit the trial a restarted run retries first; the attempt limit (a
     # trial that always kills its worker fails) is tested on its own in test_store.py.
     store = StudyStore(store_url, max_attempts=20)
@@ -66,6 +69,7 @@ def supervise(store_url: str, events: str, max_trials: int, parallel: int, sleep
         trial_main=synthetic_trial,
         preload=(__name__ if __name__ != "__main__" else "tests.workers.synthetic_workload",),
         poll_s=0.05,
+        trial_time_limit_s=trial_time_limit_s,
     ).run()
     store.close(study_id)
     return reason

@@ -159,3 +159,17 @@ def test_a_resumed_sequential_study_ends_as_an_uninterrupted_one(tmp_path):
     reference = StudyStore(once).trials(1)
     assert [t.params for t in resumed] == [t.params for t in reference]
     assert [t.value for t in resumed] == pytest.approx([t.value for t in reference])
+
+
+def test_a_trial_past_the_trial_time_limit_is_stopped_and_recorded_as_failed(tmp_path):
+    """A hung trial must not hold the search (and a nightly run's lock) forever."""
+    from tests.workers.synthetic_workload import supervise
+
+    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
+    began = time.monotonic()
+    supervise(url, str(events), 3, 1, sleep_s=60.0, trial_time_limit_s=1.0)
+    assert time.monotonic() - began < 45  # three 60 s trials, each stopped after about 1 s
+    stored = StudyStore(url).trials(1)
+    assert [t.status for t in stored] == [TrialStatus.FAILED] * 3
+    assert {t.error for t in stored} == {"stopped: ran past the trial time limit (1 s)"}
+    assert not [n for kind, n in read_events(events) if kind == "finish"]
