@@ -42,7 +42,10 @@ UNBOUNDED = {"drift": {"default": 1e9}, "skew": {"default": 1e9}}  # measure, ne
 def _stats(frame):
     import tensorflow_data_validation as tfdv
 
-    return tfdv.generate_statistics_from_dataframe(frame)
+    from pipeline.create_pipeline import QUANTILE_BUCKETS
+
+    options = tfdv.StatsOptions(num_quantiles_histogram_buckets=QUANTILE_BUCKETS)
+    return tfdv.generate_statistics_from_dataframe(frame, stats_options=options)
 
 
 def _values(measured, kind: str) -> dict[str, tuple[str, float]]:
@@ -98,7 +101,8 @@ def calibrate(name, frame, schema, top, strings, half: int, resplits: int) -> di
             for feature, (measure, value) in _values(measured, kind).items():
                 same[kind].setdefault(f"{measure}|{feature}", []).append(value)
         rng = np.random.default_rng(seed)
-        changes = {f"shift: {top}": lambda f: f.assign(**{top: f[top] + SHIFT_SD * frame[top].std()})}
+        step = SHIFT_SD * frame[top].std()
+        changes = {f"shift: {top}": lambda f: f.assign(**{top: f[top] + step})}
         for column in strings:
             def new_category(f, column=column):
                 changed = f.copy()
@@ -129,7 +133,7 @@ def _rows(result: dict, kind: str) -> tuple[int, int]:
 
 def fitted(results: list[dict]) -> dict[str, float]:
     """Per measure, the largest same-population ``value / noise`` anywhere: the auto
-    threshold's scale is twice this (checks.AUTO_THRESHOLDS)."""
+    threshold's scale is about 1.4 times this (checks.AUTO_THRESHOLDS)."""
     worst: dict[str, float] = {}
     for result in results:
         for kind in ("drift", "skew"):
@@ -151,7 +155,7 @@ def verdicts(result: dict, kind: str) -> tuple[int, int, dict[str, float]]:
     false = sum(v > checks.auto_threshold(measure, rows) for measure, v in same)
     caught = {}
     for what, values in result["injected"][kind].items():
-        measure = checks.JS if what.startswith("shift") else checks.L_INF
+        measure = checks.KS if what.startswith("shift") else checks.L_INF
         threshold = checks.auto_threshold(measure, rows)
         caught[what] = sum(v > threshold for v in values) / len(values)
     return false, len(same), caught
@@ -167,15 +171,16 @@ def write_report(results: list[dict]) -> None:
         f"# Data gate calibration ({time.strftime('%Y-%m-%d')})", "",
         f"{results[0]['resplits']} random re-splits of each dataset into a previous and a new "
         "span (80 % train, 20 % eval each); drift: new train against previous train; skew: "
-        "new eval against new train. TFDV's Jensen-Shannon divergence (JS) for numbers, "
-        "L-infinity distance (L-inf) for strings, as the gate measures them. Injected into "
+        "new eval against new train. The Kolmogorov-Smirnov distance (KS) from TFDV's "
+        "quantiles histograms for numbers, TFDV's L-infinity distance (L-inf) for strings, as "
+        "the gate measures them. Injected into "
         f"the new span (drift) or its eval split (skew): the top numeric feature shifted by "
         f"{SHIFT_SD} SD, a new category in {NEW_SHARE:.0%} of a string feature's rows.", "",
-        "Largest same-population value / noise (noise: sqrt(1/n1 + 1/n2) for L-inf, "
-        "1/n1 + 1/n2 for JS): " + ", ".join(f"{m} {v:.2f}" for m, v in worst.items())
+        "Largest same-population value / sqrt(1/n1 + 1/n2) (n: the compared samples' rows): "
+        + ", ".join(f"{m} {v:.2f}" for m, v in worst.items())
         + ". Auto thresholds in components/data_gate/checks.py: max(floor, scale x noise), "
         + ", ".join(f"{m}: floor {floors[m]}, scale {scales[m]}" for m in floors) + ".", "",
-        "| dataset | rows per span | kind | same population: max JS | max L-inf | flagged at auto | injected: share of re-splits caught at auto (smallest value) |",
+        "| dataset | rows per span | kind | same population: max KS | max L-inf | flagged at auto | injected: share of re-splits caught at auto (smallest value) |",
         "|---|---:|---|---:|---:|---:|---|",
     ]  # fmt: skip
     for result in results:
@@ -191,7 +196,7 @@ def write_report(results: list[dict]) -> None:
             )
             lines.append(
                 f"| {result['dataset']} | {result['rows_per_span']:,} | {kind} "
-                f"| {same.get(checks.JS, float('nan')):.3f} "
+                f"| {same.get(checks.KS, float('nan')):.3f} "
                 f"| {same.get(checks.L_INF, float('nan')):.3f} | {false} of {total} | {shown} |"
             )
     (RESULTS / "gate_calibration.md").write_text("\n".join(lines) + "\n")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+import tensorflow_data_validation as tfdv
 from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.schema_gen.component import SchemaGen
@@ -44,6 +45,7 @@ PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"
 STAGED_FILE = "data.csv"
 TEST_SPLIT = "test"  # the Evaluator's: no selection sees it
+QUANTILE_BUCKETS = 100  # StatisticsGen's quantiles histograms (TFDV's default: 10)
 Target = Literal["local", "kubeflow"]
 
 
@@ -135,7 +137,12 @@ def create_pipeline(
     if kubeflow:
         data_root = data_types.RuntimeParameter("data_root", ptype=str, default=facts.data_root)
     example_gen = _example_gen(config, data_root, facts.span, kubeflow)
-    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    statistics_gen = StatisticsGen(
+        examples=example_gen.outputs["examples"],
+        # The data gate reads each numeric feature's distribution from its quantiles: 100
+        # buckets keep a discrete column's steps within 1 % (components.data_gate.distance).
+        stats_options=tfdv.StatsOptions(num_quantiles_histogram_buckets=QUANTILE_BUCKETS),
+    )
     curated = config.curated_schema_path()
     if curated is not None:
         if task_schema_dir is not None:  # the same file, where the tasks' containers have it

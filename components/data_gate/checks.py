@@ -3,18 +3,19 @@
 Drift compares this span's training statistics with the previous accepted span's; skew
 compares the eval split with the train split of the same span (hash splits should match, so
 a difference means a broken split or a feature whose meaning depends on the row order).
-TFDV's comparators do the measuring, as the issue asks and as TFX users know them: the
-L-infinity distance for categorical features, the approximate Jensen-Shannon divergence for
-numeric ones; the thresholds are per feature (schemas/<dataset>/gates.yaml) with a default.
+Categorical features are compared by TFDV's comparator, the L-infinity distance between the
+two value distributions; numeric ones by the Kolmogorov-Smirnov distance read from TFDV's
+quantiles histograms (distance.py says why not TFDV's Jensen-Shannon divergence). The
+thresholds are per feature (schemas/<dataset>/gates.yaml) with a default.
 
 The default is "auto": a threshold from the two samples' sizes, because what chance alone
 gives between two samples of one population shrinks with their rows (a 10 % new category is
-noise between two spans of 200 rows and glaring between two of 40,000). Between two samples
-of n1 and n2 rows of one population, chance gives an L-infinity distance that shrinks as
-sqrt(1/n1 + 1/n2) and a Jensen-Shannon divergence that shrinks as (1/n1 + 1/n2), so the
-threshold is ``max(floor, scale * noise)``; each measure's scale is twice the largest
-``value / noise`` on 20 re-splits of five datasets at spans of 137 to 40,000 rows, and its
-floor is below what the changes the gate must catch give (bench/gate_calibration.py).
+noise between two spans of 200 rows and glaring between two of 40,000). Both distances
+shrink as sqrt(1/n1 + 1/n2) between samples of one population, so the threshold is
+``max(floor, scale * sqrt(1/n1 + 1/n2))``; the scale is about 1.4 times the largest
+``distance / sqrt(1/n1 + 1/n2)`` (2.25) on 20 re-splits of five datasets at spans of 137 to 40,000
+rows, and the floor lies below what the changes the gate must catch give
+(bench/gate_calibration.py, bench/results/gate_calibration.md).
 """
 
 from __future__ import annotations
@@ -26,24 +27,23 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
+from components.data_gate.distance import KS, ks_distances
+
 ANOMALIES_FILE = "SchemaDiff.pb"  # what ExampleValidator writes per split
 KINDS = ("drift", "skew")
-_MEASURES = {
-    anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY: "L-infinity distance",
-    anomalies_pb2.DriftSkewInfo.Measurement.JENSEN_SHANNON_DIVERGENCE: "Jensen-Shannon divergence",
-}  # fmt: skip
+_MEASURES = {anomalies_pb2.DriftSkewInfo.Measurement.L_INFTY: "L-infinity distance"}
 
 
 AUTO = "auto"
-L_INF, JS = "L-infinity distance", "Jensen-Shannon divergence"
+L_INF = "L-infinity distance"
 # measure -> (floor, scale): bench/results/gate_calibration.md (2026-12-06).
-AUTO_THRESHOLDS = {L_INF: (0.05, 3.2), JS: (0.03, 12.0)}
+AUTO_THRESHOLDS = {L_INF: (0.05, 3.2), KS: (0.05, 3.2)}
 
 
 def noise(measure: str, rows: tuple[int, int]) -> float:
-    """How a measure between two samples of one population scales with their rows."""
+    """How a distance between two samples of one population shrinks with their rows."""
     n1, n2 = (max(1, n) for n in rows)
-    return math.sqrt(1 / n1 + 1 / n2) if measure == L_INF else 1 / n1 + 1 / n2
+    return math.sqrt(1 / n1 + 1 / n2)
 
 
 def auto_threshold(measure: str, rows: tuple[int, int]) -> float:
@@ -99,26 +99,34 @@ def with_comparators(
     thresholds: dict[str, Any],
     rows: dict[str, tuple[int, int]] | None = None,
 ) -> schema_pb2.Schema:
-    """A copy of ``schema`` whose features carry drift and skew comparators at their
-    thresholds: L-infinity for strings (categories), Jensen-Shannon for numbers; an "auto"
-    threshold from ``rows``, the two compared samples' sizes per kind."""
+    """A copy of ``schema`` whose categorical features carry TFDV's drift and skew
+    comparators (L-infinity) at their thresholds; an "auto" threshold from ``rows``, the two
+    compared samples' sizes per kind. Numeric features are measured apart (distance.py)."""
     compared = schema_pb2.Schema()
     compared.CopyFrom(schema)
     for feature in compared.feature:
-        categorical = feature.type == schema_pb2.BYTES or feature.HasField("string_domain")
-        measure = L_INF if categorical else JS
+        if not categorical(feature):
+            continue
         for kind in KINDS:
-            threshold = threshold_for(thresholds, kind, feature.name)
-            if threshold is None:
-                continue  # not checked
-            if threshold == AUTO:
-                threshold = auto_threshold(measure, (rows or {}).get(kind, (1, 1)))
-            comparator = getattr(feature, f"{kind}_comparator")
-            if categorical:
-                comparator.infinity_norm.threshold = threshold
-            else:
-                comparator.jensen_shannon_divergence.threshold = threshold
+            threshold = resolved(thresholds, kind, feature.name, L_INF, rows)
+            if threshold is not None:
+                getattr(feature, f"{kind}_comparator").infinity_norm.threshold = threshold
     return compared
+
+
+def categorical(feature: schema_pb2.Feature) -> bool:
+    return feature.type == schema_pb2.BYTES or feature.HasField("string_domain")
+
+
+def resolved(
+    thresholds: dict[str, Any], kind: str, feature: str, measure: str,
+    rows: dict[str, tuple[int, int]] | None,
+) -> float | None:  # fmt: skip
+    """The feature's threshold as a number (None: not checked)."""
+    threshold = threshold_for(thresholds, kind, feature)
+    if threshold == AUTO:
+        return auto_threshold(measure, (rows or {}).get(kind, (1, 1)))
+    return threshold
 
 
 def threshold_for(thresholds: dict[str, Any], kind: str, feature: str) -> float | str | None:
@@ -139,8 +147,8 @@ def measure(
     previous: statistics_pb2.DatasetFeatureStatisticsList | None = None,
     evaluation: statistics_pb2.DatasetFeatureStatisticsList | None = None,
 ) -> list[Measurement]:
-    """Every drift (with ``previous``) and skew (with ``evaluation``) measurement TFDV makes,
-    above its threshold or not."""
+    """Every drift (with ``previous``) and skew (with ``evaluation``) measurement, above its
+    threshold or not: TFDV's for categorical features, ours (distance.py) for numeric ones."""
     import tensorflow_data_validation as tfdv
 
     if previous is None and evaluation is None:
@@ -167,4 +175,12 @@ def measure(
                     m.type, anomalies_pb2.DriftSkewInfo.Measurement.Type.Name(m.type)
                 )
                 found.append(Measurement(kind, feature, name, m.value, m.threshold))
+    numeric = {f.name for f in schema.feature if not categorical(f)}
+    for kind, (base, other) in (("drift", (previous, train)), ("skew", (train, evaluation))):
+        if base is None or other is None:
+            continue
+        for feature, value in ks_distances(base, other, numeric).items():
+            threshold = resolved(thresholds, kind, feature, KS, rows)
+            if threshold is not None:
+                found.append(Measurement(kind, feature, KS, value, threshold))
     return sorted(found, key=lambda m: (m.kind, -m.value / m.threshold, m.feature))

@@ -166,7 +166,7 @@ def test_a_drifted_span_stops_the_compiled_run_before_transform(ir_runs):
     told = " ".join((drifted.stdout + drifted.stderr).split())
     assert "task DataGate failed" in told
     gate_log = " ".join(task_log(folder / "work3", "DataGate").split())
-    assert "drift: bill_length_mm: Jensen-Shannon divergence" in gate_log
+    assert "drift: bill_length_mm: Kolmogorov-Smirnov distance" in gate_log
     assert "against span 2" in gate_log
     run = sorted((folder / "work3").glob("run-*"))[-1]
     assert not (run / "Transform").exists()
