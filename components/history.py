@@ -21,6 +21,8 @@ import tempfile
 import time
 from typing import Any
 
+from components import durable
+
 STATS_FILE = "train_stats.pb"
 _SPAN = re.compile(r"^span-(\d+)$")
 
@@ -65,12 +67,7 @@ def record_decision(history_dir: str, kind: str, report: dict[str, Any]) -> str:
     os.makedirs(folder, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(report["time"]))
     path = os.path.join(folder, f"{stamp}-span-{report['span']}.json")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".decision-")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(report, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())  # a decision survives a power loss, or is not there
-    os.replace(tmp, path)
+    durable.write_json(path, report)  # a decision survives a power loss, or is not there
     return path
 
 

@@ -18,9 +18,10 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from typing import Any
+
+from components import durable
 
 VERSION_FILE = "automl_version.json"
 PIN_FILE = "PINNED.json"
@@ -53,10 +54,10 @@ def publish(source: str, base: str, record: dict[str, Any]) -> str:
     shutil.copytree(source, staging)
     with open(os.path.join(staging, VERSION_FILE), "w") as handle:
         json.dump({**record, "version": version}, handle, indent=1)
-    _sync_tree(staging)
+    durable.sync_tree(staging)
     target = os.path.join(base, str(version))
     os.rename(staging, target)
-    _sync(base)
+    durable.sync(base)
     return target
 
 
@@ -115,7 +116,7 @@ def pinned(base: str) -> dict[str, Any] | None:
 def pin(base: str, version: int, why: str) -> None:
     """Keeps ``version`` serving: pushes wait until `automl unpin`."""
     content = {"version": version, "time": time.time(), "why": why}
-    _write_durably(os.path.join(base, PIN_FILE), content)
+    durable.write_json(os.path.join(base, PIN_FILE), content)
 
 
 def unpin(base: str) -> dict[str, Any] | None:
@@ -123,33 +124,5 @@ def unpin(base: str) -> dict[str, Any] | None:
     was = pinned(base)
     if was is not None:
         os.remove(os.path.join(base, PIN_FILE))
-        _sync(base)
+        durable.sync(base)
     return was
-
-
-def _write_durably(path: str, content: dict[str, Any]) -> None:
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(content, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _sync(folder)
-
-
-def _sync_tree(root: str) -> None:
-    """fsyncs every file and folder under ``root`` (folders after what they hold)."""
-    for folder, _, files in os.walk(root, topdown=False):
-        for name in files:
-            _sync(os.path.join(folder, name))
-        _sync(folder)
-
-
-def _sync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
