@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import automl_datasets  # noqa: E402
 from components.data_gate import checks  # noqa: E402
+from pipeline.create_pipeline import QUANTILE_BUCKETS  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORK = Path(__file__).resolve().parent / "work" / "gate_calibration"
@@ -39,10 +40,22 @@ NEW_CATEGORY, NEW_SHARE, SHIFT_SD = "never-seen-before", 0.10, 0.5
 UNBOUNDED = {"drift": {"default": 1e9}, "skew": {"default": 1e9}}  # measure, never stop
 
 
-def _stats(frame):
+def _tfdv_version() -> str:
     import tensorflow_data_validation as tfdv
 
-    from pipeline.create_pipeline import QUANTILE_BUCKETS
+    return tfdv.__version__
+
+
+def _commit() -> str:
+    import subprocess
+
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parent)  # fmt: skip
+    return done.stdout.strip() or "unknown"
+
+
+def _stats(frame):
+    import tensorflow_data_validation as tfdv
 
     options = tfdv.StatsOptions(num_quantiles_histogram_buckets=QUANTILE_BUCKETS)
     return tfdv.generate_statistics_from_dataframe(frame, stats_options=options)
@@ -175,7 +188,9 @@ def write_report(results: list[dict]) -> None:
         "quantiles histograms for numbers, TFDV's L-infinity distance (L-inf) for strings, as "
         "the gate measures them. Injected into "
         f"the new span (drift) or its eval split (skew): the top numeric feature shifted by "
-        f"{SHIFT_SD} SD, a new category in {NEW_SHARE:.0%} of a string feature's rows.", "",
+        f"{SHIFT_SD} SD, a new category in {NEW_SHARE:.0%} of a string feature's rows. "
+        f"Versions: TFDV {_tfdv_version()}, {QUANTILE_BUCKETS} quantile buckets (the "
+        f"pipeline's StatisticsGen), gate code at commit {_commit()}.", "",
         "Largest same-population value / sqrt(1/n1 + 1/n2) (n: the compared samples' rows): "
         + ", ".join(f"{m} {v:.2f}" for m, v in worst.items())
         + ". Auto thresholds in components/data_gate/checks.py: max(floor, scale x noise), "
