@@ -30,6 +30,7 @@ import argparse
 import json
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,7 +92,31 @@ def ours(data: automl_datasets.Dataset, budget: int, repeat: int = 0) -> dict[st
         "score": float(scored.stdout.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
         "version": f"commit {head_commit()}",
-        "detail": {"command": f"automl run --time-budget {budget}s", "tuner_seed": seed},
+        "detail": {
+            "command": f"automl run --time-budget {budget}s",
+            "tuner_seed": seed,
+            **search_costs(output),
+        },
+    }
+
+
+def search_costs(output: Path) -> dict[str, Any]:
+    """What the run's trials spent their seconds on, from its study: how many ran, the median
+    of each one's fixed cost (its process's seconds less its training's: start, data, build,
+    tracing, measuring) and the share of all trial seconds that trained a model."""
+    summary = json.loads((output / "last_run.json").read_text())["summary"]
+    study = json.loads((Path(summary["study_uri"]) / "study.json").read_text())
+    costs = [
+        t["cost"] for t in study["trials"] if "trial_s" in t["cost"] and "train_s" in t["cost"]
+    ]
+    if not costs:
+        return {}
+    return {
+        "trials": len(costs),
+        "trial_fixed_s": round(statistics.median(c["trial_s"] - c["train_s"] for c in costs), 2),
+        "training_share": round(
+            sum(c["train_s"] for c in costs) / sum(c["trial_s"] for c in costs), 3
+        ),
     }
 
 

@@ -126,7 +126,38 @@ def markdown(results: dict[str, Any]) -> str:
             )
         if budget == TARGET_BUDGET:
             lines += ["", _verdict(met)]
+        lines += _trial_seconds(cells, budget)
     return "\n".join(lines) + "\n"
+
+
+def _trial_seconds(cells: list[dict[str, Any]], budget: int) -> list[str]:
+    """Where our search's seconds went, for the runs that recorded it (bench/vs_automl.py,
+    search_costs): medians over a cell's runs."""
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for c in cells:
+        if c["tool"] == "ours" and c["budget_s"] == budget and "trial_fixed_s" in c["detail"]:
+            runs[(c["dataset"], c["version"])].append(c["detail"])
+    if not runs:
+        return []
+    lines = [
+        "",
+        f"Our trials at T = {budget} s, from each run's study (median over the runs): trials "
+        "run; a trial's fixed cost, its process's seconds less its training's (start, data, "
+        "build, tracing, measuring); the share of all trial seconds that trained a model.",
+        "",
+        "| dataset | code | runs | trials | fixed cost per trial s | training share |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for (dataset, version), details in sorted(runs.items()):
+        trials, fixed, share = (
+            statistics.median(d[key] for d in details)
+            for key in ("trials", "trial_fixed_s", "training_share")
+        )
+        lines.append(
+            f"| {dataset} | {version} | {len(details)} | {trials:.0f} | {fixed:.2f} | "
+            f"{share:.2f} |"
+        )
+    return lines
 
 
 def _verdict(met: dict[str, list[str]]) -> str:

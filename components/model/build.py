@@ -97,7 +97,7 @@ def build_model(
         outputs = tf_keras.layers.Dense(n_classes, activation="softmax", name="probabilities")(x)
         model = tf_keras.Model(inputs, outputs)
         model.compile(optimizer(point), "sparse_categorical_crossentropy", metrics=["accuracy"])
-        return model
+        return _with_training_state(model, tf.int64)
     standardised = tf_keras.layers.Dense(1, name="standardised")(x)
     scale = label_scale(label_std)
     rescaled = tf_keras.layers.Rescaling(scale, offset=label_mean, name="rescale")(standardised)
@@ -108,6 +108,21 @@ def build_model(
         StandardisedMSE(scale),
         metrics=[tf_keras.metrics.RootMeanSquaredError("rmse")],
     )
+    return _with_training_state(model, tf.float32)
+
+
+def _with_training_state(model: tf_keras.Model, label_dtype: tf.DType) -> tf_keras.Model:
+    """The compiled model with its optimizer's slots and its loss and metric variables made
+    now, on two rows of zeros. Keras makes them in the first training step, and a
+    tf.function that makes variables is traced twice (once to make them, once to run): on
+    digits the second trace of the train step was 0.6 s of a 1-epoch trial's 2.2 s."""
+    zeros = {
+        name: tf.zeros((2,), dtype=tensor.dtype) for name, tensor in model.input.items()
+    }
+    predicted = model(zeros, training=False)
+    model.optimizer.build(model.trainable_variables)
+    model.compiled_loss.build(predicted)
+    model.compiled_metrics.build(predicted, tf.zeros((2,), dtype=label_dtype))
     return model
 
 

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import wait
 from typing import Any
 
 import psutil
@@ -194,6 +196,7 @@ class Workers:
         # A trial past this many seconds is stopped and recorded as failed (not retried): a
         # hung trial must not hold a nightly retrain, and its lock, forever.
         self.trial_time_limit_s = trial_time_limit_s
+        self._cut_off_s: float | None = None  # the cut-off as of the last read of the study
 
     def run(self) -> str:
         """Claims and runs trials until none is left to claim and none is running; returns
@@ -211,6 +214,7 @@ class Workers:
             while True:
                 if self._reap(running):
                     stop_reason = None  # a trial ended: the budget or strategy may allow more
+                    self._cut_off_s = None  # what it reserves depends on the trials ended
                 if self._past_cut_off(started, running):
                     self._cut(running, list(running), "stopped: the run's time budget was reached")
                     return "reached the run's time budget; running trials were stopped"
@@ -225,6 +229,7 @@ class Workers:
                 if time.monotonic() - last_beat > self.heartbeat_s:
                     self.store.heartbeat(self.study_id, self.worker)
                     last_beat = time.monotonic()
+                    self._cut_off_s = None  # other workers' trials end too
                 if stop_reason is None and len(running) < self.parallel:
                     claim = self.store.claim(
                         self.study_id,
@@ -250,6 +255,7 @@ class Workers:
                         process.start()
                         running[claim.trial.number] = process
                         began[claim.trial.number] = time.monotonic()
+                        self._cut_off_s = None
                         continue  # fill the other slots before waiting
                 if stop_reason is not None and not running:
                     if stop_reason == CLOSED or not self._others_running(waited):
@@ -259,18 +265,25 @@ class Workers:
                     waited, stop_reason = True, None
                     time.sleep(self.wait_s)
                     continue
-                time.sleep(self.poll_s)
+                # Woken the moment a trial process ends, so its slot is not left idle for the
+                # rest of a poll (a small table's trial takes about a second).
+                wait([p.sentinel for p in running.values()], timeout=self.poll_s)
         finally:
             for process in running.values():
                 process.kill()
                 process.join()
 
     def _past_cut_off(self, started: float, running: dict[int, Any]) -> bool:
+        """Whether the run's time budget stops the running trials now. The study is read only
+        when a trial has started or ended since the last read (reading it every poll cost the
+        trials' cores a read of every trial five times a second)."""
         if self.cut_off is None or not running:
             return False
-        trials = self.store.trials(self.study_id)
-        past = time.monotonic() - started >= self.cut_off(trials)
-        return past and any(t.scored for t in trials)
+        if self._cut_off_s is None:
+            trials = self.store.trials(self.study_id)
+            scored = any(t.scored for t in trials)
+            self._cut_off_s = self.cut_off(trials) if scored else math.inf
+        return time.monotonic() - started >= self._cut_off_s
 
     def _overdue(self, running: dict[int, Any], began: dict[int, float]) -> list[int]:
         if self.trial_time_limit_s is None:

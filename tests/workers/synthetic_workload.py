@@ -53,7 +53,7 @@ def open_study(store: StudyStore, events: str, sleep_s: float, strategy: str = "
 
 def supervise(
     store_url: str, events: str, max_trials: int, parallel: int, sleep_s: float,
-    trial_time_limit_s: float | None = None,
+    trial_time_limit_s: float | None = None, poll_s: float = 0.05,
 ) -> str:  # fmt: skip
     # Random kills often hit the trial a restarted run retries first; the attempt limit (a
     # trial that always kills its worker fails) is tested on its own in test_store.py.
@@ -68,7 +68,7 @@ def supervise(
         parallel=parallel,
         trial_main=synthetic_trial,
         preload=(__name__ if __name__ != "__main__" else "tests.workers.synthetic_workload",),
-        poll_s=0.05,
+        poll_s=poll_s,
         trial_time_limit_s=trial_time_limit_s,
     ).run()
     store.close(study_id)

@@ -173,3 +173,15 @@ def test_a_trial_past_the_trial_time_limit_is_stopped_and_recorded_as_failed(tmp
     assert [t.status for t in stored] == [TrialStatus.FAILED] * 3
     assert {t.error for t in stored} == {"stopped: ran past the trial time limit (1 s)"}
     assert not [n for kind, n in read_events(events) if kind == "finish"]
+
+
+def test_a_slot_is_filled_again_when_its_trial_ends_not_at_the_next_poll(tmp_path):
+    """The supervisor wakes when a trial process exits: with a 60 s poll, four quick trials
+    one after another would otherwise take three polls."""
+    from tests.workers.synthetic_workload import supervise
+
+    url, events = f"sqlite:///{tmp_path}/study.sqlite", tmp_path / "events"
+    began = time.monotonic()
+    supervise(url, str(events), 4, 1, sleep_s=0.0, poll_s=60.0)
+    assert time.monotonic() - began < 60
+    assert [t.status for t in StudyStore(url).trials(1)] == [TrialStatus.COMPLETE] * 4
