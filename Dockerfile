@@ -4,6 +4,8 @@
 # The base must have Python 3.11 at python3 (bookworm's is); the venv is built in one stage
 # and copied into a clean one, so uv, pip's caches and build tools stay out of the image.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
+# checkov:skip=CKV_DOCKER_2:a batch task's image, run to completion by KFP; there is no server to probe
+# checkov:skip=CKV_DOCKER_7:the base is a build argument; make image passes a tagged or locally built one
 
 FROM ${BASE_IMAGE} AS build
 # Extra CA certificates of the build machine's network (an intercepting proxy), which
@@ -32,8 +34,9 @@ RUN /opt/uv/bin/uv pip install --python /opt/venv/bin/python --no-deps /src \
 FROM ${BASE_IMAGE}
 COPY --from=build /opt/venv /opt/venv
 COPY schemas/ /opt/automl/schemas/
-RUN useradd --create-home --uid 1000 --shell /usr/sbin/nologin automl
+# A UID above the host's (a container's root or 1000 is someone on the node).
+RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin automl
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 TF_CPP_MIN_LOG_LEVEL=2
-USER 1000:1000
+USER 10001:10001
 WORKDIR /home/automl
 CMD ["automl", "--help"]

@@ -26,8 +26,9 @@ run: $(VENV)/.installed
 
 # What the tests use besides the venv, installed and started here because a CI machine may be
 # new: shellcheck, PostgreSQL (the study store's server path; the tests start their own
-# server), Chromium (renders the HTML report headless) and a Docker engine (where none can
-# start, the image tests say why and skip).
+# server), Chromium (renders the HTML report headless), a Docker engine (where none can
+# start, the image tests say why and skip) and checkov (tests/kubeflow/test_scans.py), in
+# .venv-tools beside uv, never in the product's lock.
 test-tools:
 	@command -v shellcheck >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } || \
@@ -41,6 +42,9 @@ test-tools:
 		echo "note: Chromium could not be installed; the report's rendering test will be skipped"
 	@bash kind-cluster/docker-engine.sh || \
 		echo "note: no Docker engine; the image tests will be skipped"
+	@[ -x $(VENV)-tools/bin/checkov ] || { { [ -x $(VENV)-tools/bin/pip ] || \
+		$(PYTHON) -m venv $(VENV)-tools; } && $(VENV)-tools/bin/pip install -q checkov==3.3.30; } || \
+		echo "note: checkov could not be installed; the scans will be skipped"
 
 # Two xdist workers, one test file each at a time (module fixtures run once), longest files
 # first (tests/conftest.py): the pipeline's processes leave a core idle much of the time.
