@@ -271,11 +271,16 @@ def profile(
         if family == trees.NETWORK and not warmed:  # a process's first fit pays one-time
             bare_network(point, 1, loaded, prepared.task)  # costs (10 s
             warmed = True  # here) that a search in one process pays once, not per trial
-        runs = [run_one(prepared, point, epochs, context) for _ in range(repeats)]
-        if family == trees.NETWORK:
-            bare = [bare_network(point, epochs, loaded, prepared.task) for _ in range(repeats)]
-        else:
-            bare = [bare_forest(point, loaded, prepared.task) for _ in range(repeats)]
+        # Trial and bare loop in turn, so that the machine's drift (the same training here
+        # has taken 3.7 s and 5.1 s in two runs a minute apart) falls on both alike.
+        runs, bare = [], []
+        for _ in range(repeats):
+            runs.append(run_one(prepared, point, epochs, context))
+            bare.append(
+                bare_network(point, epochs, loaded, prepared.task)
+                if family == trees.NETWORK
+                else bare_forest(point, loaded, prepared.task)
+            )
         wall, bare_s = statistics.median(r["wall_s"] for r in runs), statistics.median(bare)
         step_names = {s for r in runs for s in r["steps"]}
         row = {
@@ -310,7 +315,8 @@ def report(rows: list[dict[str, Any]], epochs: int, repeats: int) -> str:
         f"# One trial, step by step ({datetime.date.today()})",
         "",
         f"Each trial a middle-of-the-ranges point of its family (the families space's opener), "
-        f"{epochs} epochs at full fidelity, median of {repeats} run(s); TF {tf.__version__}, "
+        f"{epochs} epochs at full fidelity, median of {repeats} run(s), trial and bare loop in "
+        f"turn; TF {tf.__version__}, "
         f"ydf {ydf.__version__}, Python {platform.python_version()}, 2 cores. Bare loop, in one "
         "warm process, on the trial's rows: Keras `fit` on arrays in memory (a small table's "
         "epoch is several passes, as in the trial) with the point's learning-rate schedule, "

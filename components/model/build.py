@@ -114,8 +114,8 @@ def build_model(
 def _with_training_state(model: tf_keras.Model, label_dtype: tf.DType) -> tf_keras.Model:
     """The compiled model with its optimizer's slots and its loss and metric variables made
     now, on two rows of zeros. Keras makes them in the first training step, and a
-    tf.function that makes variables is traced twice (once to make them, once to run): on
-    digits the second trace of the train step was 0.6 s of a 1-epoch trial's 2.2 s."""
+    tf.function that makes variables is traced twice (once to make them, once to run): a
+    1-epoch digits trial's fit took 1.77 s in a fresh process instead of 2.0 s."""
     zeros = {
         name: tf.zeros((2,), dtype=tensor.dtype) for name, tensor in model.input.items()
     }
