@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import automl_datasets  # noqa: E402
+from bench.vs_automl import head_commit  # noqa: E402
 from components.data_gate import checks  # noqa: E402
 from pipeline.create_pipeline import QUANTILE_BUCKETS  # noqa: E402
 
@@ -44,14 +45,6 @@ def _tfdv_version() -> str:
     import tensorflow_data_validation as tfdv
 
     return tfdv.__version__
-
-
-def _commit() -> str:
-    import subprocess
-
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, cwd=Path(__file__).resolve().parent)  # fmt: skip
-    return done.stdout.strip() or "unknown"
 
 
 def _stats(frame):
@@ -152,7 +145,7 @@ def fitted(results: list[dict]) -> dict[str, float]:
         for kind in ("drift", "skew"):
             for key, values in result["same_population"][kind].items():
                 measure = key.split("|", 1)[0]
-                ratio = max(values) / checks.noise(measure, _rows(result, kind))
+                ratio = max(values) / checks.noise(_rows(result, kind))
                 worst[measure] = max(worst.get(measure, 0.0), ratio)
     return worst
 
@@ -190,7 +183,7 @@ def write_report(results: list[dict]) -> None:
         f"the new span (drift) or its eval split (skew): the top numeric feature shifted by "
         f"{SHIFT_SD} SD, a new category in {NEW_SHARE:.0%} of a string feature's rows. "
         f"Versions: TFDV {_tfdv_version()}, {QUANTILE_BUCKETS} quantile buckets (the "
-        f"pipeline's StatisticsGen), gate code at commit {_commit()}.", "",
+        f"pipeline's StatisticsGen), gate code at commit {head_commit()}.", "",
         "Largest same-population value / sqrt(1/n1 + 1/n2) (n: the compared samples' rows): "
         + ", ".join(f"{m} {v:.2f}" for m, v in worst.items())
         + ". Auto thresholds in components/data_gate/checks.py: max(floor, scale x noise), "

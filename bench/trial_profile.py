@@ -37,6 +37,7 @@ import components  # noqa: E402,F401  (Keras 2 before TensorFlow)
 
 from bench import search_datasets  # noqa: E402
 from bench.search_strategies import artifacts  # noqa: E402
+from bench.vs_automl import head_commit  # noqa: E402
 
 DATA = HERE / "work" / "estimators"  # prepared datasets, shared with bench/estimators.py
 RESULTS = HERE / "results"
@@ -322,7 +323,8 @@ def report(rows: list[dict[str, Any]], epochs: int, repeats: int) -> str:
         "epoch is several passes, as in the trial) with the point's learning-rate schedule, "
         "validating every epoch (network); `ydf` `train` of the trial's learner (the same "
         "hyperparameters, split kind and seed) then `predict` on eval (forest). "
-        "Targets: ratio <= 1.25 where the bare loop takes >= 1 s; median overhead <= 0.3 s.",
+        "Targets: ratio <= 1.25 where the bare loop takes >= 1 s; median overhead <= 0.3 s. "
+        "Code at commit " + ", ".join(sorted({r.get("commit", "unknown") for r in rows})) + ".",
         "",
         "| dataset | family | train rows | trial s | bare loop s | ratio | overhead s |",
         "|---|---|---|---|---|---|---|",
@@ -360,8 +362,9 @@ def main() -> None:
         "--update", action="store_true", help="replace these rows in the kept results"
     )
     args = parser.parse_args()
+    commit = head_commit()  # the code the trials ran, named in the report
     rows = [
-        r
+        {**r, "commit": commit}
         for name in args.dataset
         for r in profile(name, args.epochs, args.repeats, args.work, tuple(args.family))
     ]

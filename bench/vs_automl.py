@@ -55,7 +55,9 @@ OVERRUN = 3  # a tool still running at 3 T is stopped and its cell recorded as f
 
 def head_commit() -> str:
     """The checkout's commit, which a results table names for what it measured."""
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    )
     return done.stdout.strip() or "unknown"
 
 

@@ -64,7 +64,6 @@ def accept_span(history_dir: str, span: int, stats_file: str) -> None:
 def record_decision(history_dir: str, kind: str, report: dict[str, Any]) -> str:
     """Writes a gate or promotion decision (``report`` has its ``time`` and ``span``)."""
     folder = os.path.join(history_dir, kind)
-    os.makedirs(folder, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(report["time"]))
     path = os.path.join(folder, f"{stamp}-span-{report['span']}.json")
     durable.write_json(path, report)  # a decision survives a power loss, or is not there

@@ -40,7 +40,7 @@ L_INF = "L-infinity distance"
 AUTO_THRESHOLDS = {L_INF: (0.05, 3.2), KS: (0.05, 3.2)}
 
 
-def noise(measure: str, rows: tuple[int, int]) -> float:
+def noise(rows: tuple[int, int]) -> float:
     """How a distance between two samples of one population shrinks with their rows."""
     n1, n2 = (max(1, n) for n in rows)
     return math.sqrt(1 / n1 + 1 / n2)
@@ -50,7 +50,7 @@ def auto_threshold(measure: str, rows: tuple[int, int]) -> float:
     """The threshold for ``measure`` between samples of ``rows`` rows: above what chance
     gives between two samples of one population, and never below the floor."""
     floor, scale = AUTO_THRESHOLDS[measure]
-    return max(floor, scale * noise(measure, rows))
+    return max(floor, scale * noise(rows))
 
 
 @dataclass(frozen=True)
