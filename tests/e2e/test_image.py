@@ -41,7 +41,7 @@ def in_image(image: str, *command: str) -> str:
 
 
 def test_image_runs_the_project_as_a_non_root_user(image):
-    assert in_image(image, "id", "-u").strip() == "1000"
+    assert in_image(image, "id", "-u").strip() == "10001"  # the Dockerfile's USER
     assert in_image(image, "python", "--version").startswith("Python 3.11")
     assert "run-ir" in in_image(image, "automl", "--help")
     assert "penguins" in in_image(image, "ls", "/opt/automl/schemas")

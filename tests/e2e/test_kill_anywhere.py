@@ -7,7 +7,9 @@ later run needs, cached or compared against, was deleted.
 
 The moments are drawn over a whole uncached run's duration, so they fall in every step from
 the data check to the push; each run that completes before its kill gets a new span, so the
-next one has real work again (a cached run would only re-check the data).
+next one has real work again (a cached run would only re-check the data), and its duration
+becomes its command's whole run: a retrain, shorter than a run, would otherwise outrun every
+late kill.
 """
 
 from __future__ import annotations
@@ -104,16 +106,20 @@ def test_run_and_retrain_killed_at_random_moments_stay_consistent_and_then_compl
     began = time.monotonic()
     first = start(tmp_path, "run")
     assert first.wait(timeout=900) == 0, (tmp_path / "run.log").read_text()[-3000:]
-    whole = time.monotonic() - began  # an uncached run, from the process start to its end
+    # An uncached run, from the process start to its end; a retrain searches a fraction of
+    # the budget, so its own whole is learned from the first retrain that outruns its kill.
+    whole = dict.fromkeys(("run", "retrain"), time.monotonic() - began)
     rng = random.Random(2026)
     kills, completed = 0, 0
     while kills < KILLS:
         command = ("run", "retrain")[kills % 2]
-        moment = whole * (kills + rng.random()) / KILLS  # stratified over a whole run
+        moment = whole[command] * (kills + rng.random()) / KILLS  # stratified over a whole run
+        began = time.monotonic()
         if kill_at(start(tmp_path, command), moment, tmp_path / f"{command}.log"):
             kills += 1
             assert_consistent(tmp_path)
         else:  # it completed first: new data, so that the next run does all the work again
+            whole[command] = min(whole[command], time.monotonic() - began)
             completed += 1
             span += 1
             write_span(tmp_path / "spans", span)
