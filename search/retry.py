@@ -8,8 +8,8 @@ connection); a constraint or SQL error is a bug and fails at once.
 
 One case a retry cannot see: the server committed and the connection broke before it said
 so. A retried ``finish`` then finds its trial no longer running and reports it lost (its
-result is stored); a retried ``claim`` claims a second trial, and the first stays running
-under this worker until the worker exits and the next claim hands it on.
+result is stored); a retried ``claim`` is told which trials its worker runs, and hands back
+the one the lost answer carried rather than claim a second (search.store.StudyStore.claim).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,11 +277,20 @@ class StudyStore:
 
     @outlasting_outages
     def claim(
-        self, study_id: int, worker: str, propose: Callable[[list[Trial]], Trial | str]
+        self,
+        study_id: int,
+        worker: str,
+        propose: Callable[[list[Trial]], Trial | str],
+        holding: Collection[int] | None = None,
     ) -> Claim:
         """The next trial for ``worker``: a dead worker's trial first, else ``propose``'s new
         one (given the whole history; it returns a Trial numbered ``len(history)``, or the
-        reason there is none), all in one write transaction. A closed study gives none."""
+        reason there is none), all in one write transaction. A closed study gives none.
+
+        ``holding``: the trials ``worker`` knows it runs. Given, a running trial that the
+        store says ``worker`` holds and ``holding`` lacks can only be one an earlier try of
+        this claim committed without hearing back (search.retry); it is returned, so that the
+        retry claims no second trial and none is left running with no process."""
         now = time.time()
         with self.engine.begin() as conn:
             state = conn.execute(
@@ -294,6 +303,9 @@ class StudyStore:
                     TRIALS.c.study_id == study_id, TRIALS.c.status == TrialStatus.RUNNING.value
                 )
             ).all():
+                if holding is not None and row.worker == worker and row.number not in holding:
+                    trial = trial_from_record(json.loads(row.record))
+                    return Claim(trial, retried=row.attempts > 1)
                 if self._alive(row, now):
                     continue
                 match = (TRIALS.c.study_id == study_id) & (TRIALS.c.number == row.number)

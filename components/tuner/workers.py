@@ -235,6 +235,7 @@ class Workers:
                         self.study_id,
                         self.worker,
                         functools.partial(self.propose, elapsed_s=time.monotonic() - started),
+                        holding=set(running),
                     )
                     if claim.trial is None:
                         stop_reason = claim.reason

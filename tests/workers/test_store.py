@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+import sqlalchemy as sa
 
 from search.budget import Budget, compute_spent
 from search.fidelity import Fidelity
@@ -178,3 +179,30 @@ def test_running_trials_are_charged_their_planned_compute():
     continuing = Trial(2, {}, fidelity=Fidelity(9), attrs={"inherit": {"epochs": 6}})
     assert compute_spent([done, running, continuing]) == pytest.approx(2.0 + 1.5 + 6.0)
     assert Budget(max_epochs=9.5).stop_reason([done, running, continuing], 0.0) is not None
+
+
+def test_a_claim_whose_commit_answer_was_lost_is_retried_without_claiming_a_second_trial(store):
+    """The server commits the claim and the connection breaks before the client hears so: the
+    fault is made at the driver, below the store, by committing the transaction on the DBAPI
+    connection and then raising the error a dropped connection raises. The store's retry
+    must hand back the trial the lost answer carried, and leave no trial running that no
+    process runs."""
+    me = worker_name()
+    study = store.open("inputs", SEARCHED, {}).id
+    first = store.claim(study, me, new_trial, holding=set()).trial
+    lost = [True]
+
+    @sa.event.listens_for(store.engine, "commit")
+    def commit_then_drop(connection):
+        if lost:
+            lost.pop()
+            connection.connection.dbapi_connection.commit()
+            raise sa.exc.OperationalError("COMMIT", {}, ConnectionError("connection dropped"))
+
+    claim = store.claim(study, me, new_trial, holding={first.number})
+    assert not lost  # the fault happened, and the retry answered
+    assert claim.trial is not None and claim.trial.number == 1
+    running = [t.number for t in store.trials(study) if t.status == TrialStatus.RUNNING]
+    assert running == [0, 1]
+    third = store.claim(study, me, new_trial, holding={0, 1}).trial
+    assert third.number == 2  # with both known, the next claim is a new trial
