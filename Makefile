@@ -102,7 +102,7 @@ $(PEERS)/.installed:
 bench-automl: $(VENV)/.installed $(PEERS)/.installed
 	$(VPY) bench/vs_automl.py --missing $(BENCH_AUTOML_ARGS)
 
-# The Kubernetes path (README, "Deploy to Kubernetes"). The image is built on BASE_IMAGE, or,
+# The Kubernetes path (docs/kubernetes.md). The image is built on BASE_IMAGE, or,
 # where no registry answers, on a Debian bookworm base made here with debootstrap.
 IMAGE ?= automl:dev
 BASE_IMAGE ?= python:3.11-slim-bookworm
