@@ -24,8 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-from components.spaces import SPACE_NAMES
-from components.tuner.plan import PlanError, SearchPlan
+from pipeline.choices import SCHEDULER_NAMES, SPACE_NAMES, STRATEGY_NAMES
 from pipeline.config import (
     DEFAULT_ESTIMATOR,
     DEFAULT_STRATEGY,
@@ -35,8 +34,6 @@ from pipeline.config import (
     parse_duration,
 )
 from pipeline.dataset import DataError
-from search.estimator import SCHEDULER_NAMES
-from search.strategies import STRATEGIES
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
@@ -66,6 +63,7 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tabular-automl", prog_name="automl")
 def main() -> None:
     """AutoML for tabular data as a TFX pipeline."""
 
@@ -135,7 +133,7 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
 @data_options
 @click.option(
     "--strategy",
-    help=f"Search strategy: {', '.join(sorted(STRATEGIES))} (default {DEFAULT_STRATEGY}).",
+    help=f"Search strategy: {', '.join(STRATEGY_NAMES)} (default {DEFAULT_STRATEGY}).",
 )
 @click.option(
     "--estimator",
@@ -198,6 +196,8 @@ def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
 
 def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
     """The whole search plan, before anything is written or trained; fine if any task fits."""
+    from components.tuner.plan import PlanError, SearchPlan  # the engine: seconds to import
+
     errors = []
     for task in tasks:
         try:
@@ -305,6 +305,8 @@ def _write_report(config: PipelineConfig, summary) -> Path | None:
 def show_space(space: str | None, config_file: Path | None) -> None:
     """Print a search space as the Tuner will search it (one embedding size per categorical
     feature is added once Transform has run)."""
+    from components.tuner.plan import PlanError, SearchPlan
+
     try:
         config = build_config(config_file, **{"tuner.space": space})
         plan = SearchPlan.from_settings(config.tuner.model_dump(mode="json"), "classification")
@@ -314,7 +316,12 @@ def show_space(space: str | None, config_file: Path | None) -> None:
     console.print(str(plan.space), highlight=False, markup=False)
 
 
-from pipeline import kfp_cli, report_cli, retrain_cli  # noqa: E402, F401  (register their commands)
+from pipeline import (  # noqa: E402, F401  (register their commands)
+    kfp_cli,
+    predict_cli,
+    report_cli,
+    retrain_cli,
+)
 
 if __name__ == "__main__":
     main()
