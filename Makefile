@@ -46,6 +46,15 @@ test-tools:
 		$(PYTHON) -m venv $(VENV)-tools; } && $(VENV)-tools/bin/pip install -q checkov==3.3.30; } || \
 		echo "note: checkov could not be installed; the scans will be skipped"
 
+# ruff over the whole tree and mypy --strict over the search engine (rules in pyproject.toml),
+# both pinned, in .venv-tools beside uv and checkov, never in the product's lock.
+LINT_TOOLS := ruff==0.17.6 mypy==2.4.1
+lint: $(VENV)/.installed
+	@{ [ -x $(VENV)-tools/bin/pip ] || $(PYTHON) -m venv $(VENV)-tools; } && \
+		$(VENV)-tools/bin/pip install -q $(LINT_TOOLS)
+	$(VENV)-tools/bin/ruff check .
+	$(VENV)-tools/bin/mypy --python-executable $(VPY) search/
+
 # Two xdist workers, one test file each at a time (module fixtures run once), longest files
 # first (tests/conftest.py): the pipeline's processes leave a core idle much of the time.
 test: $(VENV)/.installed test-tools
