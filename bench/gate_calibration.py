@@ -108,9 +108,9 @@ def calibrate(name, frame, schema, top, strings, half: int, resplits: int) -> di
                 same[kind].setdefault(f"{measure}|{feature}", []).append(value)
         rng = np.random.default_rng(seed)
         step = SHIFT_SD * frame[top].std()
-        changes = {f"shift: {top}": lambda f: f.assign(**{top: f[top] + step})}
+        changes = {f"shift: {top}": lambda f, step=step: f.assign(**{top: f[top] + step})}
         for column in strings:
-            def new_category(f, column=column):
+            def new_category(f, column=column, rng=rng):
                 changed = f.copy()
                 rows = rng.random(len(f)) < NEW_SHARE
                 changed.loc[rows, column] = NEW_CATEGORY
@@ -188,7 +188,8 @@ def write_report(results: list[dict]) -> None:
         + ", ".join(f"{m} {v:.2f}" for m, v in worst.items())
         + ". Auto thresholds in components/data_gate/checks.py: max(floor, scale x noise), "
         + ", ".join(f"{m}: floor {floors[m]}, scale {scales[m]}" for m in floors) + ".", "",
-        "| dataset | rows per span | kind | same population: max KS | max L-inf | flagged at auto | injected: share of re-splits caught at auto (smallest value) |",
+        "| dataset | rows per span | kind | same population: max KS | max L-inf | flagged at auto "
+        "| injected: share of re-splits caught at auto (smallest value) |",
         "|---|---:|---|---:|---:|---:|---|",
     ]  # fmt: skip
     for result in results:

@@ -1,4 +1,5 @@
-"""The fixed held-out test rows of the AutoML comparison, and the one metric every tool is scored by.
+"""The fixed held-out test rows of the AutoML comparison, and the one metric every tool is
+scored by.
 
 numpy and pandas only: the peers' benchmark environment (FLAML, AutoGluon) imports this too,
 so that each tool is scored by the same code on the same rows.

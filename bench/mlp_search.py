@@ -7,7 +7,8 @@ KerasTuner runs its Hyperband tuner (its documentation's headline example); Optu
 default TPE sampler and median pruner with ``timeout``. Neither has a wall-time budget of its
 own inside a trial, so a callback ends the running trial's training at the deadline.
 
-Usage: python bench/mlp_search.py {keras_tuner,optuna} TRAIN TEST LABEL TASK BUDGET_S RESULT_JSON [REPEAT]
+Usage: python bench/mlp_search.py {keras_tuner,optuna} TRAIN TEST LABEL TASK BUDGET_S
+       RESULT_JSON [REPEAT]
 """
 
 from __future__ import annotations
@@ -49,12 +50,25 @@ def _arrays(train: Path, test: Path, label: str, task: str) -> dict[str, Any]:
     test_frame.pop(label)
     preprocess = ColumnTransformer(
         [
-            ("numbers", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
-                                      StandardScaler()), make_column_selector(dtype_include="number")),
-            ("strings", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
-                                      OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=32,
-                                                    sparse_output=False)),
-             make_column_selector(dtype_exclude="number")),
+            (
+                "numbers",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                ),
+                make_column_selector(dtype_include="number"),
+            ),
+            (
+                "strings",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="missing"),
+                    OneHotEncoder(
+                        handle_unknown="infrequent_if_exist",
+                        max_categories=32,
+                        sparse_output=False,
+                    ),
+                ),
+                make_column_selector(dtype_exclude="number"),
+            ),
         ]
     )  # fmt: skip
     fit_x, val_x, fit_y, val_y = train_test_split(frame, y, test_size=0.2, random_state=0)
@@ -154,7 +168,8 @@ def optuna_search(arrays: dict[str, Any], task: str, ends_at: float) -> tuple[An
     def objective(trial: optuna.Trial) -> float:
         model = _mlp(
             arrays, task, trial.suggest_int("layers", 1, 3),
-            trial.suggest_int("units", 32, 512, log=True), trial.suggest_float("dropout", 0.0, 0.5),
+            trial.suggest_int("units", 32, 512, log=True),
+            trial.suggest_float("dropout", 0.0, 0.5),
             trial.suggest_float("rate", 1e-4, 1e-2, log=True),
         )  # fmt: skip
         model.fit(

@@ -294,7 +294,9 @@ def profile(
             "bare_s": bare_s,
             "ratio": wall / bare_s,
             "overhead_s": wall - bare_s,
-            "steps": {s: statistics.median(r["steps"].get(s, 0.0) for r in runs) for s in step_names},
+            "steps": {
+                s: statistics.median(r["steps"].get(s, 0.0) for r in runs) for s in step_names
+            },
         }
         rows.append(row)
         print(
@@ -377,7 +379,9 @@ def main() -> None:
         rows.sort(key=lambda r: order.get((r["dataset"], r["family"]), len(order)))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(
-        json.dumps({"date": str(datetime.date.today()), "epochs": args.epochs, "rows": rows}, indent=1)
+        json.dumps(
+            {"date": str(datetime.date.today()), "epochs": args.epochs, "rows": rows}, indent=1
+        )
     )
     text = report(rows, args.epochs, args.repeats)
     (RESULTS / f"{args.name}.md").write_text(text)

@@ -80,7 +80,8 @@ def markdown(results: dict[str, Any]) -> str:
     dates = sorted({c["ran_on"] for c in cells})
     versions = sorted({f"{NAMES[c['tool']]} {c['version']}" for c in cells if c.get("version")})
     lines = [
-        "# The model found in the same wall time: ours vs FLAML, AutoGluon, HGB, KerasTuner, Optuna",
+        "# The model found in the same wall time: "
+        "ours vs FLAML, AutoGluon, HGB, KerasTuner, Optuna",
         "",
         f"Measured {dates[0]}{' to ' + dates[-1] if len(dates) > 1 else ''} on one machine "
         f"({cells[0]['machine']}, 2 cores, 24 GiB, no GPU), one tool at a time. Every tool got "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +23,8 @@ from rich.console import Console
 from rich.markup import escape
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-from components.spaces import SPACE_NAMES
-from components.tuner.plan import PlanError, SearchPlan
+from pipeline.api import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_RUN_FAILED  # noqa: F401  (exported)
+from pipeline.choices import SCHEDULER_NAMES, SPACE_NAMES, STRATEGY_NAMES
 from pipeline.config import (
     DEFAULT_ESTIMATOR,
     DEFAULT_STRATEGY,
@@ -34,13 +33,6 @@ from pipeline.config import (
     build_config,
     parse_duration,
 )
-from pipeline.dataset import DataError
-from search.estimator import SCHEDULER_NAMES
-from search.strategies import STRATEGIES
-
-EXIT_BAD_INPUT = 2
-EXIT_RUN_FAILED = 1
-EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the output folder; a scheduler may retry
 
 
 class Duration(click.ParamType):
@@ -66,6 +58,7 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tabular-automl", prog_name="automl")
 def main() -> None:
     """AutoML for tabular data as a TFX pipeline."""
 
@@ -135,7 +128,7 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
 @data_options
 @click.option(
     "--strategy",
-    help=f"Search strategy: {', '.join(sorted(STRATEGIES))} (default {DEFAULT_STRATEGY}).",
+    help=f"Search strategy: {', '.join(STRATEGY_NAMES)} (default {DEFAULT_STRATEGY}).",
 )
 @click.option(
     "--estimator",
@@ -196,102 +189,14 @@ def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
-    """The whole search plan, before anything is written or trained; fine if any task fits."""
-    errors = []
-    for task in tasks:
-        try:
-            SearchPlan.from_settings(config.tuner.model_dump(mode="json"), task)
-            return
-        except PlanError as exc:
-            errors.append(str(exc))
-    _fail(errors[0])
-
-
 def _run(config: PipelineConfig, rerun: bool) -> None:
-    from pipeline.run_limit import run_time_limit
-    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
-
-    limit = config.run_time_limit_s
-    stopped = (
-        f"stopped: the run passed its time limit (run_time_limit_s, {limit:g} s); "
-        f"{config.output} is free for the next run"
-    )
-    try:
-        with output_lock(config.output, stale_after_s=limit), run_time_limit(
-            limit, EXIT_RUN_FAILED, stopped
-        ):
-            _run_locked(config, rerun)
-    except OutputBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
-    except OutputUnusable as exc:
-        _fail(str(exc))
-
-
-def _run_locked(config: PipelineConfig, rerun: bool) -> None:
-    from pipeline import html_report, layout, progress, report, up_to_date
-
-    started = time.monotonic()
-    _check_search_plan(config, [config.task] if config.task else ["classification", "regression"])
-    try:
-        config.gate_thresholds()  # a bad gates.yaml is bad input, said before anything runs
-    except ConfigError as exc:
-        _fail(str(exc))
-    try:
-        profile = layout.profile_data(config)
-    except DataError as exc:
-        _fail(str(exc))
-    except OSError as exc:  # the staged copy could not be written: a full disk, a quota
-        _fail(f"cannot stage the data under {config.output}: {exc.strerror or exc}")
-    _check_search_plan(config, [profile.task])  # now that the task is known
-    console.print(report.data_line(config, profile))
-    if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:
-        page = html_report.default_path(config.output, recorded.run_id)
-        seconds = time.monotonic() - started
-        report.print_summary(console, recorded, seconds, None, page if page.exists() else None)
-        return
-    log_path = layout.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
-    progress.install(console, log_path)
-    try:
-        from pipeline import local_run  # TensorFlow and TFX load here, after the data check
-
-        summary = local_run.run(config, profile)
-    except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
-        _fail(report.failure_message(exc, log_path), EXIT_RUN_FAILED)
-    page = _write_report(config, summary)
-    report.print_summary(console, summary, time.monotonic() - started, log_path, page)
-    if summary.blessed is None:
-        _fail(f"the run ended without an evaluation (log: {log_path})", EXIT_RUN_FAILED)
-    up_to_date.record_run(config, profile, summary)
-    _apply_retention(config)
-
-
-def _apply_retention(config: PipelineConfig) -> None:
-    """After a successful run only: a failed one may be the one an operator must inspect."""
-    from pipeline import retention
+    """The run (pipeline.api.execute), a failure as one line and its exit code."""
+    from pipeline import api
 
     try:
-        pruned = retention.prune(config)
-    except OSError as exc:  # the run's outcome stands; the next run tries again
-        said = f"Retention: could not remove old runs' files: {exc}"
-        console.print(escape(said), style="yellow")
-        return
-    if pruned:
-        console.print(escape(pruned.line()))
-
-
-def _write_report(config: PipelineConfig, summary) -> Path | None:
-    """The run's HTML report (`automl report` writes it again on demand). A report that
-    cannot be written is said and the run's outcome stands: the model is what matters."""
-    from pipeline import html_report
-
-    try:
-        return html_report.write(
-            summary, config.pipeline_name, html_report.default_path(config.output, summary.run_id)
-        )
-    except Exception as exc:  # noqa: BLE001
-        console.print(f"[yellow]The HTML report could not be written: {escape(str(exc))}[/]")
-        return None
+        api.execute(config, rerun)
+    except api.RunFailed as exc:
+        _fail(str(exc), exc.exit_code)
 
 
 @main.command("space")
@@ -305,6 +210,8 @@ def _write_report(config: PipelineConfig, summary) -> Path | None:
 def show_space(space: str | None, config_file: Path | None) -> None:
     """Print a search space as the Tuner will search it (one embedding size per categorical
     feature is added once Transform has run)."""
+    from components.tuner.plan import PlanError, SearchPlan
+
     try:
         config = build_config(config_file, **{"tuner.space": space})
         plan = SearchPlan.from_settings(config.tuner.model_dump(mode="json"), "classification")
@@ -314,7 +221,12 @@ def show_space(space: str | None, config_file: Path | None) -> None:
     console.print(str(plan.space), highlight=False, markup=False)
 
 
-from pipeline import kfp_cli, report_cli, retrain_cli  # noqa: E402, F401  (register their commands)
+from pipeline import (  # noqa: E402, F401  (register their commands)
+    kfp_cli,
+    predict_cli,
+    report_cli,
+    retrain_cli,
+)
 
 if __name__ == "__main__":
     main()

@@ -72,9 +72,9 @@ class SplitConfig(_Strict):
 DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
 # ... or this many seconds of search, whichever ends first: compute scales with the rows, so
 # penguins stops on compute (about a minute, the whole run under 1.5 min) and a 100k-row
-# table on time, keeping the whole run near 10 minutes (README, "Budgets").
+# table on time, keeping the whole run near 10 minutes (docs/search.md).
 DEFAULT_SEARCH_SECONDS = 480.0
-# The default (strategy, estimator) pair, chosen by bench/estimators.py (README, "Benchmarks")
+# The default (strategy, estimator) pair, chosen by bench/estimators.py (docs/benchmarks.md)
 DEFAULT_STRATEGY = "evolution"
 DEFAULT_ESTIMATOR = "successive_halving+inherit"
 
@@ -314,7 +314,7 @@ class _GateSection(_Strict):
 
 
 class _GateFile(_Strict):
-    """schemas/<dataset>/gates.yaml: per-feature thresholds (README, "Scheduled retrains")."""
+    """schemas/<dataset>/gates.yaml: per-feature thresholds (docs/retrains.md)."""
 
     drift: _GateSection = _GateSection()
     skew: _GateSection = _GateSection()

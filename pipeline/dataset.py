@@ -96,7 +96,7 @@ def _is_number(value: str) -> bool:
         return False
 
 
-def _sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str, str]]:
+def sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str, str]]:
     names: list[str] = []
     renamed: dict[str, str] = {}
     for index, raw in enumerate(header, start=1):
@@ -114,7 +114,7 @@ def _sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str
     return names, renamed
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     where = str(path)
     if not path.exists():
         raise DataError(f"data file not found: {where}")
@@ -197,9 +197,9 @@ def _infer_task(values: list[str]) -> str:
 
 def _read_all(sources: list[Path]) -> tuple[list[str], list[list[str]]]:
     """One table from CSV files that must share their header (a span may be several)."""
-    header, rows = _read_rows(sources[0])
+    header, rows = read_rows(sources[0])
     for source in sources[1:]:
-        other, more = _read_rows(source)
+        other, more = read_rows(source)
         if [c.strip() for c in other] != [c.strip() for c in header]:
             raise DataError(f"{source} has other columns than {sources[0]}")
         rows.extend(more)
@@ -222,7 +222,7 @@ def profile_and_stage(
     sources = source if isinstance(source, list) else [source]
     where = str(sources[0].parent if len(sources) > 1 else sources[0])
     header, rows = _read_all(sources)
-    names, renamed = _sanitised_names(header, where)
+    names, renamed = sanitised_names(header, where)
     label_name = renamed.get(label, label)
     if label_name not in names:
         shown = ", ".join(header[:12]) + (", ..." if len(header) > 12 else "")

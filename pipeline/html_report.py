@@ -85,9 +85,15 @@ def _table(
     return f"<table{kind}><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _rung(trial: dict[str, Any]) -> int:
+    return int(trial.get("attrs", {}).get("rung", 0))
+
+
 def _leaderboard(study: dict[str, Any]) -> str:
+    """Every scored trial, the highest rung first (a rung-0 trial saw a fraction of the
+    training, so its loss does not compare with a full trial's), best first within a rung."""
     trials = [t for t in study["trials"] if t.get("value") is not None]
-    trials.sort(key=lambda t: t["value"])
+    trials.sort(key=lambda t: (-_rung(t), t["value"]))
     selected = study.get("selected_trial")
     rows, marked = [], None
     for i, trial in enumerate(trials):
@@ -96,7 +102,7 @@ def _leaderboard(study: dict[str, Any]) -> str:
         if trial["number"] == selected:
             marked = i
         rows.append((
-            trial["number"] + 1, trial["params"].get("family", study["space_name"]),
+            trial["number"] + 1, _rung(trial), trial["params"].get("family", study["space_name"]),
             trial["value"], quality, metrics.get("params"), metrics.get("latency_ms"),
             trial.get("wall_time_s"), (trial.get("fidelity") or {}).get("epochs"), trial["status"],
         ))  # fmt: skip
@@ -105,7 +111,7 @@ def _leaderboard(study: dict[str, Any]) -> str:
         if any("val_accuracy" in t.get("metrics", {}) for t in trials)
         else "val_rmse (label units)"
     )
-    header = ["trial", "family", "val_loss", quality_name, "size (params or nodes)",
+    header = ["trial", "rung", "family", "val_loss", quality_name, "size (params or nodes)",
               "latency (ms / 1,000 rows)", "training time (s)", "epochs", "status"]  # fmt: skip
     return _table(header, rows, marked)
 

@@ -3,8 +3,8 @@
 The same pipeline as `automl run`, with what a retrain needs: the newest span of a span
 folder, a search warm-started from the last finished study with a fraction of the budget
 (``retrain.compute_fraction``), the data gates against the previous span, and the Evaluator
-against the latest blessed model. A cron line or a systemd timer calls it (README, "Scheduled
-retrains"); the output folder's lock keeps two scheduled runs from overlapping.
+against the latest blessed model. A cron line or a systemd timer calls it
+(docs/retrains.md); the output folder's lock keeps two scheduled runs from overlapping.
 """
 
 from __future__ import annotations

@@ -25,33 +25,40 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.stats import norm
 
+from search.space import Vector
+
 SLOPE_SHARE = 0.5  # least uncertainty: this share of the fall the recent slope extrapolates
 
 
-def _pow3(t, c, a, alpha):
-    return c + a * np.power(t, -alpha)
+def _pow3(t: Vector, c: float, a: float, alpha: float) -> Vector:
+    value: Vector = c + a * np.power(t, -alpha)
+    return value
 
 
-def _exp3(t, c, a, b):
-    return c + a * np.exp(-b * t)
+def _exp3(t: Vector, c: float, a: float, b: float) -> Vector:
+    value: Vector = c + a * np.exp(-b * t)
+    return value
 
 
-def _ilog2(t, c, a):
-    return c + a / np.log(t + 1.0)
+def _ilog2(t: Vector, c: float, a: float) -> Vector:
+    value: Vector = c + a / np.log(t + 1.0)
+    return value
 
 
-def _mmf(t, c, a, b, d):
-    return c + a / (1.0 + np.power(b * t, d))
+def _mmf(t: Vector, c: float, a: float, b: float, d: float) -> Vector:
+    value: Vector = c + a / (1.0 + np.power(b * t, d))
+    return value
 
 
-def _janoschek(t, c, a, b, d):
-    return c + a * np.exp(-b * np.power(t, d))
+def _janoschek(t: Vector, c: float, a: float, b: float, d: float) -> Vector:
+    value: Vector = c + a * np.exp(-b * np.power(t, d))
+    return value
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
-    function: Callable[..., np.ndarray]
+    function: Callable[..., Vector]
     n_params: int
     # Initial guess and bounds, as functions of the curve's last value and its range.
     initial: Callable[[float, float], list[float]]
@@ -103,7 +110,7 @@ class Forecast:
     families: dict[str, float]  # each family's prediction, for the study record
 
 
-def running_best(curve: Sequence[float]) -> np.ndarray:
+def running_best(curve: Sequence[float]) -> Vector:
     values = np.asarray(curve, dtype=float)
     values = np.where(np.isfinite(values), values, np.inf)
     return np.minimum.accumulate(values)

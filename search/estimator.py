@@ -14,8 +14,9 @@ out, so the search engine stays free of TensorFlow and every decision is in the 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from search.schedulers import (
 from search.space import SearchSpace
 from search.trial import Trial
 
-SCHEDULER_NAMES = {
+SCHEDULER_NAMES: dict[str, Callable[..., Scheduler]] = {
     "full": FixedFidelity,
     "low": FixedFidelity,
     "successive_halving": SuccessiveHalving,
@@ -89,7 +90,7 @@ class Estimator:
         values = [float(t.value) for t in history if t.scored and t.attrs.get("rung", 0) == rung]  # type: ignore[arg-type]
         return min(values, default=None)
 
-    def inheritance(self, trial: Trial, history: Sequence[Trial]) -> dict | None:
+    def inheritance(self, trial: Trial, history: Sequence[Trial]) -> dict[str, Any] | None:
         """Which trial's weights ``trial`` starts from, and for how many epochs it trains.
 
         A promotion continues its own lower-rung weights up to the new rung's epochs (as
@@ -109,11 +110,11 @@ class Estimator:
                 "epochs": max(1, trial.fidelity.epochs - done),
                 "initial_epoch": done,
             }
-        parent = self._parent(trial, history)
-        if parent is None:
+        similar = self._parent(trial, history)
+        if similar is None:
             return None
         return {
-            "from": parent.number,
+            "from": similar.number,
             "kind": "morph",
             "epochs": max(1, math.ceil(trial.fidelity.epochs * self.inherit_fraction)),
             "initial_epoch": 0,

@@ -54,7 +54,7 @@ class Leases:
                     return None
                 gone = alive_locally(row.holder) is False
                 if row.holder != holder and row.expires_at > now and not gone:
-                    return row.holder
+                    return str(row.holder)
                 conn.execute(
                     LEASES.update().where(LEASES.c.name == name)
                     .values(holder=holder, expires_at=now + ttl_s)

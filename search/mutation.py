@@ -17,10 +17,13 @@ def _mutate_value(param: Param, value: Value, rng: np.random.Generator) -> Value
         u = param.to_unit(value) + rng.normal(0.0, UNIT_STEP)
         new = param.from_unit(float(np.clip(u, 0.0, 1.0)))
         if new == value and isinstance(param, Int) and param.high > param.low:
+            current = int(value)
             step = (
-                param.step if rng.random() < 0.5 or value - param.step < param.low else -param.step
+                param.step
+                if rng.random() < 0.5 or current - param.step < param.low
+                else -param.step
             )
-            new = int(min(max(value + step, param.low), param.high))
+            new = int(min(max(current + step, param.low), param.high))
         return new
     raise TypeError(f"cannot mutate {type(param).__name__}")
 

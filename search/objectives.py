@@ -115,4 +115,5 @@ def select(
     slack = abs(primary.loss(best)) * tolerance
     near = [t for t in feasible if primary.loss(t) <= primary.loss(best) + slack]
     cost = rule_cost(rule)
+    assert cost is not None  # "best", the rule without one, returned above
     return min(near, key=lambda t: (t.metrics.get(cost, float("inf")), primary.loss(t)))

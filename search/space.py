@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 Value = int | float | str | bool
+Vector = npt.NDArray[np.float64]  # a point in the unit box, curves, scores
+PointKey = tuple[tuple[str, Value], ...]  # search.space.point_key
 
 
 class SpaceError(ValueError):
@@ -183,7 +186,7 @@ class Choice(Param):
         ]
 
 
-def point_key(point: Mapping[str, Value]) -> tuple:
+def point_key(point: Mapping[str, Value]) -> PointKey:
     """A hashable identity of a point: two points with the same values are the same trial."""
     return tuple(sorted(point.items()))
 
@@ -243,7 +246,7 @@ class SearchSpace:
                 point[param.name] = param.from_unit(float(u))
         return point
 
-    def to_unit(self, point: Mapping[str, Value], inactive: float = 0.5) -> np.ndarray:
+    def to_unit(self, point: Mapping[str, Value], inactive: float = 0.5) -> Vector:
         return np.array(
             [
                 param.to_unit(point[param.name]) if param.name in point else inactive

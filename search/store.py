@@ -204,7 +204,7 @@ class StudyStore:
                 conn.execute(
                     STUDIES.update().where(STUDIES.c.id == row.id).values(state="abandoned")
                 )
-            study_id = conn.execute(
+            inserted = conn.execute(
                 STUDIES.insert().values(
                     key=key,
                     fingerprint=fingerprint,
@@ -212,7 +212,9 @@ class StudyStore:
                     settings=json.dumps(settings, sort_keys=True),
                     created=time.time(),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None  # an INSERT of one row has its key
+            study_id = inserted[0]
             return StoredStudy(int(study_id), False, settings)
 
     @outlasting_outages
@@ -268,7 +270,8 @@ class StudyStore:
             text = conn.execute(
                 sa.select(STUDIES.c.settings).where(STUDIES.c.id == study_id)
             ).scalar_one()
-        return json.loads(text)
+        settings: dict[str, Any] = json.loads(text)
+        return settings
 
     @outlasting_outages
     def trials(self, study_id: int) -> list[Trial]:

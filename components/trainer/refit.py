@@ -15,9 +15,9 @@ many gradient steps as before, more on a small table (more rows a pass).
 
 Forests grown in full and networks whose best epoch is known are refit (a lower rung's
 forest stays as the search grew it), each where its foreseen time fits what the run's time
-budget leaves; trainer.refit_forests and trainer.refit_networks turn either off. The weights stay those
-chosen on eval; the Evaluator then judges the refit model on the test split, which no choice
-and no training ever saw.
+budget leaves; trainer.refit_forests and trainer.refit_networks turn either off. The weights
+stay those chosen on eval; the Evaluator then judges the refit model on the test split, which
+no choice and no training ever saw.
 """
 
 from __future__ import annotations

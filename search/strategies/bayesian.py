@@ -22,7 +22,7 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Kernel, Matern, Whi
 from threadpoolctl import threadpool_limits
 
 from search.mutation import mutate
-from search.space import SearchSpace
+from search.space import SearchSpace, Vector
 from search.strategy import Proposal, Strategy, untried
 from search.trial import Trial
 
@@ -30,12 +30,13 @@ REFIT_ALWAYS, REFIT_GROWTH = 30, 1.2
 
 
 def expected_improvement(
-    mean: np.ndarray, std: np.ndarray, best: float, xi: float = 0.01
-) -> np.ndarray:
+    mean: Vector, std: Vector, best: float, xi: float = 0.01
+) -> Vector:
     """EI for minimisation."""
     std = np.maximum(std, 1e-12)
     z = (best - mean - xi) / std
-    return (best - mean - xi) * norm.cdf(z) + std * norm.pdf(z)
+    improvement: Vector = (best - mean - xi) * norm.cdf(z) + std * norm.pdf(z)
+    return improvement
 
 
 class GaussianProcessEI(Strategy):
@@ -51,7 +52,7 @@ class GaussianProcessEI(Strategy):
         self.candidates = candidates
         self._fitted: tuple[int, Kernel] | None = None  # a cache, rebuilt from the history
 
-    def _kernel(self, x: np.ndarray, y: np.ndarray) -> Kernel:
+    def _kernel(self, x: Vector, y: Vector) -> Kernel:
         """Kernel hyperparameters fitted on a prefix of the history (see the module docstring).
 
         Refitting by maximum likelihood is most of a proposal's cost once there are a hundred

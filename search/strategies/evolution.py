@@ -40,5 +40,5 @@ class AgingEvolution(Strategy):
             return Proposal(self.space.sample(rng))
         alive = scored[-self.population :]
         contestants = rng.choice(len(alive), size=self.sample, replace=False)
-        parent = min((alive[i] for i in contestants), key=lambda t: t.value)  # type: ignore[arg-type,return-value]
+        parent = min((alive[i] for i in contestants), key=lambda t: t.value)
         return Proposal(mutate(self.space, parent.params, rng), attrs={"parent": parent.number})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from search.space import SearchSpace, Value, point_key
+from search.space import PointKey, SearchSpace, Value, point_key
 from search.strategy import Exhausted, Proposal, Strategy
 from search.trial import Trial
 
@@ -23,10 +23,10 @@ class GridSearch(Strategy):
 
     def __init__(self, space: SearchSpace, seed: int = 0) -> None:
         super().__init__(space, seed)
-        self._points: list[tuple[tuple, dict[str, Value]]] = []
+        self._points: list[tuple[PointKey, dict[str, Value]]] = []
         self._source = _branches_in_turn(space)
 
-    def _point(self, index: int) -> tuple[tuple, dict[str, Value]] | None:
+    def _point(self, index: int) -> tuple[PointKey, dict[str, Value]] | None:
         while len(self._points) <= index:
             point = next(self._source, None)
             if point is None:

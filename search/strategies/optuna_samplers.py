@@ -83,5 +83,7 @@ def _suggest(trial: optuna.Trial, param: Param) -> Value:
     if isinstance(param, Float):
         return trial.suggest_float(param.name, param.low, param.high, log=param.log)
     if isinstance(param, Choice):
-        return trial.suggest_categorical(param.name, list(param.values))
+        value = trial.suggest_categorical(param.name, list(param.values))
+        assert value is not None  # a Choice has no None among its values
+        return value
     raise TypeError(f"cannot suggest {type(param).__name__}")

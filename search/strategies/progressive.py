@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor
 
 from search.mutation import mutate
-from search.space import Choice, Int, Param, SearchSpace, Value
+from search.space import Choice, Int, Param, SearchSpace, Value, Vector
 from search.strategy import Proposal, Strategy, untried
 from search.trial import Trial
 
@@ -63,7 +63,8 @@ class ProgressiveSearch(Strategy):
     ) -> None:
         super().__init__(space, seed)
         self.complexity = complexity_parameter(space)
-        self.levels: list[int] = sorted(self.complexity.grid()) if self.complexity else []  # type: ignore[type-var]
+        levels = self.complexity.grid() if self.complexity else []
+        self.levels: list[int] = sorted(int(v) for v in levels)
         stages = len(self.levels) + 1
         self.per_stage = max(2, max_trials // stages) if max_trials else beam
         self.beam = beam
@@ -72,7 +73,9 @@ class ProgressiveSearch(Strategy):
     def _stage(self, number: int) -> int:
         return number // self.per_stage
 
-    def _at_level(self, point: dict[str, Value], level: int, rng: np.random.Generator) -> dict:
+    def _at_level(
+        self, point: dict[str, Value], level: int, rng: np.random.Generator
+    ) -> dict[str, Value]:
         """``point`` grown (or shrunk) to ``level``: kept choices stay, new ones are sampled."""
         assert self.complexity is not None
         grown: dict[str, Value] = {}
@@ -87,7 +90,7 @@ class ProgressiveSearch(Strategy):
                 grown[param.name] = param.sample(rng)
         return grown
 
-    def _encode(self, points: Sequence[dict[str, Value]]) -> np.ndarray:
+    def _encode(self, points: Sequence[dict[str, Value]]) -> Vector:
         return np.array([self.space.to_unit(p, inactive=INACTIVE) for p in points])
 
     def propose(self, history: Sequence[Trial], number: int) -> Proposal:

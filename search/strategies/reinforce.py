@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from search.space import Choice, Int, Param, SearchSpace, Value
+from search.space import Choice, Int, Param, SearchSpace, Value, Vector
 from search.strategy import Proposal, Strategy
 from search.trial import Trial
 
@@ -50,11 +50,11 @@ class ReinforceController(Strategy):
             return param.grid()
         return None
 
-    def _initial(self, param: Param) -> np.ndarray:
+    def _initial(self, param: Param) -> Vector:
         arms = self._arms(param)
         return np.zeros(len(arms)) if arms is not None else np.array([0.5, np.log(INITIAL_STD)])
 
-    def policy(self, history: Sequence[Trial]) -> dict[str, np.ndarray]:
+    def policy(self, history: Sequence[Trial]) -> dict[str, Vector]:
         """Softmax logits, or [mean, log std] of a unit-interval Gaussian, per parameter."""
         weights = {p.name: self._initial(p) for p in self.space}
         scored = [t for t in history if t.scored]
@@ -73,7 +73,7 @@ class ReinforceController(Strategy):
             baseline = self.baseline_decay * baseline + (1 - self.baseline_decay) * reward
         return weights
 
-    def _update(self, param: Param, w: np.ndarray, value: Value, advantage: float) -> None:
+    def _update(self, param: Param, w: Vector, value: Value, advantage: float) -> None:
         arms = self._arms(param)
         if arms is not None:
             grad = -_softmax(w)
@@ -105,6 +105,7 @@ class ReinforceController(Strategy):
         return Proposal(point)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
+def _softmax(logits: Vector) -> Vector:
+    shifted: Vector = np.exp(logits - logits.max())
+    probabilities: Vector = shifted / shifted.sum()
+    return probabilities

@@ -232,7 +232,8 @@ def test_the_evaluator_judges_on_the_test_split_that_no_selection_saw(penguins_r
     output, result = penguins_run
     root = output / "pipeline_root"
     (examples,) = root.glob("CsvExampleGen/examples/*")
-    assert sorted(p.name for p in examples.iterdir()) == ["Split-eval", "Split-test", "Split-train"]
+    splits = sorted(p.name for p in examples.iterdir())
+    assert splits == ["Split-eval", "Split-test", "Split-train"]
     (transformed,) = root.glob("Transform/transformed_examples/*")
     assert sorted(p.name for p in transformed.iterdir()) == ["Split-eval", "Split-train"]
 
@@ -241,7 +242,8 @@ def test_the_evaluator_judges_on_the_test_split_that_no_selection_saw(penguins_r
     artifact.uri, artifact.split_names = str(statistics), '["train", "eval", "test"]'
 
     def rows(split: str) -> int:
-        return stats_artifact_utils.load_statistics(artifact, split).proto().datasets[0].num_examples
+        proto = stats_artifact_utils.load_statistics(artifact, split).proto()
+        return proto.datasets[0].num_examples
 
     (evaluation,) = root.glob("Evaluator/evaluation/*")
     counted = read_slices(str(evaluation))[""]["example_count"]

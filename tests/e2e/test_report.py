@@ -36,6 +36,9 @@ def test_the_report_is_one_self_contained_file(report):
     assert page.count("<svg") >= 3  # anytime, learning curves, feature importance
     assert not re.search(r"(src|href)=\"https?://", page)  # nothing fetched when opened
     assert "val_loss" in page and "latency (ms / 1,000 rows)" in page  # labelled, with units
+    board = page[page.index("<th>trial</th><th>rung</th>") :].split("</table>")[0]
+    rungs = [int(r) for r in re.findall(r"<tr[^>]*><td>\d+</td><td>(\d+)</td>", board)]
+    assert rungs and rungs == sorted(rungs, reverse=True)  # the highest rung's trials first
     assert "No data problems found in the training split." in page  # penguins are clean
     assert "<h2>Data</h2>" in page and " train, " in page  # rows per split
     for column in ("bill_length_mm", "island", "species"):

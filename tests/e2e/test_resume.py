@@ -34,7 +34,8 @@ def test_a_run_killed_mid_search_resumes_and_refuses_another_space(tmp_path):
     # One trial at a time: "Trial 2" then means two finished (parallel runs are killed and
     # resumed in tests/workers).
     args = ["run", "--output", str(tmp_path / "out"), "--config", str(config),
-            "--estimator", "full", "--max-trials", str(TRIALS), "--parallel-trials", "1"]  # fmt: skip
+            "--estimator", "full", "--max-trials", str(TRIALS),
+            "--parallel-trials", "1"]  # fmt: skip
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     run = subprocess.Popen(
         [AUTOML, *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

