@@ -15,10 +15,14 @@ the label's vocabulary (classification).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import logging
 import math
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +91,33 @@ def _class_names(model_dir: Path) -> list[str] | None:
     return [line.rstrip("\n") for line in path.read_text().splitlines()]
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """TensorFlow, TF-DF and YDF's C++ code write start-up and model-loading lines to the
+    process's stderr whatever Python's logging says; the command's output is the CSV and one
+    line of outcome, so file descriptor 2 goes to /dev/null while they load and predict (their
+    failures still arrive as Python exceptions)."""
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    logging.disable(logging.WARNING)  # TF-DF's version notice goes through Python's logging
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def predict_rows(model_dir: Path, names: list[str], rows: list[list[str]]) -> tuple[list, list]:
     """The output header and rows for the CSV's rows (see the module's docstring)."""
+    with _quiet():
+        return _predict_rows(model_dir, names, rows)
+
+
+def _predict_rows(model_dir: Path, names: list[str], rows: list[list[str]]) -> tuple[list, list]:
     import components  # noqa: F401  (Keras 2 before TensorFlow)
     import tensorflow as tf
     import tensorflow_decision_forests  # noqa: F401  (a served forest's ops)

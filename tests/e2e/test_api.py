@@ -33,7 +33,7 @@ def test_a_run_from_python_returns_its_summary(tmp_path):
     assert summary["blessed"] is True
     assert (tmp_path / "out" / "serving" / "automl-penguins").is_dir()
     assert str(tmp_path / "out" / "serving") in summary["pushed"]
-    assert 0.0 < summary["metrics"]["accuracy"] <= 1.0
+    assert 0.0 < summary["metrics"]["sparse_categorical_accuracy"] <= 1.0
 
 
 def test_bad_input_is_raised_with_the_commands_exit_code(tmp_path, write_csv):
