@@ -8,6 +8,7 @@ it took, and the Tuner's trial N of M.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from pathlib import Path
@@ -53,6 +54,9 @@ class ProgressHandler(logging.Handler):
 def install(console: Console, log_path: Path) -> list[logging.Handler]:
     """Routes all logging to ``log_path`` and progress to the console; returns what it added."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    from components.tuner.workers import RUN_LOG_ENV
+
+    os.environ[RUN_LOG_ENV] = str(log_path.resolve())  # the trial processes write there too
     root = logging.getLogger()
     for handler in list(root.handlers):  # absl's stderr handler would flood the terminal
         root.removeHandler(handler)

@@ -53,6 +53,8 @@ PRELOAD = (
     "sqlalchemy.dialects.sqlite",
 )
 _WATCH_S = 1.0
+# The run's log file (pipeline.progress sets it): where trial processes write their output.
+RUN_LOG_ENV = "AUTOML_RUN_LOG"
 TRIAL_MEMORY = 3 * 2**30 // 2  # a trial process's peak on 100k rows, with headroom
 
 
@@ -160,6 +162,19 @@ def run_tuner_trial(
         log.warning("Trial %d was handed to another worker meanwhile; result dropped", number + 1)
 
 
+def output_to_run_log(path: str | None, main: Callable[..., None], *args: Any) -> None:
+    """A trial process's body with its stdout and stderr in the run's log file (``path``,
+    when the run keeps one), beside what the supervisor logs: TensorFlow and YDF write from C++
+    and absl through Python's unconfigured logging (a taxi search printed 210 "payload_format"
+    warnings and YDF's evaluation of every forest), and the terminal is for the run's progress."""
+    if path:
+        log_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+    main(*args)
+
+
 class Workers:
     """Runs a stored study to its end with ``parallel`` trial processes at a time."""
 
@@ -243,7 +258,9 @@ class Workers:
                         if claim.retried:
                             log.info("Trial %d: retried (its worker died)", claim.trial.number + 1)
                         process = context.Process(
-                            target=self.trial_main,
+                            target=functools.partial(
+                                output_to_run_log, os.environ.get(RUN_LOG_ENV), self.trial_main
+                            ),
                             args=(
                                 self.store.url,
                                 self.study_id,
