@@ -130,6 +130,7 @@ def _predict_rows(model_dir: Path, names: list[str], rows: list[list[str]]) -> t
     columns = _columns(names, rows, specs)
     header: list[str] = []
     out: list[list] = []
+    vocabulary = _class_names(model_dir)  # classification: the label's classes, in order
     for start in range(0, len(rows), BATCH):
         inputs = {
             name: tf.constant(values[start : start + BATCH], specs[name].dtype)
@@ -141,7 +142,7 @@ def _predict_rows(model_dir: Path, names: list[str], rows: list[list[str]]) -> t
             out += [[float(v)] for v in outputs["prediction"].numpy().reshape(-1)]
             continue
         probabilities = outputs["probabilities"].numpy()
-        classes = _class_names(model_dir) or [str(i) for i in range(probabilities.shape[1])]
+        classes = vocabulary or [str(i) for i in range(probabilities.shape[1])]
         header = ["class", *(f"probability_{c}" for c in classes)]
         for name, row in zip(outputs["class"].numpy(), probabilities, strict=True):
             out.append([name.decode(), *(round(float(p), 6) for p in row)])
