@@ -1,6 +1,9 @@
 """Scores a pushed SavedModel on a test CSV through its ``serving_default`` signature, as a
 client would call it: each CSV cell as text, numbers as float32 (NaN when missing), strings
 with "" when missing. TF-DF's ops are registered first, for models that hold a forest.
+It builds the signature's inputs itself rather than through `automl predict`'s code: it is
+the independent client that benchmarks score with and that tests/e2e/test_predict.py checks
+`automl predict` against.
 
 Usage: python bench/served_score.py SAVED_MODEL TEST_CSV LABEL TASK  (prints the score)
 """

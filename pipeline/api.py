@@ -13,6 +13,7 @@ it holds the output folder's lock and the run time limit as the command does.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,12 @@ def run(
     config: str | Path | None = None,
     retrain: bool = False,
     rerun: bool = False,
+    verbose: bool = False,
     **settings: Any,
 ) -> Any:
     """Runs the pipeline (``retrain``: as `automl retrain` does) and returns its RunSummary
-    (pipeline.run_summary); with neither data nor config, on penguins as `make run` does."""
+    (pipeline.run_summary); with neither data nor config, on penguins as `make run` does.
+    ``verbose``: the libraries' own messages reach stderr too, not only the run's log."""
     flags = {
         "data": Path(data) if data is not None else None,
         "label": label,
@@ -58,10 +61,10 @@ def run(
         raise RunFailed(str(exc)) from None
     if retrain:
         built = built.for_retrain(budget_given=settings.get("tuner.max_total_epochs") is not None)
-    return execute(built, rerun)
+    return execute(built, rerun, verbose)
 
 
-def execute(config: PipelineConfig, rerun: bool = False) -> Any:
+def execute(config: PipelineConfig, rerun: bool = False, verbose: bool = False) -> Any:
     """The run of a validated config, under the output folder's lock and the run time limit."""
     from pipeline.run_limit import run_time_limit
     from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
@@ -75,7 +78,7 @@ def execute(config: PipelineConfig, rerun: bool = False) -> Any:
         with output_lock(config.output, stale_after_s=limit), run_time_limit(
             limit, EXIT_RUN_FAILED, stopped
         ):
-            return _execute_locked(config, rerun)
+            return _execute_locked(config, rerun, verbose)
     except OutputBusy as exc:
         raise RunFailed(str(exc), EXIT_BUSY) from None
     except OutputUnusable as exc:
@@ -96,9 +99,9 @@ def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
     raise RunFailed(errors[0])
 
 
-def _execute_locked(config: PipelineConfig, rerun: bool) -> Any:
+def _execute_locked(config: PipelineConfig, rerun: bool, verbose: bool) -> Any:
     from pipeline import html_report, layout, progress, report, up_to_date
-    from pipeline.cli import console
+    from pipeline.terminal import console
 
     started = time.monotonic()
     _check_search_plan(config, [config.task] if config.task else ["classification", "regression"])
@@ -118,14 +121,20 @@ def _execute_locked(config: PipelineConfig, rerun: bool) -> Any:
         report.print_summary(console, recorded, seconds, None, page if page.exists() else None)
         return recorded
     log_path = layout.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
-    progress.install(console, log_path)
+    handlers = progress.install(console, log_path, verbose)
+    quiet = contextlib.nullcontext() if verbose else progress.library_output_to(log_path)
     try:
-        from pipeline import local_run  # TensorFlow and TFX load here, after the data check
+        with quiet:
+            from pipeline import local_run  # TensorFlow and TFX load here, after the data check
 
-        summary = local_run.run(config, profile)
+            summary = local_run.run(config, profile)
+            page = _write_report(config, summary)  # TFMA reads the plots back: its lines too
     except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
         raise RunFailed(report.failure_message(exc, log_path), EXIT_RUN_FAILED) from None
-    page = _write_report(config, summary)
+    finally:
+        for handler in handlers:
+            if isinstance(handler, progress.ProgressHandler):
+                handler.stop()
     report.print_summary(console, summary, time.monotonic() - started, log_path, page)
     if summary.blessed is None:
         message = f"the run ended without an evaluation (log: {log_path})"
@@ -140,7 +149,7 @@ def _apply_retention(config: PipelineConfig) -> None:
     from rich.markup import escape
 
     from pipeline import retention
-    from pipeline.cli import console
+    from pipeline.terminal import console
 
     try:
         pruned = retention.prune(config)
@@ -158,7 +167,7 @@ def _write_report(config: PipelineConfig, summary: Any) -> Path | None:
     from rich.markup import escape
 
     from pipeline import html_report
-    from pipeline.cli import console
+    from pipeline.terminal import console
 
     try:
         return html_report.write(

@@ -19,11 +19,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up 
 warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\..*")
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from pipeline.api import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_RUN_FAILED  # noqa: F401  (exported)
+from pipeline.terminal import console, errors  # noqa: F401  (the commands' modules use them)
 from pipeline.choices import SCHEDULER_NAMES, SPACE_NAMES, STRATEGY_NAMES
 from pipeline.config import (
     DEFAULT_ESTIMATOR,
@@ -46,8 +46,6 @@ class Duration(click.ParamType):
 
 
 DURATION = Duration()
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -110,6 +108,12 @@ def data_options(command: Callable) -> Callable:
             help="Run the pipeline even if nothing changed since the last run (TFX's cache "
             "still applies).",
         ),
+        click.option(
+            "--verbose",
+            is_flag=True,
+            help="Also show TensorFlow's, TFX's, YDF's and Beam's own messages (otherwise "
+            "only in the run's log file).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -157,6 +161,7 @@ def run(
     time_budget: float | None,
     new_study: bool,
     rerun: bool,
+    verbose: bool,
     **data_flags: Any,
 ) -> None:
     """Run the whole pipeline locally (LocalDagRunner)."""
@@ -172,7 +177,7 @@ def run(
             "tuner.resume": False if new_study else None,
         },
     )
-    _run(config, rerun)
+    _run(config, rerun, verbose)
 
 
 def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
@@ -189,12 +194,12 @@ def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run(config: PipelineConfig, rerun: bool) -> None:
+def _run(config: PipelineConfig, rerun: bool, verbose: bool = False) -> None:
     """The run (pipeline.api.execute), a failure as one line and its exit code."""
     from pipeline import api
 
     try:
-        api.execute(config, rerun)
+        api.execute(config, rerun, verbose)
     except api.RunFailed as exc:
         _fail(str(exc), exc.exit_code)
 

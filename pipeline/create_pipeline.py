@@ -60,6 +60,7 @@ class DataFacts:
     baseline_accuracy: float | None = None  # majority-class accuracy
     minority_ratio: float | None = None  # the rarest class's rows over the most common's
     baseline_rmse: float | None = None  # RMSE of always predicting the mean
+    label_range: tuple[float, float] | None = None  # regression: the residual plot's range
     span: int | None = None  # the span to read from a span folder (pipeline.spans)
 
 
@@ -254,6 +255,7 @@ def create_pipeline(
             facts.n_classes,
             facts.baseline_accuracy,
             facts.baseline_rmse,
+            label_range=facts.label_range,
             weighted_classes=_weighted_classes(config, facts),
         ),
     ).with_id("Evaluator")

@@ -62,6 +62,7 @@ class DatasetProfile:
     dropped_rare_classes: dict[str, int] = field(default_factory=dict)  # class -> its rows
     class_counts: dict[str, int] = field(default_factory=dict)  # classification only
     label_std: float | None = None  # regression only
+    label_range: tuple[float, float] | None = None  # regression only: lowest, highest
     content_digest: str = ""  # of the staged copy: same digest, same data
     span: int | None = None  # pipeline.spans: which span of a span folder this is
 
@@ -268,7 +269,7 @@ def profile_and_stage(
             f"label column '{label}' has {len(distinct)} classes, more than the {MAX_CLASSES} "
             "a classification here supports (an id? a number? then --task regression)"
         )
-    label_std = None
+    label_std = label_range = None
     if resolved_task == "regression":
         bad = next((v for v in labels if not _is_number(v)), None)
         if bad is not None:
@@ -276,7 +277,8 @@ def profile_and_stage(
                 f"label column '{label}' is not numeric (e.g. '{bad}'), so it cannot be a "
                 "regression target; use --task classification"
             )
-        label_std = statistics.pstdev(float(v) for v in labels)
+        values = [float(v) for v in labels]
+        label_std, label_range = statistics.pstdev(values), (min(values), max(values))
 
     excluded = {renamed.get(e, e) for e in exclude}
     keep_columns = [
@@ -316,6 +318,7 @@ def profile_and_stage(
         dropped_rare_classes=rare,
         class_counts=dict(sorted(distinct.items())) if resolved_task == "classification" else {},
         label_std=label_std,
+        label_range=label_range,
         content_digest=digest,
     )
 

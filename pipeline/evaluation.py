@@ -8,6 +8,8 @@ the configured features too (a model may not buy its average with one island's a
 
 from __future__ import annotations
 
+import json
+
 import tensorflow_model_analysis as tfma
 
 from components import features
@@ -15,6 +17,43 @@ from pipeline.config import EvaluatorConfig
 
 ACCURACY = "sparse_categorical_accuracy"
 RMSE = "root_mean_squared_error"
+
+# The report's plots (pipeline.html_report), computed by TFMA on the test split: curves need
+# a hundred thresholds and calibration ten buckets to read, not TFMA's default thousand.
+CURVE_THRESHOLDS = 100
+CALIBRATION_BUCKETS = 10
+RESIDUAL_BUCKETS = 20
+
+
+def _plot(class_name: str, **config: object) -> tfma.MetricConfig:
+    return tfma.MetricConfig(class_name=class_name, config=json.dumps(config))
+
+
+def plot_specs(
+    task: str, n_classes: int, label_range: tuple[float, float] | None
+) -> list[tfma.MetricsSpec]:
+    """The plots a report draws: for classification the confusion matrix, and per class (one
+    against the rest) its ROC and PR curves and calibration; for regression the mean label per
+    bucket of predictions over the label's range, whose gap to the diagonal is the residual."""
+    if task == "classification":
+        return [
+            tfma.MetricsSpec(metrics=[_plot("MultiClassConfusionMatrixPlot")]),
+            tfma.MetricsSpec(
+                metrics=[
+                    _plot("ConfusionMatrixPlot", num_thresholds=CURVE_THRESHOLDS),
+                    _plot("CalibrationPlot", num_buckets=CALIBRATION_BUCKETS),
+                ],
+                binarize=tfma.BinarizationOptions(class_ids={"values": list(range(n_classes))}),
+            ),
+        ]
+    if label_range is None or not label_range[0] < label_range[1]:
+        return []  # one label value: nothing to plot against
+    low, high = label_range
+    return [
+        tfma.MetricsSpec(
+            metrics=[_plot("CalibrationPlot", num_buckets=RESIDUAL_BUCKETS, left=low, right=high)]
+        )
+    ]
 
 
 def _change(direction: tfma.MetricDirection, max_regression: float) -> tfma.GenericChangeThreshold:
@@ -31,6 +70,7 @@ def eval_config(
     baseline_accuracy: float | None,
     baseline_rmse: float | None,
     weighted_classes: bool = False,
+    label_range: tuple[float, float] | None = None,
 ) -> tfma.EvalConfig:
     """baseline_*: the naive model's score on this data, used when no threshold was set.
 
@@ -111,7 +151,7 @@ def eval_config(
             )
         ],
         slicing_specs=[tfma.SlicingSpec(), *slicing],
-        metrics_specs=specs,
+        metrics_specs=[*specs, *plot_specs(task, n_classes, label_range)],
         # Only the metrics above: not the Keras model's own compiled loss and metrics again.
         options=tfma.Options(include_default_metrics={"value": False}),
     )

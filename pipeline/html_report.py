@@ -9,8 +9,6 @@ memory of the run, so a report made a month later says the same.
 
 from __future__ import annotations
 
-import html
-import io
 import json
 import math
 import os
@@ -19,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline import evaluation_plots
 from pipeline.report import model_line
+from pipeline.report_figures import escape, figure
 from pipeline.run_summary import RunSummary
 
 TOP_CURVES = 5
@@ -38,38 +38,13 @@ figure{margin:.6em 0} figcaption{color:#555;font-size:.9em}
 """
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value))
+_e = escape
 
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return "-" if not math.isfinite(value) else f"{value:.4g}"
     return "-" if value is None else str(value)
-
-
-def _svg(figure: Any) -> str:
-    """The figure as inline SVG (closed afterwards, so a long report does not pile them up)."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
-
-
-def _figure(title: str, caption: str, draw: Any) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(5.2, 3.4))
-    draw(axes)
-    axes.set_title(title)
-    axes.grid(alpha=0.3)
-    return f'<figure class="plot">{_svg(figure)}<figcaption>{_e(caption)}</figcaption></figure>'
 
 
 def _table(
@@ -133,7 +108,7 @@ def _anytime(study: dict[str, Any]) -> str:
         axes.set_xlabel("training time spent, summed over trials (s)")
         axes.set_ylabel("best validation loss so far")
 
-    return _figure("Anytime performance", "Lower is better; each point is a finished trial.", draw)
+    return figure("Anytime performance", "Lower is better; each point is a finished trial.", draw)
 
 
 def _curves(study: dict[str, Any]) -> str:
@@ -156,7 +131,7 @@ def _curves(study: dict[str, Any]) -> str:
         axes.set_ylabel("validation loss")
         axes.legend(fontsize=8)
 
-    return _figure("Learning curves of the best trials", caption, draw)
+    return figure("Learning curves of the best trials", caption, draw)
 
 
 def _pareto(study: dict[str, Any]) -> str:
@@ -183,7 +158,7 @@ def _pareto(study: dict[str, Any]) -> str:
         axes.set_ylabel("validation loss")
         axes.legend(fontsize=8)
 
-    return _figure("Accuracy against latency", "Trials measured for latency (final rung).", draw)
+    return figure("Accuracy against latency", "Trials measured for latency (final rung).", draw)
 
 
 def _bars(title: str, caption: str, names: list[str], values: list[float], unit: str) -> str:
@@ -191,7 +166,7 @@ def _bars(title: str, caption: str, names: list[str], values: list[float], unit:
         axes.barh(names[::-1], values[::-1], color="#2f6db5")
         axes.set_xlabel(unit)
 
-    return _figure(title, caption, draw)
+    return figure(title, caption, draw)
 
 
 def _data(data: dict[str, Any]) -> str:
@@ -220,8 +195,13 @@ def _guardrails(guardrails: dict[str, Any]) -> str:
     return part + _table(header, rows, text=True) + notes
 
 
-def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str) -> str:
-    """The whole page."""
+def render(
+    summary: RunSummary,
+    study: dict[str, Any] | None,
+    pipeline_name: str,
+    plots: dict[str, Any] | None = None,
+) -> str:
+    """The whole page; ``plots``: the Evaluator's (pipeline.evaluation_plots.read)."""
     parts = [f"<h1>{_e(pipeline_name)}</h1>",
              f'<p class="muted">Run {_e(summary.run_id)}; report written '
              f"{_e(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))}.</p>"]  # fmt: skip
@@ -247,6 +227,9 @@ def render(summary: RunSummary, study: dict[str, Any] | None, pipeline_name: str
         parts.append("<h3>By slice (evaluator.slices)</h3>" + _table(["slice", *names], rows))
     if summary.ensemble.get("candidates"):
         parts.append(f"<p>Served: {_e(model_line(summary.ensemble))}.</p>")
+    if plots:
+        names = evaluation_plots.class_names(summary.model_uri)
+        parts.append(evaluation_plots.section(plots, names))
     parts.append(_data(summary.data))
     parts.append(_guardrails(summary.guardrails))
     if study is not None:
@@ -304,8 +287,11 @@ def write(summary: RunSummary, pipeline_name: str, path: Path) -> Path:
     if summary.study_uri and os.path.exists(os.path.join(summary.study_uri, "study.json")):
         with open(os.path.join(summary.study_uri, "study.json")) as handle:
             study = json.load(handle)
+    plots = None
+    if summary.evaluation_uri and os.path.isdir(summary.evaluation_uri):
+        plots = evaluation_plots.read(summary.evaluation_uri)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(render(summary, study, pipeline_name), encoding="utf-8")
+    partial.write_text(render(summary, study, pipeline_name, plots), encoding="utf-8")
     partial.replace(path)
     return path

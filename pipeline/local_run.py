@@ -34,6 +34,7 @@ def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
         baseline_accuracy=profile.majority_fraction,
         minority_ratio=profile.minority_ratio,
         baseline_rmse=profile.label_std,
+        label_range=profile.label_range,
         span=profile.span,
     )
 

@@ -32,11 +32,12 @@ from pipeline.config import PipelineConfig
 
 @main.command()
 @data_options
-def retrain(config_file: Path | None, rerun: bool, **data_flags: Any) -> None:
+def retrain(config_file: Path | None, rerun: bool, verbose: bool, **data_flags: Any) -> None:
     """Retrain on the newest data: warm-started, smaller search; promoted only if better."""
     flags = shared_flags(data_flags)
     config = config_from(config_file, flags)
-    _run(config.for_retrain(budget_given=flags["tuner.max_total_epochs"] is not None), rerun)
+    retrain_config = config.for_retrain(budget_given=flags["tuner.max_total_epochs"] is not None)
+    _run(retrain_config, rerun, verbose)
 
 
 def _where_options(command: Any) -> Any:

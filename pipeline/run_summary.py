@@ -31,6 +31,7 @@ class RunSummary:
     study_uri: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     slice_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # evaluator.slices
+    evaluation_uri: str | None = None  # TFMA's output: the report's test-split plots
     blessed: bool | None = None
     failed_checks: list[str] = field(default_factory=list)
     pushed_to: str | None = None
@@ -123,7 +124,7 @@ def _collect(summary: RunSummary, outputs: dict[str, list]) -> None:
             summary.feature_importance = trained.get("feature_importance", {})
             summary.ensemble = trained.get("ensemble") or {}
     if "evaluation" in outputs:
-        uri = outputs["evaluation"][0].uri
+        uri = summary.evaluation_uri = outputs["evaluation"][0].uri
         slices = read_slices(uri)  # TFMA's metrics file, read once for overall and slices
         summary.metrics = slices.get("", {})
         summary.slice_metrics = {k: v for k, v in slices.items() if k}

@@ -63,10 +63,26 @@ def describe_fidelity(trial: Trial) -> str:
     return f"[rung {trial.attrs.get('rung', 0)}: {', '.join(parts)}]"
 
 
-def log_trial(plan: SearchPlan, trial: Trial) -> None:
-    """One line per finished trial; pipeline.progress reads these."""
+def best_so_far(plan: SearchPlan, trials: Sequence[Trial]) -> str:
+    """The best primary value at the highest rung any trial reached (a rung-0 loss does not
+    compare with a full trial's), as "best val_loss=0.2113 (trial 7, rung 1)"; "" if none."""
+    primary = plan.primary
+    scored = [t for t in trials if t.scored and primary.name in t.metrics]
+    if not scored:
+        return ""
+    top = max(int(t.attrs.get("rung", 0)) for t in scored)
+    best = min((t for t in scored if int(t.attrs.get("rung", 0)) == top), key=primary.loss)
+    where = f"trial {best.number + 1}, rung {top}"
+    return f"best {primary.name}={best.metrics[primary.name]:.4g} ({where})"
+
+
+def log_trial(plan: SearchPlan, trial: Trial, trials: Sequence[Trial] = ()) -> None:
+    """One line per finished trial, with the best so far among ``trials`` (the study's);
+    pipeline.progress reads these."""
     of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
     where = describe_fidelity(trial)
+    best = best_so_far(plan, trials)
+    best = f"; {best}" if best else ""
     if trial.scored or trial.status is TrialStatus.PRUNED:
         shown = ", ".join(
             f"{o.name}={trial.metrics[o.name]:.4g}"
@@ -75,11 +91,11 @@ def log_trial(plan: SearchPlan, trial: Trial) -> None:
         )
         stopped = f"; {trial.attrs['stop_reason']}" if "stop_reason" in trial.attrs else ""
         log.info(
-            "Trial %d%s %s: %s (%.1fs)%s",
-            trial.number + 1, of, where, shown, trial.wall_time_s, stopped,
+            "Trial %d%s %s: %s (%.1fs)%s%s",
+            trial.number + 1, of, where, shown, trial.wall_time_s, stopped, best,
         )  # fmt: skip
     else:
-        log.info("Trial %d%s %s: %s", trial.number + 1, of, where, trial.error)
+        log.info("Trial %d%s %s: %s%s", trial.number + 1, of, where, trial.error, best)
 
 
 def default_store(study_uri: str) -> str:
@@ -254,7 +270,7 @@ class Executor(base_executor.BaseExecutor):
 
         def on_trial_end(trial: Trial) -> None:
             study.trials = store.trials(stored.id)
-            log_trial(plan, trial)
+            log_trial(plan, trial, study.trials)
             record.write(study_path, plan, study, job.fn_args.schema_path)
 
         budget, cut_off = plan.budget, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,25 @@ def test_penguins_run_is_blessed_and_pushed(penguins_run):
     assert len(versions) == 1
     assert (versions[0] / "saved_model.pb").is_file()
     assert f"Pushed to             {versions[0]}" in result.stdout
+
+
+# A line TensorFlow, absl, YDF, Beam or Python's warnings print: TF's C++ log ("2026-12-07
+# 06:45:24.501522: I ..."), absl/glog ("W1207 06:45:24 ..."), YDF ("[INFO 24-12-07 ...]"),
+# Python's logging default ("WARNING:absl:..."), warnings ("...: FutureWarning: ...").
+LIBRARY_LINE = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] |[IWEF]\d{4} \d\d:\d\d|"
+    r"\[(INFO|WARNING|ERROR) |(INFO|WARNING|ERROR):[\w.]+:)|\w+Warning: |warnings\.warn\("
+)
+
+
+def test_the_console_holds_our_lines_only(penguins_run):
+    """Every library message, from the run and its trial processes, goes to the run's log."""
+    output, result = penguins_run
+    assert result.stderr == ""
+    found = [line for line in result.stdout.splitlines() if LIBRARY_LINE.search(line)]
+    assert not found, "\n".join(found)
+    logs = list((output / "logs").glob("run-*.log"))
+    assert any(LIBRARY_LINE.search(log.read_text()) for log in logs)  # written, to the log
 
 
 def test_the_trainer_weighed_an_ensemble_of_the_best_trials(penguins_run):
@@ -219,6 +239,11 @@ def test_regression_on_chicago_taxi_needs_no_code(tmp_path):
     fares = np.array([float(r["fare"]) for r in rows])
     assert np.isfinite(prediction).all()
     assert np.sqrt(np.mean((prediction - fares) ** 2)) < fares.std()  # beats predicting the mean
+    # The run's report plots the test split's residuals; a regression has no classes to plot.
+    (report,) = (output / "reports").glob("*.html")
+    page = report.read_text()
+    assert "On the test split" in page and "Residuals" in page
+    assert "Confusion matrix" not in page and "ROC curve" not in page
 
 
 def test_the_evaluator_judges_on_the_test_split_that_no_selection_saw(penguins_run):

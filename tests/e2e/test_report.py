@@ -33,7 +33,15 @@ def test_the_report_is_one_self_contained_file(report):
     for section in ("Outcome", "Leaderboard", "Anytime performance", "Feature importance",
                     "Lineage", "blessed"):  # fmt: skip
         assert section in page
-    assert page.count("<svg") >= 3  # anytime, learning curves, feature importance
+    # anytime, learning curves, feature importance; the test split's confusion matrix, ROC,
+    # precision-recall and calibration
+    assert page.count("<svg") >= 7
+    test_split = page[page.index("<h2>On the test split</h2>") : page.index("<h2>Data</h2>")]
+    for plot in ("Confusion matrix", "ROC curve", "Precision-recall curve", "Calibration"):
+        assert plot in test_split
+    assert "micro-averaged over the classes" in test_split  # penguins have three
+    for species in ("Adelie", "Chinstrap", "Gentoo"):  # the axes name the classes
+        assert species in test_split
     assert not re.search(r"(src|href)=\"https?://", page)  # nothing fetched when opened
     assert "val_loss" in page and "latency (ms / 1,000 rows)" in page  # labelled, with units
     board = page[page.index("<th>trial</th><th>rung</th>") :].split("</table>")[0]

@@ -4,6 +4,7 @@ none of them can crash the CLI with a MarkupError."""
 
 import io
 import logging
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -59,3 +60,47 @@ def test_a_bad_input_error_quotes_bracketed_names_as_they_are(tmp_path: Path):
     (line,) = result.stderr.strip().splitlines()
     assert "label column '[/price]' is not in" in line and "MarkupError" not in line
     assert not output.exists()
+
+
+def records(*lines: tuple[str, str]) -> list[logging.LogRecord]:
+    return [logging.LogRecord(name, logging.INFO, __file__, 1, text, None, None)
+            for name, text in lines]  # fmt: skip
+
+
+RUN = records(
+    ("absl", "Component Transform is running."),
+    ("absl", "Component Transform is finished."),
+    ("absl", "Component AutoMLTuner is running."),
+    ("automl.tuner", "Run time budget: the search has 120 s, keeping 30 s and the retrains"),
+    ("automl.tuner", "Trial 1 of 9 [rung 0: 1 of 5 epochs]: val_loss=0.41 (2.0s); "
+                     "best val_loss=0.41 (trial 1, rung 0)"),
+    ("automl.tuner", "Trial 2 of 9 [rung 1: 5 epochs]: val_loss=0.2113 (3.0s); "
+                     "best val_loss=0.2113 (trial 2, rung 1)"),
+    ("absl", "Component AutoMLTuner is finished."),
+)  # fmt: skip
+
+
+def test_a_terminal_gets_a_live_line_and_one_line_per_component():
+    console = Console(file=io.StringIO(), width=200, force_terminal=True, highlight=False)
+    handler = progress.ProgressHandler(console)
+    for record in RUN[:-1]:
+        handler.emit(record)
+        if "Trial 2" in record.getMessage():
+            handler._live.refresh()  # what its timer does ten times a second
+    handler.emit(RUN[-1])
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", console.file.getvalue())  # no colours
+    assert "AutoMLTuner (trial 2 of 9, rung 1, best val_loss=0.2113)" in shown
+    assert "of 120 s searching" in shown
+    assert "done Transform" in shown and "done AutoMLTuner" in shown
+    assert "Trial 1 of 9" not in shown  # the live line, not a line per trial
+
+
+def test_elsewhere_each_trial_gets_its_line_and_no_live_line():
+    console = recording()
+    handler = progress.ProgressHandler(console)
+    for record in RUN:
+        handler.emit(record)
+    lines = console.file.getvalue().strip().splitlines()
+    assert [line.split(" [rung")[0].strip() for line in lines] == [
+        "done Transform (0.0s)", "Trial 1 of 9", "Trial 2 of 9", "done AutoMLTuner (0.0s)"
+    ]  # fmt: skip
