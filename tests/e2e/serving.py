@@ -30,10 +30,14 @@ def penguins_rows() -> list[dict[str, str]]:
 def serve_penguins(version: Path) -> tuple[dict, list[str]]:
     """The serving signature's outputs on every raw row of the CSV (NA as missing), and the
     signature's input names."""
+    return serve_rows(version, penguins_rows())
+
+
+def serve_rows(version: Path, rows: list[dict[str, str]]) -> tuple[dict, list[str]]:
+    """The serving signature's outputs on raw CSV rows (NA as missing), and its input names."""
     import tensorflow as tf
 
     serve = load(version).signatures["serving_default"]
-    rows = penguins_rows()
 
     def column(name, numeric):
         values = [r[name] for r in rows]
