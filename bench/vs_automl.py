@@ -54,11 +54,16 @@ OVERRUN = 3  # a tool still running at 3 T is stopped and its cell recorded as f
 
 
 def head_commit() -> str:
-    """The checkout's commit, which a results table names for what it measured."""
+    """The checkout's commit, which a results table names for what it measured; "+changes"
+    when the product's code differs from it (taken before a run starts: the run imports the
+    code from the checkout as it goes)."""
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
     )
-    return done.stdout.strip() or "unknown"
+    changed = subprocess.run(
+        ["git", "diff", "--quiet", "HEAD", "--", "pipeline", "components", "search"], cwd=HERE
+    )
+    return (done.stdout.strip() or "unknown") + ("+changes" if changed.returncode else "")
 
 
 def ours(data: automl_datasets.Dataset, budget: int, repeat: int = 0) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def ours(data: automl_datasets.Dataset, budget: int, repeat: int = 0) -> dict[st
         AUTOML, "run", "--data", str(data.train), "--label", data.label,
         "--output", str(output), "--time-budget", f"{budget}s",
     ]  # fmt: skip
-    seed = TunerConfig().seed + repeat
+    seed, commit = TunerConfig().seed + repeat, head_commit()
     if repeat:
         config = WORK / "ours" / f"seed-{seed}.yaml"
         config.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +98,7 @@ def ours(data: automl_datasets.Dataset, budget: int, repeat: int = 0) -> dict[st
     return {
         "score": float(scored.stdout.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
-        "version": f"commit {head_commit()}",
+        "version": f"commit {commit}",
         "detail": {
             "command": f"automl run --time-budget {budget}s",
             "tuner_seed": seed,

@@ -1,10 +1,12 @@
 """Checks a user's CSV before any TFX component sees it, and stages a normalised copy.
 
 TFX fails late and cryptically on bad CSVs (a ragged row surfaces as a Beam stack trace inside
-CsvExampleGen; a single-valued label as a TFMA error minutes later). One streaming pass here
+CsvExampleGen; a single-valued label as a TFMA error minutes later). A streaming pass here
 turns each of those into a one-line error before anything is written, and also learns what the
 pipeline needs to know up front: the task type, the classes and the naive baselines that the
-Evaluator's default thresholds are built from.
+Evaluator's default thresholds are built from; a second pass writes the staged copy. Memory
+does not grow with the file (pipeline.csv_reading; tests/unit/test_dataset_streaming.py
+checks a file larger than the process may hold).
 
 The staged copy is content-addressed (``<output>/staged/<sha256>/data.csv``) so that running
 the same data again hands CsvExampleGen the very same file and the pipeline cache hits.
@@ -14,15 +16,18 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import math
 import os
 import re
-import statistics
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.csv_reading import CHUNK, CsvTable, DataError
+
+__all__ = ["DataError", "DatasetProfile", "profile_and_stage", "read_rows", "sanitised_names"]
 
 # Cells that mean "missing" in CSVs written by pandas, R and spreadsheets. CsvExampleGen only
 # understands the empty cell, so these are rewritten to "" when staging.
@@ -41,10 +46,6 @@ _FEATURE_NAME = re.compile(r"[^A-Za-z0-9_]")
 # Every name of the pipeline's own has a "__" in it (__label__, __label_vocabulary__, the
 # Transform's x__z, x__id, x__missing: components.features), so no user column may.
 _RESERVED_RUN = re.compile(r"__+")
-
-
-class DataError(ValueError):
-    """The input data cannot be used; the message is one line, fit for a terminal."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,6 @@ def embedded_penguins_csv() -> Path:
     return path
 
 
-def _is_number(value: str) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except ValueError:
-        return False
-
-
 def sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str, str]]:
     names: list[str] = []
     renamed: dict[str, str] = {}
@@ -116,62 +110,9 @@ def sanitised_names(header: list[str], where: str) -> tuple[list[str], dict[str,
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    where = str(path)
-    if not path.exists():
-        raise DataError(f"data file not found: {where}")
-    if path.is_dir():
-        raise DataError(
-            f"{where} is a directory; pass the CSV file itself, or a folder of span-N folders"
-        )
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DataError(f"cannot read {where}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{where} is not UTF-8 text (byte {exc.start}); is it really a CSV?"
-        ) from exc
-    if not text.strip():
-        raise DataError(f"{where} is empty")
-    if (nul := text.find("\x00")) >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise DataError(f"{where} holds a NUL byte (line {line}); is it really a CSV?")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-        rows = []
-        for row in reader:
-            if not row or all(not cell.strip() for cell in row):
-                continue  # blank lines carry nothing
-            if len(row) != len(header):
-                raise DataError(
-                    f"{where} line {reader.line_num} has {len(row)} fields, "
-                    f"the header has {len(header)}"
-                )
-            rows.append([cell.strip() for cell in row])
-    except csv.Error as exc:
-        raise DataError(f"{where} line {reader.line_num} is not valid CSV: {exc}") from exc
-    if not rows:
-        raise DataError(f"{where} has a header but no data rows")
-    return header, rows
-
-
-def _parses_as_float(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_finite(labels: list[str], label: str, task: str | None) -> None:
-    """A numeric label with 'inf' in it is a number gone wrong, not one class in 40."""
-    if task == "classification" or not all(_parses_as_float(v) for v in labels):
-        return
-    if (bad := next((v for v in labels if not _is_number(v)), None)) is not None:
-        raise DataError(
-            f"label column '{label}' holds a non-finite number ('{bad}'); drop or fix those rows"
-        )
+    """The header and every data row, in memory (`automl predict`'s input)."""
+    table = CsvTable(path)
+    return table.header, list(table)
 
 
 def _rare_classes(counts: Counter, rows: int, label: str) -> dict[str, int]:
@@ -187,24 +128,91 @@ def _rare_classes(counts: Counter, rows: int, label: str) -> dict[str, int]:
     return rare
 
 
-def _infer_task(values: list[str]) -> str:
-    if not all(_is_number(v) for v in values):
-        return "classification"
-    numbers = [float(v) for v in values]
-    if all(n.is_integer() for n in numbers) and len(set(numbers)) <= MAX_INFERRED_INTEGER_CLASSES:
-        return "classification"
-    return "regression"
+# Distinct label values counted; a label with more is no class label, and its counts would
+# otherwise grow with the file.
+LABEL_VALUES_COUNTED = 100_000
 
 
-def _read_all(sources: list[Path]) -> tuple[list[str], list[list[str]]]:
-    """One table from CSV files that must share their header (a span may be several)."""
-    header, rows = read_rows(sources[0])
-    for source in sources[1:]:
-        other, more = read_rows(source)
-        if [c.strip() for c in other] != [c.strip() for c in header]:
-            raise DataError(f"{source} has other columns than {sources[0]}")
-        rows.extend(more)
-    return header, rows
+@dataclass
+class LabelStats:
+    """What one pass over the labelled rows learns of the label, in memory that does not grow
+    with the rows: each value's count (up to LABEL_VALUES_COUNTED values), whether all are
+    numbers, finite, integers, and the numbers' moments and range."""
+
+    counts: Counter = field(default_factory=Counter)
+    overflow: bool = False
+    numeric: bool = True  # every value parses as a float ('inf' does)
+    integer: bool = True
+    first_non_number: str | None = None
+    first_non_finite: str | None = None
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0  # Welford's sum of squared deviations
+    low: float = math.inf
+    high: float = -math.inf
+
+    def add(self, value: str) -> None:
+        if not self.overflow:
+            if value in self.counts or len(self.counts) < LABEL_VALUES_COUNTED:
+                self.counts[value] += 1
+            else:
+                self.overflow = True
+        if not self.numeric:
+            return
+        try:
+            number = float(value)
+        except ValueError:
+            self.numeric, self.first_non_number = False, value
+            return
+        if not math.isfinite(number):
+            self.first_non_finite = self.first_non_finite or value
+            return
+        self.integer = self.integer and number.is_integer()
+        self.n += 1
+        delta = number - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (number - self.mean)
+        self.low, self.high = min(self.low, number), max(self.high, number)
+
+    @property
+    def finite_numbers(self) -> bool:
+        return self.numeric and self.first_non_finite is None
+
+    def infer_task(self) -> str:
+        if not self.finite_numbers:
+            return "classification"
+        if self.integer and not self.overflow and len(self.counts) <= MAX_INFERRED_INTEGER_CLASSES:
+            return "classification"
+        return "regression"
+
+
+def _rows(tables: list[CsvTable]) -> Iterator[list[str]]:
+    """Every data row of the tables in turn (a span may be several files)."""
+    for table in tables:
+        yield from table
+
+
+def _open_tables(sources: list[Path]) -> list[CsvTable]:
+    """The files, which must share their header."""
+    tables = [CsvTable(source) for source in sources]
+    header = [c.strip() for c in tables[0].header]
+    for table in tables[1:]:
+        if [c.strip() for c in table.header] != header:
+            raise DataError(f"{table.path} has other columns than {sources[0]}")
+    return tables
+
+
+def _filled_columns(
+    rows: Iterator[list[str]], label_index: int, width: int, skip: dict[str, int]
+) -> set[int]:
+    """The columns with a value in some labelled row whose class is not in ``skip``."""
+    empty = set(range(width))
+    for row in rows:
+        if row[label_index] in MISSING_TOKENS or row[label_index] in skip:
+            continue
+        if empty:
+            empty -= {i for i in empty if row[i] not in MISSING_TOKENS}
+    return set(range(width)) - empty
 
 
 def profile_and_stage(
@@ -219,10 +227,15 @@ def profile_and_stage(
     """Validates ``source`` and writes the normalised copy CsvExampleGen will read: at
     ``staging_root/<content hash>/data.csv``, or at ``staged_file`` (a span's place under
     ``staging_root``, rewritten only when its content changed). ``required``: columns the
-    config names (``evaluator.slices``), which must be among those kept."""
+    config names (``evaluator.slices``), which must be among those kept.
+
+    Streaming: one pass learns the data and checks it, a second writes the staged copy (a
+    third, only when classes too rare to learn are dropped, finds the columns left empty), so
+    memory does not grow with the file."""
     sources = source if isinstance(source, list) else [source]
     where = str(sources[0].parent if len(sources) > 1 else sources[0])
-    header, rows = _read_all(sources)
+    tables = _open_tables(sources)
+    header = tables[0].header
     names, renamed = sanitised_names(header, where)
     label_name = renamed.get(label, label)
     if label_name not in names:
@@ -231,60 +244,27 @@ def profile_and_stage(
     missing_excluded = [e for e in exclude if renamed.get(e, e) not in names]
     if missing_excluded:
         raise DataError(f"excluded column(s) not in {where}: {', '.join(missing_excluded)}")
-
-    for row in rows:
-        for i, cell in enumerate(row):
-            if cell in MISSING_TOKENS:
-                row[i] = ""
     label_index = names.index(label_name)
-    kept = [row for row in rows if row[label_index] != ""]
-    n_dropped = len(rows) - len(kept)
-    if not kept:
-        raise DataError(f"label column '{label}' is empty in every row of {where}")
-    if len(kept) < MIN_ROWS:
-        raise DataError(
-            f"{where} has {len(kept)} labelled rows; at least {MIN_ROWS} are needed "
-            "to split into train and eval"
-        )
-    labels = [row[label_index] for row in kept]
-    distinct = Counter(labels)
-    if len(distinct) < 2:
-        raise DataError(
-            f"label column '{label}' has a single value ('{labels[0]}'); there is nothing to learn"
-        )
-    _check_finite(labels, label, task)
-    resolved_task = task or _infer_task(labels)
-    rare: dict[str, int] = {}
-    if resolved_task == "classification" and (rare := _rare_classes(distinct, len(kept), label)):
-        kept = [row for row in kept if row[label_index] not in rare]
-        labels = [row[label_index] for row in kept]
-        distinct = Counter(labels)
-        if len(distinct) < 2:
-            raise DataError(
-                f"label column '{label}' has one class with {MIN_CLASS_ROWS} or more rows "
-                f"('{labels[0]}'); the others are too rare to learn"
-            )
-    if resolved_task == "classification" and len(distinct) > MAX_CLASSES:
-        raise DataError(
-            f"label column '{label}' has {len(distinct)} classes, more than the {MAX_CLASSES} "
-            "a classification here supports (an id? a number? then --task regression)"
-        )
-    label_std = label_range = None
-    if resolved_task == "regression":
-        bad = next((v for v in labels if not _is_number(v)), None)
-        if bad is not None:
-            raise DataError(
-                f"label column '{label}' is not numeric (e.g. '{bad}'), so it cannot be a "
-                "regression target; use --task classification"
-            )
-        values = [float(v) for v in labels]
-        label_std, label_range = statistics.pstdev(values), (min(values), max(values))
+
+    stats, n_rows, n_labelled, empty = LabelStats(), 0, 0, set(range(len(names)))
+    for row in _rows(tables):
+        n_rows += 1
+        if (value := row[label_index]) in MISSING_TOKENS:
+            continue
+        n_labelled += 1
+        stats.add(value)
+        if empty:
+            empty -= {i for i in empty if row[i] not in MISSING_TOKENS}
+    filled = set(range(len(names))) - empty
+    task, rare, class_counts = _judge_label(stats, n_labelled, label, task, where)
+    if rare:
+        filled = _filled_columns(_rows(tables), label_index, len(names), rare)
 
     excluded = {renamed.get(e, e) for e in exclude}
     keep_columns = [
         i
         for i, name in enumerate(names)
-        if name not in excluded and (i == label_index or any(row[i] != "" for row in kept))
+        if name not in excluded and (i == label_index or i in filled)
     ]
     dropped_empty = tuple(
         names[i] for i in range(len(names)) if i not in keep_columns and names[i] not in excluded
@@ -292,48 +272,124 @@ def profile_and_stage(
     columns = tuple(names[i] for i in keep_columns)
     if missing := [r for r in required if renamed.get(r, r) not in columns]:
         raise DataError(f"evaluator.slices: no column {', '.join(missing)} in {where}")
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([row[i] for i in keep_columns] for row in kept)
-    content = buffer.getvalue().encode()
-    digest = hashlib.sha256(content).hexdigest()
-    if staged_file is None:
-        staged_dir = staging_root / digest[:16]
-        _write_once(staged_dir / "data.csv", content)
-    else:
-        staged_dir = staging_root
-        if not (staged_file.is_file() and staged_file.read_bytes() == content):
-            staged_file.unlink(missing_ok=True)
-            _write_once(staged_file, content)
+
+    def staged_rows() -> Iterator[list[str]]:
+        for row in _rows(tables):
+            value = row[label_index]
+            if value in MISSING_TOKENS or value in rare:
+                continue
+            yield ["" if row[i] in MISSING_TOKENS else row[i] for i in keep_columns]
+
+    staged_dir, digest = _stage(columns, staged_rows(), staging_root, staged_file)
+    regression = task == "regression"
     return DatasetProfile(
         staged_dir=staged_dir,
         label=label_name,
-        task=resolved_task,
+        task=task,
         columns=columns,
-        n_rows=len(kept),
-        n_dropped_missing_label=n_dropped,
+        n_rows=n_labelled - sum(rare.values()),
+        n_dropped_missing_label=n_rows - n_labelled,
         renamed_columns=renamed,
         dropped_empty_columns=dropped_empty,
         dropped_rare_classes=rare,
-        class_counts=dict(sorted(distinct.items())) if resolved_task == "classification" else {},
-        label_std=label_std,
-        label_range=label_range,
+        class_counts=class_counts,
+        label_std=math.sqrt(stats.m2 / stats.n) if regression else None,
+        label_range=(stats.low, stats.high) if regression else None,
         content_digest=digest,
     )
 
 
-def _write_once(target: Path, content: bytes) -> None:
-    """Atomic, idempotent write: an existing file (same name = same content) is left alone,
-    keeping its mtime so that ExampleGen's input fingerprint, and so the cache, stay valid."""
-    if target.is_file():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".data-", suffix=".tmp")
+def _judge_label(
+    stats: LabelStats, n_labelled: int, label: str, task: str | None, where: str
+) -> tuple[str, dict[str, int], dict[str, int]]:
+    """The task, the rare classes whose rows are dropped, and the classes' counts; or the one
+    line that says why the label cannot be learnt."""
+    if not n_labelled:
+        raise DataError(f"label column '{label}' is empty in every row of {where}")
+    if n_labelled < MIN_ROWS:
+        raise DataError(
+            f"{where} has {n_labelled} labelled rows; at least {MIN_ROWS} are needed "
+            "to split into train and eval"
+        )
+    first = next(iter(stats.counts))
+    if len(stats.counts) < 2:
+        raise DataError(
+            f"label column '{label}' has a single value ('{first}'); there is nothing to learn"
+        )
+    if task != "classification" and stats.numeric and stats.first_non_finite is not None:
+        raise DataError(
+            f"label column '{label}' holds a non-finite number ('{stats.first_non_finite}'); "
+            "drop or fix those rows"
+        )
+    task = task or stats.infer_task()
+    if task == "regression":
+        if not stats.finite_numbers:
+            bad = stats.first_non_number or stats.first_non_finite
+            raise DataError(
+                f"label column '{label}' is not numeric (e.g. '{bad}'), so it cannot be a "
+                "regression target; use --task classification"
+            )
+        return task, {}, {}
+    if stats.overflow:
+        raise DataError(
+            f"label column '{label}' has more than {LABEL_VALUES_COUNTED} distinct values in "
+            f"{n_labelled} rows: it is not a class label (an id? a number? then --task "
+            "regression)"
+        )
+    counts = stats.counts
+    if rare := _rare_classes(counts, n_labelled, label):
+        counts = Counter({c: n for c, n in counts.items() if c not in rare})
+        if len(counts) < 2:
+            raise DataError(
+                f"label column '{label}' has one class with {MIN_CLASS_ROWS} or more rows "
+                f"('{next(iter(counts))}'); the others are too rare to learn"
+            )
+    if len(counts) > MAX_CLASSES:
+        raise DataError(
+            f"label column '{label}' has {len(counts)} classes, more than the {MAX_CLASSES} "
+            "a classification here supports (an id? a number? then --task regression)"
+        )
+    return task, rare, dict(sorted(counts.items()))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stage(
+    columns: tuple[str, ...],
+    rows: Iterator[list[str]],
+    staging_root: Path,
+    staged_file: Path | None,
+) -> tuple[Path, str]:
+    """Writes the staged copy, streaming, and returns its folder and content digest. A copy
+    already there with the same content is left alone, keeping its mtime so that ExampleGen's
+    input fingerprint, and so the cache, stay valid; a new one appears whole (a rename)."""
+    folder = staged_file.parent if staged_file is not None else staging_root
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".data-", suffix=".tmp")
+    written = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, target)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+        digest = _sha256(written)
+        if staged_file is None:
+            staged_dir = staging_root / digest[:16]
+            target = staged_dir / "data.csv"
+        else:
+            staged_dir, target = staging_root, staged_file
+        if target.is_file() and (staged_file is None or _sha256(target) == digest):
+            written.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(written, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
         raise
+    return staged_dir, digest

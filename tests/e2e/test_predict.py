@@ -121,3 +121,29 @@ def test_the_readme_serving_snippet_runs_on_the_pushed_model(penguins_run, tmp_p
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] in {"Adelie", "Chinstrap", "Gentoo"}
+
+
+def test_the_tf_serving_recipes_instance_fits_the_signature(penguins_run):
+    """docs/pipeline.md's TF Serving request, each value made the one-element tensor TF
+    Serving's REST API makes of it (a JSON number into float32, a string into string)."""
+    import json
+
+    import tensorflow as tf
+
+    from tests.e2e.serving import load
+
+    output, _ = penguins_run
+    doc = (REPO / "docs" / "pipeline.md").read_text()
+    (request,) = re.findall(r"-d '(\{.*?\})'", doc, re.S)
+    body = json.loads(request)
+    assert body["signature_name"] == "serving_default"
+    (instance,) = body["instances"]
+    version = max((output / "serving" / "automl-penguins").iterdir(), key=lambda p: p.name)
+    serve = load(version).signatures["serving_default"]
+    specs = serve.structured_input_signature[1]
+    assert set(instance) == set(specs)  # every raw column, and only those
+    for name, value in instance.items():  # JSON's types are the signature's
+        assert (specs[name].dtype == tf.string) == isinstance(value, str), name
+    answer = serve(**{n: tf.constant([v], specs[n].dtype) for n, v in instance.items()})
+    assert answer["class"].numpy()[0].decode() in {"Adelie", "Chinstrap", "Gentoo"}
+    assert set(answer) >= {"class", "class_id", "probabilities"}
