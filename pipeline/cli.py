@@ -109,6 +109,12 @@ def data_options(command: Callable) -> Callable:
             "still applies).",
         ),
         click.option(
+            "--beam-arg",
+            multiple=True,
+            help="A Beam pipeline option for every Beam component (--beam-arg=--runner=...); "
+            "repeat. Config: beam.args.",
+        ),
+        click.option(
             "--verbose",
             is_flag=True,
             help="Also show TensorFlow's, TFX's, YDF's and Beam's own messages (otherwise "
@@ -191,6 +197,7 @@ def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
         "tuner.max_total_epochs": flags["compute_budget"],
         "tuner.parallel_trials": flags["parallel_trials"],
         "gates.accept_changes": True if flags["accept_data_change"] else None,
+        "beam.args": tuple(flags["beam_arg"]) or None,
     }
 
 

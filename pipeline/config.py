@@ -334,6 +334,25 @@ class RetentionConfig(_Strict):
     keep_runs: int = Field(7, ge=1, le=100_000)  # runs' artifacts, logs, staged spans, snapshots
 
 
+class BeamConfig(_Strict):
+    """Beam pipeline options for every Beam component (ExampleGen, StatisticsGen, Transform,
+    the Evaluator, the data gate), locally and in the compiled KFP pipeline, passed as they
+    are: e.g. ``["--runner=FlinkRunner", "--flink_master=host:8081"]``, or Dataflow's
+    ``--runner=DataflowRunner --project=... --region=... --temp_location=gs://...``. None:
+    Beam's in-memory DirectRunner, the fastest on one machine for small data (pipeline/
+    local_run.py's BEAM_ARGS says why)."""
+
+    args: tuple[str, ...] = ()
+
+    @field_validator("args")
+    @classmethod
+    def _options(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for arg in value:
+            if not arg.startswith("--") or len(arg) < 3 or any(c.isspace() for c in arg[:3]):
+                raise ValueError(f"'{arg}' is not a Beam option (--name=value)")
+        return value
+
+
 class PipelineConfig(_Strict):
     """Everything needed to build and run the pipeline once."""
 
@@ -362,6 +381,7 @@ class PipelineConfig(_Strict):
     guardrails: GuardrailsConfig = GuardrailsConfig()
     retrain: RetrainConfig = RetrainConfig()
     retention: RetentionConfig = RetentionConfig()
+    beam: BeamConfig = BeamConfig()
 
     @field_validator("time_budget_s", "run_time_limit_s", mode="before")
     @classmethod

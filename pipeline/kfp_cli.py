@@ -55,6 +55,12 @@ PACKAGE_SUFFIXES = (".json", ".yaml", ".yml")
     "/opt/automl/schemas).",
 )
 @click.option(
+    "--beam-arg",
+    multiple=True,
+    help="A Beam pipeline option for every Beam task (--beam-arg=--runner=FlinkRunner); "
+    "repeat. Config: beam.args.",
+)
+@click.option(
     "--retrain",
     is_flag=True,
     help="Compile the retrain: a warm-started search with retrain.compute_fraction of the "
@@ -72,6 +78,7 @@ def compile_command(
     mount_path: str | None,
     volume_dir: Path | None,
     schema_dir: str | None,
+    beam_arg: tuple[str, ...],
 ) -> None:
     """Compile the pipeline to KFP v2 IR (KubeflowV2DagRunner); nothing runs.
 
@@ -87,7 +94,9 @@ def compile_command(
     if mount_path is not None and not mount_path.startswith("/"):
         _fail(f"--mount-path must be absolute, not '{mount_path}'")
     try:
-        config = build_config(config_file, data=data, label=label)
+        config = build_config(
+            config_file, data=data, label=label, **{"beam.args": tuple(beam_arg) or None}
+        )
         if retrain:
             config = config.for_retrain(budget_given=False)
         config.tuner.refuse_password_in_url()

@@ -129,6 +129,7 @@ def compile_pipeline(
         history_dir=volume.history_dir(config),
         target="kubeflow",
         task_schema_dir=schema_dir,
+        beam_pipeline_args=list(config.beam.args),
     )
     runner = v2.KubeflowV2DagRunner(
         config=v2.KubeflowV2DagRunnerConfig(

@@ -10,6 +10,7 @@ import psutil
 from ml_metadata.proto import metadata_store_pb2
 from tfx.orchestration import metadata
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+from tfx.orchestration.pipeline import Pipeline
 
 from components.tuner import deadline, workers
 from pipeline import dataset
@@ -75,6 +76,21 @@ def refit_ratio(config: PipelineConfig) -> float:
     return (split.train_buckets + split.eval_buckets) / split.train_buckets
 
 
+def local_pipeline(
+    config: PipelineConfig, profile: dataset.DatasetProfile, layout: Layout
+) -> Pipeline:
+    """The pipeline LocalDagRunner runs, under the output folder's layout."""
+    return create_pipeline(
+        config,
+        data_facts(profile),
+        pipeline_root=str(layout.pipeline_root),
+        serving_dir=str(serving_dir(config).resolve()),
+        history_dir=str(history_dir(config).resolve()),
+        metadata_connection_config=metadata_config(layout),
+        beam_pipeline_args=list(config.beam.args) or BEAM_ARGS,
+    )
+
+
 def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
     if config.time_budget_s is not None:
         os.environ[deadline.ENV] = run_deadline(config, profile).to_env()
@@ -88,15 +104,7 @@ def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
     workers.start_fork_server()
     layout = Layout(config.output.resolve())
     layout.pipeline_root.mkdir(parents=True, exist_ok=True)
-    built = create_pipeline(
-        config,
-        data_facts(profile),
-        pipeline_root=str(layout.pipeline_root),
-        serving_dir=str(serving_dir(config).resolve()),
-        history_dir=str(history_dir(config).resolve()),
-        metadata_connection_config=metadata_config(layout),
-        beam_pipeline_args=BEAM_ARGS,
-    )
+    built = local_pipeline(config, profile, layout)
     started_ms = int(time.time() * 1000) - 1000
     LocalDagRunner().run(built)
     summary = read_run(metadata_config(layout), config.pipeline_name, started_ms)

@@ -112,6 +112,23 @@ def test_json_output_is_tfx_pipeline_job(tmp_path):
     json_format.ParseDict(job["pipelineSpec"], pipeline_spec_pb2.PipelineSpec())
 
 
+BEAM = ["--runner=FlinkRunner", "--flink_master=flink.example:8081", "--parallelism=4"]
+
+
+def test_beam_options_reach_every_task(tmp_path):
+    """`--beam-arg` (or beam.args) is handed to every task's executor as Beam options, in
+    order, after TFX's own arguments: the Beam components run on that runner."""
+    output = tmp_path / "pipeline.json"
+    flags = [f"--beam-arg={arg}" for arg in BEAM]
+    result = run_automl("compile", "--image", IMAGE, "--output", str(output), *flags)
+    assert result.returncode == 0, result.stderr
+    executors = json.loads(output.read_text())["pipelineSpec"]["deploymentSpec"]["executors"]
+    beam_tasks = {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator"}
+    assert {name.removesuffix("_executor") for name in executors} >= beam_tasks
+    for name, executor in executors.items():
+        assert executor["container"]["args"][-len(BEAM) :] == BEAM, name
+
+
 def test_retrain_package_searches_warm_with_a_fraction_of_the_budget(tmp_path, package):
     output = tmp_path / "retrain.yaml"
     result = run_automl("compile", "--retrain", "--image", IMAGE, "--output", str(output))
@@ -167,6 +184,8 @@ def test_worker_pods_share_the_tuners_inputs_and_nothing_waits_for_them(tmp_path
          "must be absolute"),
         (["--image", IMAGE, "--output", "{tmp}/p.yaml", "--data", "{tmp}/none.csv",
           "--label", "y"], "none.csv"),
+        (["--image", IMAGE, "--output", "{tmp}/p.yaml", "--beam-arg", "runner=Flink"],
+         "'runner=Flink' is not a Beam option"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):

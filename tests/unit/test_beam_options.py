@@ -1,0 +1,50 @@
+"""Beam options (`--beam-arg`, beam.args) reach every Beam component of the local pipeline,
+as TFX's own compiler lays it out for LocalDagRunner; the compiled KFP pipeline's tasks are
+checked in tests/kubeflow/test_compile.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import layout
+from pipeline.config import ConfigError, build_config
+
+BEAM = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+
+
+def beam_args_by_node(config, tmp_path) -> dict[str, list[str]]:
+    from tfx.dsl.compiler.compiler import Compiler
+    from tfx.proto.orchestration import executable_spec_pb2, pipeline_pb2
+
+    from pipeline import local_run
+
+    profile = layout.profile_data(config)
+    built = local_run.local_pipeline(config, profile, layout.Layout(tmp_path / "out"))
+    ir = Compiler().compile(built)
+    deployment = pipeline_pb2.IntermediateDeploymentConfig()
+    ir.deployment_config.Unpack(deployment)
+    found = {}
+    for node, spec in deployment.executor_specs.items():
+        beam = executable_spec_pb2.BeamExecutableSpec()
+        if spec.Unpack(beam):
+            found[node] = list(beam.beam_pipeline_args)
+    return found
+
+
+def test_beam_options_reach_every_beam_component(tmp_path):
+    config = build_config(output=tmp_path / "out", **{"beam.args": tuple(BEAM)})
+    found = beam_args_by_node(config, tmp_path)
+    assert {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator"} <= set(found)
+    for node, args in found.items():
+        assert args == BEAM, node
+
+
+def test_without_options_beam_runs_in_memory(tmp_path):
+    found = beam_args_by_node(build_config(output=tmp_path / "out"), tmp_path)
+    assert found and all(args == [] for args in found.values())
+
+
+@pytest.mark.parametrize("bad", ["runner=Flink", "-x", "--", "-- spaced"])
+def test_a_beam_option_must_look_like_one(bad):
+    with pytest.raises(ConfigError, match="is not a Beam option"):
+        build_config(**{"beam.args": (bad,)})
