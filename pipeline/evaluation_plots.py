@@ -38,13 +38,14 @@ def read(uri: str) -> dict[str, Any]:
                 for cell in matrix.entries:
                     row = found["confusion"].setdefault(str(cell.actual_class_id), {})
                     row[str(cell.predicted_class_id)] = cell.num_weighted_examples
-            elif value.HasField("confusion_matrix_at_thresholds"):
+            # one class's value holds both its curve and its calibration buckets
+            if value.HasField("confusion_matrix_at_thresholds"):
                 found["curves"][cls] = [
                     (m.threshold, m.true_positives, m.false_positives, m.true_negatives,
                      m.false_negatives)
                     for m in value.confusion_matrix_at_thresholds.matrices
                 ]  # fmt: skip
-            elif value.HasField("calibration_histogram_buckets"):
+            if value.HasField("calibration_histogram_buckets"):
                 found["calibration"][cls] = [
                     (b.total_weighted_refined_prediction.value, b.total_weighted_label.value,
                      b.num_weighted_examples.value)
