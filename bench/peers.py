@@ -75,7 +75,7 @@ def _active(hp: Any) -> dict[str, Any]:
 
 
 def keras_tuner_run(kind: str, problem: Problem, seed: int, budget: float) -> Meter:
-    from search.keras_tuner_oracle import to_hyperparameters
+    from components.tuner.keras_tuner_oracle import to_hyperparameters
 
     meter = Meter(budget)
     objective = kt.Objective("val_loss", "min")

@@ -142,7 +142,7 @@ def best_hyperparameters_config(
     with the space's name and the class weighting the trials trained with, so the Trainer
     trains the same way, and the next best points, which it may ensemble with the chosen
     (each with its searched network's snapshot, ``weights``, where one was kept)."""
-    from search.keras_tuner_oracle import to_hyperparameters  # KerasTuner: 1 s to import
+    from components.tuner.keras_tuner_oracle import to_hyperparameters  # KerasTuner: 1 s to import
 
     hp = to_hyperparameters(plan.space)
     for name, value in trial.params.items():

@@ -4,7 +4,7 @@ import pytest
 
 keras_tuner = pytest.importorskip("keras_tuner")
 
-from search.keras_tuner_oracle import StrategyOracle, to_hyperparameters  # noqa: E402
+from components.tuner.keras_tuner_oracle import StrategyOracle, to_hyperparameters  # noqa: E402
 from search.strategies import strategy_by_name  # noqa: E402
 from search.study import Study  # noqa: E402
 from search.synthetic import PROBLEMS  # noqa: E402
