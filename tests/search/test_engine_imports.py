@@ -13,9 +13,10 @@ from pathlib import Path
 import search
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("tensorflow", "keras", "tf_keras", "keras_tuner", "tfx", "tensorflow_decision_forests",
-             "tensorflow_transform", "tensorflow_model_analysis", "tensorflow_data_validation",
-             "ydf")  # fmt: skip
+FORBIDDEN = (
+    "tensorflow", "keras", "tf_keras", "keras_tuner", "tfx", "tensorflow_decision_forests",
+    "tensorflow_transform", "tensorflow_model_analysis", "tensorflow_data_validation", "ydf",
+)  # fmt: skip
 
 PROBE = """
 import importlib, json, pkgutil, sys
