@@ -113,7 +113,7 @@ def ours_run(
 
         def on_trial_end(trial: Any) -> None:
             meter.spent += trial.cost.get("compute", 0.0)
-            full = trial.attrs.get("rung", 0) == chosen.scheduler.top
+            full = trial.rung == chosen.scheduler.top
             meter.trial_ended(trial.value if trial.scored else None, trial.params, full)
 
         study.optimize(runner, budget=plan.budget, on_trial_end=on_trial_end)

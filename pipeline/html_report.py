@@ -61,7 +61,7 @@ def _table(
 
 
 def _rung(trial: dict[str, Any]) -> int:
-    return int(trial.get("attrs", {}).get("rung", 0))
+    return int(trial.get("rung", trial.get("attrs", {}).get("rung", 0)))  # older: in attrs
 
 
 def _leaderboard(study: dict[str, Any]) -> str:

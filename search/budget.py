@@ -112,10 +112,10 @@ class Budget:
         if self.full_compute is None:
             return set()
         return {
-            int(t.attrs["promoted_from"])
+            t.promoted_from
             for t in trials
             if not t.finished
-            and "promoted_from" in t.attrs
+            and t.promoted_from is not None
             and _fidelity_compute(t) >= self.full_compute
         }
 
@@ -138,5 +138,5 @@ def _compute(trial: Trial) -> float:
         return trial.cost.get("compute", trial.cost.get("epochs", 0.0))
     if trial.fidelity is None:
         return 0.0
-    epochs = (trial.attrs.get("inherit") or {}).get("epochs", trial.fidelity.epochs)
+    epochs = trial.inherit.epochs if trial.inherit else trial.fidelity.epochs
     return float(epochs) * trial.fidelity.rows

@@ -7,7 +7,7 @@ inheritance (start a trial from another's trained weights and train it for fewer
 They are named together, e.g. ``hyperband+curve+inherit``; ``full`` is plain training.
 
 Like strategies, the estimator decides and never trains: it writes its decisions into the
-trial (fidelity, ``attrs["inherit"]``, ``attrs["stop_target"]``) and the objective carries them
+trial (its fidelity, ``inherit`` and ``stop_target`` fields) and the objective carries them
 out, so the search engine stays free of TensorFlow and every decision is in the study record.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from search.schedulers import (
     SuccessiveHalving,
 )
 from search.space import SearchSpace
-from search.trial import Trial
+from search.trial import InheritedWeights, Trial
 
 SCHEDULER_NAMES: dict[str, Callable[..., Scheduler]] = {
     "full": FixedFidelity,
@@ -78,19 +77,17 @@ class Estimator:
     def final_trials(self, trials: Sequence[Trial]) -> list[Trial]:
         """The trials a final choice is made among: those at the top rung, else (a budget
         spent before any reached it) those at the highest rung reached."""
-        rungs = [int(t.attrs.get("rung", 0)) for t in trials if t.scored]
-        top = max(rungs, default=0)
-        return [t for t in trials if int(t.attrs.get("rung", 0)) == top]
+        top = max((t.rung for t in trials if t.scored), default=0)
+        return [t for t in trials if t.rung == top]
 
     def stop_target(self, trial: Trial, history: Sequence[Trial]) -> float | None:
         """The value a running curve must be able to beat: the best of the trial's rung."""
         if self.curve_stopping is None:
             return None
-        rung = trial.attrs.get("rung", 0)
-        values = [float(t.value) for t in history if t.scored and t.attrs.get("rung", 0) == rung]  # type: ignore[arg-type]
+        values = [float(t.value) for t in history if t.scored and t.rung == trial.rung]  # type: ignore[arg-type]
         return min(values, default=None)
 
-    def inheritance(self, trial: Trial, history: Sequence[Trial]) -> dict[str, Any] | None:
+    def inheritance(self, trial: Trial, history: Sequence[Trial]) -> InheritedWeights | None:
         """Which trial's weights ``trial`` starts from, and for how many epochs it trains.
 
         A promotion continues its own lower-rung weights up to the new rung's epochs (as
@@ -101,24 +98,16 @@ class Estimator:
         """
         if not self.inherit or trial.fidelity is None:
             return None
-        if "promoted_from" in trial.attrs:
-            parent = history[int(trial.attrs["promoted_from"])]
+        if trial.promoted_from is not None:
+            parent = history[trial.promoted_from]
             done = int(parent.attrs.get("model_epochs", parent.cost.get("epochs", 0)))
-            return {
-                "from": parent.number,
-                "kind": "continue",
-                "epochs": max(1, trial.fidelity.epochs - done),
-                "initial_epoch": done,
-            }
+            epochs = max(1, trial.fidelity.epochs - done)
+            return InheritedWeights(parent.number, "continue", epochs, initial_epoch=done)
         similar = self._parent(trial, history)
         if similar is None:
             return None
-        return {
-            "from": similar.number,
-            "kind": "morph",
-            "epochs": max(1, math.ceil(trial.fidelity.epochs * self.inherit_fraction)),
-            "initial_epoch": 0,
-        }
+        epochs = max(1, math.ceil(trial.fidelity.epochs * self.inherit_fraction))
+        return InheritedWeights(similar.number, "morph", epochs)
 
     def _parent(self, trial: Trial, history: Sequence[Trial]) -> Trial | None:
         if "parent" in trial.attrs:
@@ -127,9 +116,8 @@ class Estimator:
                 return None
             parent = history[number]
             return parent if parent.scored else None
-        rung = trial.attrs.get("rung", 0)
         ranked = sorted(
-            (t for t in history if t.scored and t.attrs.get("rung", 0) == rung),
+            (t for t in history if t.scored and t.rung == trial.rung),
             key=lambda t: float(t.value),  # type: ignore[arg-type]
         )
         better = ranked[: max(1, len(ranked) // 2)]

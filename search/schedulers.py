@@ -8,7 +8,8 @@ al. 2018), evolution + ASHA (Li et al. 2020) is asynchronous evolution with earl
 
 Rungs are fidelities ``eta**-k`` of the full one, k = levels-1 .. 0 (see ``Fidelity.scaled``).
 Like strategies, schedulers keep no state: every decision is a function of the history, each
-trial carrying its rung (and bracket) in ``attrs``, so a resumed search picks up mid-bracket.
+trial carrying its rung (and bracket) in its own typed fields, so a resumed search picks up
+mid-bracket.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import abc
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from search.fidelity import TRAIN_SECONDS, TRIAL_SECONDS, Fidelity
 from search.trial import Trial, TrialStatus
@@ -29,11 +30,18 @@ MEASURED_TRIALS = 3
 
 @dataclass(frozen=True)
 class Assignment:
-    """The next trial: a fidelity, and either a new point (``promote`` None) or a promotion."""
+    """The next trial: a fidelity and rung, and either a new point (``promote`` None) or a
+    promotion of an earlier trial's point."""
 
     fidelity: Fidelity
+    rung: int
     promote: Trial | None = None
-    attrs: dict[str, Any] = field(default_factory=dict)
+    bracket: int | None = None
+
+    def place(self, trial: Trial) -> None:
+        """Writes the assignment into the trial it became."""
+        trial.fidelity, trial.rung, trial.bracket = self.fidelity, self.rung, self.bracket
+        trial.promoted_from = self.promote.number if self.promote is not None else None
 
 
 def _loss(trial: Trial) -> float:
@@ -100,7 +108,7 @@ class Scheduler(abc.ABC):
         """The rung whose results a model should be fitted on: BOHB's rule, the highest rung
         with at least ``min_points`` results (the lowest rung while none has)."""
         for rung in range(self.top, -1, -1):
-            if sum(1 for t in history if t.scored and t.attrs.get("rung") == rung) >= min_points:
+            if sum(1 for t in history if t.scored and t.rung == rung) >= min_points:
                 return rung
         return 0
 
@@ -113,7 +121,7 @@ class Scheduler(abc.ABC):
         seen: list[Trial] = []
         for trial in history:
             predicted = trial.attrs.get("predicted_value")
-            if trial.attrs.get("rung", 0) != rung:
+            if trial.rung != rung:
                 seen.append(replace(trial, status=TrialStatus.RUNNING, value=None))
             elif trial.status is TrialStatus.PRUNED and predicted is not None:
                 seen.append(replace(trial, status=TrialStatus.COMPLETE, value=float(predicted)))
@@ -121,16 +129,12 @@ class Scheduler(abc.ABC):
                 seen.append(trial)
         return seen
 
-    def _new(self, rung: int, **attrs: Any) -> Assignment:
-        return Assignment(self.rung_fidelity(rung), attrs={"rung": rung, **attrs})
+    def _new(self, rung: int, bracket: int | None = None) -> Assignment:
+        return Assignment(self.rung_fidelity(rung), rung, bracket=bracket)
 
-    def _promote(self, trial: Trial, **attrs: Any) -> Assignment:
-        rung = int(trial.attrs["rung"]) + 1
-        return Assignment(
-            self.rung_fidelity(rung),
-            promote=trial,
-            attrs={"rung": rung, "promoted_from": trial.number, **attrs},
-        )
+    def _promote(self, trial: Trial, bracket: int | None = None) -> Assignment:
+        rung = trial.rung + 1
+        return Assignment(self.rung_fidelity(rung), rung, promote=trial, bracket=bracket)
 
 
 class FixedFidelity(Scheduler):
@@ -173,8 +177,8 @@ class Hyperband(Scheduler):
         waited on a running rung (parallel workers) is finished before newer ones."""
         by_bracket: dict[int, list[Trial]] = {}
         for trial in history:
-            if "bracket" in trial.attrs:
-                by_bracket.setdefault(int(trial.attrs["bracket"]), []).append(trial)
+            if trial.bracket is not None:
+                by_bracket.setdefault(trial.bracket, []).append(trial)
         floor = self.entry_rung(history)
         bracket = 0
         while (
@@ -188,9 +192,9 @@ class Hyperband(Scheduler):
         one started below it takes no new points there: it promotes from those it has."""
         if not trials:
             return self._bracket_sizes(bracket, max_aggressiveness=self.top - floor)
-        first = min(int(t.attrs["rung"]) for t in trials)
+        first = min(t.rung for t in trials)
         sizes = self._bracket_sizes(bracket, max_aggressiveness=self.top - first)
-        started = sum(1 for t in trials if int(t.attrs["rung"]) == first)
+        started = sum(1 for t in trials if t.rung == first)
         if first < floor and started < sizes[first]:
             sizes = {first + i: max(1, started // self.eta**i) for i in range(len(sizes))}
         return sizes
@@ -200,7 +204,7 @@ class Hyperband(Scheduler):
     ) -> Assignment | None:
         sizes = self._sizes(bracket, trials, floor)
         first = min(sizes)
-        at = {rung: [t for t in trials if t.attrs["rung"] == rung] for rung in sizes}
+        at = {rung: [t for t in trials if t.rung == rung] for rung in sizes}
         if len(at[first]) < sizes[first]:
             return self._new(first, bracket=bracket)
         for rung in sorted(sizes)[:-1]:
@@ -210,7 +214,7 @@ class Hyperband(Scheduler):
                 # Synchronous by definition: the rung must finish before it is ranked. A new
                 # bracket keeps a second worker busy meanwhile.
                 return None
-            promoted = {t.attrs.get("promoted_from") for t in at[rung + 1]}
+            promoted = {t.promoted_from for t in at[rung + 1]}
             ranked = sorted(
                 (t for t in at[rung] if t.scored and t.number not in promoted), key=_loss
             )
@@ -246,11 +250,9 @@ class AsynchronousSuccessiveHalving(Scheduler):
     def assign(self, history: Sequence[Trial]) -> Assignment:
         for rung in range(self.top - 1, -1, -1):
             done = sorted(
-                (t for t in history if t.finished and t.attrs.get("rung") == rung), key=_loss
+                (t for t in history if t.finished and t.rung == rung), key=_loss
             )
-            promoted = {
-                t.attrs.get("promoted_from") for t in history if t.attrs.get("rung") == rung + 1
-            }
+            promoted = {t.promoted_from for t in history if t.rung == rung + 1}
             for trial in done[: len(done) // self.eta]:
                 if trial.scored and trial.number not in promoted:
                     return self._promote(trial)

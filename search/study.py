@@ -98,18 +98,14 @@ class Study:
         assignment = self.estimator.scheduler.assign(self.trials) if self.estimator else None
         replayed = sum(1 for t in self.trials if "replay_of" in t.attrs)
         opened = sum(1 for t in self.trials if "opener" in t.attrs)
+        attrs: dict[str, Any] = {}
         if assignment is not None and assignment.promote is not None:
-            params, attrs = dict(assignment.promote.params), dict(assignment.attrs)
+            params = dict(assignment.promote.params)
         elif replayed < self.replay:
             earlier = self.prior[replayed]
-            params = dict(earlier.params)
-            attrs = {
-                "replay_of": earlier.attrs["warm_start"],
-                **(assignment.attrs if assignment else {}),
-            }
+            params, attrs = dict(earlier.params), {"replay_of": earlier.attrs["warm_start"]}
         elif opened < len(self.openers):
-            params = dict(self.openers[opened])
-            attrs = {"opener": opened, **(assignment.attrs if assignment else {})}
+            params, attrs = dict(self.openers[opened]), {"opener": opened}
         else:
             seen = [*self.prior, *self.trials]
             history = self.estimator.scheduler.view(seen) if self.estimator else seen
@@ -120,20 +116,13 @@ class Study:
                 return None
             if reason := self.space.check(proposal.params):
                 raise InvalidProposal(f"{self.strategy.name} proposed an invalid point: {reason}")
-            params = dict(proposal.params)
-            attrs = {**proposal.attrs, **(assignment.attrs if assignment else {})}
-        trial = Trial(
-            number,
-            params,
-            fidelity=assignment.fidelity if assignment else None,
-            seed=self.seed * 100_003 + number,
-            attrs=attrs,
-        )
+            params, attrs = dict(proposal.params), dict(proposal.attrs)
+        trial = Trial(number, params, seed=self.seed * 100_003 + number, attrs=attrs)
+        if assignment is not None:
+            assignment.place(trial)
         if self.estimator is not None:
-            if (inherit := self.estimator.inheritance(trial, self.trials)) is not None:
-                trial.attrs["inherit"] = inherit
-            if (target := self.estimator.stop_target(trial, self.trials)) is not None:
-                trial.attrs["stop_target"] = target
+            trial.inherit = self.estimator.inheritance(trial, self.trials)
+            trial.stop_target = self.estimator.stop_target(trial, self.trials)
         trial.proposal_s = time.perf_counter() - started
         self.trials.append(trial)
         return trial

@@ -20,8 +20,8 @@ def prior_trials(earlier: Sequence[Trial], space: SearchSpace, top_rung: int) ->
     """The earlier study's final results that are points of ``space``, best first, tagged
     as results of this study's top rung (they were trained at the earlier full fidelity)."""
     scored = [t for t in earlier if t.scored]
-    final_rung = max((int(t.attrs.get("rung", 0)) for t in scored), default=0)
-    final = [t for t in scored if int(t.attrs.get("rung", 0)) == final_rung]
+    final_rung = max((t.rung for t in scored), default=0)
+    final = [t for t in scored if t.rung == final_rung]
     valid = [t for t in final if space.check(t.params) is None]
     ranked = sorted(valid, key=lambda t: float(t.value))  # type: ignore[arg-type]
     return [
@@ -32,7 +32,8 @@ def prior_trials(earlier: Sequence[Trial], space: SearchSpace, top_rung: int) ->
             value=t.value,
             fidelity=t.fidelity,
             metrics=dict(t.metrics),
-            attrs={"rung": top_rung, "warm_start": t.number},
+            rung=top_rung,
+            attrs={"warm_start": t.number},
         )
         for i, t in enumerate(ranked)
     ]

@@ -54,13 +54,12 @@ def describe_fidelity(trial: Trial) -> str:
         parts.append(f"{fidelity.rows:.0%} rows")
     if fidelity.width < 1:
         parts.append(f"{fidelity.width:.0%} width")
-    if "inherit" in trial.attrs:
-        inherit = trial.attrs["inherit"]
-        verb = "continues" if inherit["kind"] == "continue" else "inherits from"
-        parts.append(f"{verb} trial {inherit['from'] + 1}")
+    if trial.inherit is not None:
+        verb = "continues" if trial.inherit.kind == "continue" else "inherits from"
+        parts.append(f"{verb} trial {trial.inherit.source + 1}")
     if "replay_of" in trial.attrs:
         parts.append(f"warm start: the earlier study's trial {trial.attrs['replay_of'] + 1}")
-    return f"[rung {trial.attrs.get('rung', 0)}: {', '.join(parts)}]"
+    return f"[rung {trial.rung}: {', '.join(parts)}]"
 
 
 def best_so_far(plan: SearchPlan, trials: Sequence[Trial]) -> str:
@@ -70,8 +69,8 @@ def best_so_far(plan: SearchPlan, trials: Sequence[Trial]) -> str:
     scored = [t for t in trials if t.scored and primary.name in t.metrics]
     if not scored:
         return ""
-    top = max(int(t.attrs.get("rung", 0)) for t in scored)
-    best = min((t for t in scored if int(t.attrs.get("rung", 0)) == top), key=primary.loss)
+    top = max(t.rung for t in scored)
+    best = min((t for t in scored if t.rung == top), key=primary.loss)
     where = f"trial {best.number + 1}, rung {top}"
     return f"best {primary.name}={best.metrics[primary.name]:.4g} ({where})"
 
@@ -321,7 +320,7 @@ class Executor(base_executor.BaseExecutor):
         # An ensemble is the best rule's answer; fastest and smallest want one small model.
         # The Trainer retrains every candidate in full, so a trial stopped at a lower rung is
         # one too: the highest rung first, then by the metric within a rung.
-        by_rung = lambda t: (-int(t.attrs.get("rung", 0)), plan.primary.loss(t))  # noqa: E731
+        by_rung = lambda t: (-t.rung, plan.primary.loss(t))  # noqa: E731
         others = (
             runners_up(study.trials, chosen, plan.primary, plan.constraints, rank=by_rung)
             if plan.selection == "best"

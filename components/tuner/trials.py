@@ -1,7 +1,7 @@
 """Running one trial: train the point at its fidelity, then measure what the objectives need.
 
-The estimator's decisions arrive in the trial (its fidelity, ``attrs["inherit"]``,
-``attrs["stop_target"]``); this is where they are carried out: a fraction of the rows and
+The estimator's decisions arrive in the trial (its ``fidelity``, ``inherit`` and
+``stop_target``); this is where they are carried out: a fraction of the rows and
 narrower layers, weights inherited from an earlier trial's snapshot, and the learning-curve
 rule checked after every epoch.
 """
@@ -65,10 +65,9 @@ class TrialRunner:
         of the highest rung first (components.tuner.executor): fewer than CANDIDATES scored
         trials of its rung are better than it. The study only grows, so a trial that is not
         one now never will be, and its model need not be written."""
-        rung = trial.attrs.get("rung", 0)
         better = [
             t for t in self.history
-            if t.scored and t.attrs.get("rung", 0) == rung and t.value is not None
+            if t.scored and t.rung == trial.rung and t.value is not None
             and t.value < value
         ]  # fmt: skip
         return len(better) < CANDIDATES
@@ -84,16 +83,16 @@ class TrialRunner:
         full_epochs = int(trial.params["epochs"])
         fidelity = trial.fidelity or Fidelity(full_epochs)
         epochs, initial_epoch, initial, earlier = fidelity.epochs, 0, None, {}
-        inherit = trial.attrs.get("inherit")
-        path = self._snapshot_path(inherit["from"]) if inherit else None
+        inherit = trial.inherit
+        path = self._snapshot_path(inherit.source) if inherit else None
         if inherit and path and os.path.exists(path) and not is_forest(trial.params):
             initial = morph.Snapshot.load(path)
-            epochs, initial_epoch = int(inherit["epochs"]), int(inherit["initial_epoch"])
-            if inherit["kind"] == "continue":
-                earlier = self.history[int(inherit["from"])].curves
+            epochs, initial_epoch = inherit.epochs, inherit.initial_epoch
+            if inherit.kind == "continue":
+                earlier = self.history[inherit.source].curves
 
         should_stop = None
-        target = trial.attrs.get("stop_target")
+        target = trial.stop_target
         if self.curve_stopping is not None and target is not None:
             rule, horizon = self.curve_stopping, initial_epoch + epochs
             forecasts: list[Any] = []
@@ -124,7 +123,7 @@ class TrialRunner:
             **result.validation_metrics(),
             **measure.size(result.model, with_bytes=self._measures("size_bytes")),
         }
-        final = self.final_rung is None or trial.attrs.get("rung", 0) == self.final_rung
+        final = self.final_rung is None or trial.rung == self.final_rung
         if final and self._measures("latency_ms"):
             if self._latency_rows is None:
                 self._latency_rows = measure.rows_for_latency(self.splits.eval)

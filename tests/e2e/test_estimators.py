@@ -61,10 +61,10 @@ def test_the_default_pair_spends_the_default_compute_and_selects_at_full_fidelit
         assert trial["cost"]["compute"] == pytest.approx(
             trial["cost"]["epochs"] * trial["cost"]["rows"]
         )
-    top = max(t["attrs"]["rung"] for t in trials)
+    top = max(t["rung"] for t in trials)
     selected = trials[study["selected_trial"]]
-    assert selected["attrs"]["rung"] == top and selected["fidelity"] == full
-    assert len({t["attrs"]["rung"] for t in trials}) > 1  # it did use lower fidelities
+    assert selected["rung"] == top and selected["fidelity"] == full
+    assert len({t["rung"] for t in trials}) > 1  # it did use lower fidelities
     assert training["hyperparameters"] == selected["params"]
     assert f"with the {study['estimator']} estimator" in text
 
@@ -90,12 +90,12 @@ def test_curve_stopping_and_inheritance_run_in_the_pipeline(output):
     inherited = [t for t in trials if "inherited" in t["attrs"]]
     assert inherited, "no trial inherited weights"
     for trial in inherited:
-        parent = trials[trial["attrs"]["inherit"]["from"]]
+        parent = trials[trial["inherit"]["from"]]
         assert parent["number"] < trial["number"] and parent["status"] == "complete"
-        if trial["attrs"]["inherit"]["kind"] == "continue":
+        if trial["inherit"]["kind"] == "continue":
             assert trial["params"] == parent["params"]
             assert trial["attrs"]["inherited"]["morphed"] == []  # the same network, copied
-    assert any("stop_target" in t["attrs"] for t in trials)
+    assert any(t["stop_target"] is not None for t in trials)
     for trial in trials:
         if trial["status"] == "pruned":
             assert trial["attrs"]["stop_reason"].startswith("curve: P(beats")

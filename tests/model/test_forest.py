@@ -101,7 +101,7 @@ def test_inheritance_never_crosses_families(tmp_path):
     from components.tuner.trials import TrialRunner
     from search.fidelity import Fidelity
     from search.objectives import Objective
-    from search.trial import Trial
+    from search.trial import InheritedWeights, Trial
 
     space = build_space("families", INPUTS, max_epochs=4)
     network = next(iter(space.grid({"family": "nn"})))
@@ -115,15 +115,15 @@ def test_inheritance_never_crosses_families(tmp_path):
     runner(parent)
     assert (tmp_path / "trial_0.npz").exists()
 
-    morph = {"from": 0, "kind": "morph", "epochs": 2, "initial_epoch": 1}
-    forest = Trial(1, forest_point("gbt"), fidelity=Fidelity(4), seed=2, attrs={"inherit": morph})
+    morph = InheritedWeights(0, "morph", epochs=2, initial_epoch=1)
+    forest = Trial(1, forest_point("gbt"), fidelity=Fidelity(4), seed=2, inherit=morph)
     outcome = runner(forest)
     assert outcome.cost["epochs"] == 4 and "inherited" not in outcome.attrs
     assert not (tmp_path / "trial_1.npz").exists()  # a forest keeps no weight snapshot
     assert (tmp_path / "trial_1.ydf").is_dir()  # but, grown in full, itself for the Trainer
 
-    cont = {"from": 1, "kind": "continue", "epochs": 1, "initial_epoch": 1}
-    child = Trial(2, network, fidelity=Fidelity(2), seed=3, attrs={"inherit": cont})
+    cont = InheritedWeights(1, "continue", epochs=1, initial_epoch=1)
+    child = Trial(2, network, fidelity=Fidelity(2), seed=3, inherit=cont)
     runner.history = [parent, forest]
     outcome = runner(child)
     assert outcome.cost["epochs"] == 2 and "inherited" not in outcome.attrs
@@ -157,7 +157,7 @@ def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_
     assert (weights / "trial_1.ydf").is_dir()  # the best of its rung so far
     better = [
         Trial(9 + i, low.params, fidelity=Fidelity(1), seed=i, status=TrialStatus.COMPLETE,
-              value=low_outcome.value / 2, attrs={"rung": 0})
+              value=low_outcome.value / 2, rung=0)
         for i in range(CANDIDATES)
     ]  # fmt: skip
     runner.history = better

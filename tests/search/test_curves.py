@@ -90,7 +90,7 @@ def epoch_by_epoch(trial: Trial) -> Outcome:
     for loss in full[: trial.fidelity.epochs]:
         seen.append(float(loss))
         if (
-            stop := rule.check(seen, trial.fidelity.epochs, trial.attrs.get("stop_target"))
+            stop := rule.check(seen, trial.fidelity.epochs, trial.stop_target)
         ) is not None:
             return Outcome(
                 min(seen),
@@ -118,6 +118,6 @@ def test_curve_stopping_in_a_study_saves_compute_and_keeps_the_winner():
     assert curve.best.params == full.best.params  # the winner ran to the end
     pruned = [t for t in curve.trials if t.status is TrialStatus.PRUNED]
     assert pruned and all(len(t.curves["val_loss"]) < HORIZON for t in pruned)
-    assert all(t.attrs["predicted_value"] > t.attrs["stop_target"] for t in pruned)
+    assert all(t.attrs["predicted_value"] > t.stop_target for t in pruned)
     spent = {name: sum(t.cost["compute"] for t in s.trials) for name, s in results.items()}
     assert spent["full+curve"] < 0.6 * spent["full"]

@@ -23,12 +23,12 @@ FULL = Fidelity(6)
 
 
 def objective(trial: Trial) -> Outcome:
-    epochs = trial.attrs.get("inherit", {}).get("epochs", trial.fidelity.epochs)
+    epochs = trial.inherit.epochs if trial.inherit else trial.fidelity.epochs
     value = abs(trial.params["learning_rate"] - 0.01) + 0.01 * trial.params["blocks"]
     return Outcome(
         value + 1.0 / trial.fidelity.epochs,
         cost=trial_cost(epochs, trial.fidelity.rows),
-        attrs={"model_epochs": trial.attrs.get("inherit", {}).get("initial_epoch", 0) + epochs},
+        attrs={"model_epochs": (trial.inherit.initial_epoch if trial.inherit else 0) + epochs},
     )
 
 
@@ -84,12 +84,12 @@ def test_low_fidelity_trains_every_trial_at_a_ninth_of_the_compute():
 def test_promotions_continue_their_own_weights_for_the_remaining_epochs():
     study = study_with("hyperband+inherit", n_trials=13)
     for trial in study.trials:
-        if "promoted_from" in trial.attrs:
-            inherit = trial.attrs["inherit"]
-            source = study.trials[trial.attrs["promoted_from"]]
-            assert inherit["kind"] == "continue" and inherit["from"] == source.number
-            assert inherit["initial_epoch"] == source.attrs["model_epochs"]
-            assert inherit["epochs"] == trial.fidelity.epochs - source.attrs["model_epochs"]
+        if trial.promoted_from is not None:
+            inherit = trial.inherit
+            source = study.trials[trial.promoted_from]
+            assert inherit.kind == "continue" and inherit.source == source.number
+            assert inherit.initial_epoch == source.attrs["model_epochs"]
+            assert inherit.epochs == trial.fidelity.epochs - source.attrs["model_epochs"]
 
 
 def test_children_inherit_from_their_parent_or_the_nearest_good_trial():
@@ -97,13 +97,13 @@ def test_children_inherit_from_their_parent_or_the_nearest_good_trial():
     children = [t for t in evolved.trials if "parent" in t.attrs]
     assert children
     for child in children:
-        assert child.attrs["inherit"]["from"] == child.attrs["parent"]
-        assert child.attrs["inherit"]["kind"] == "morph"
-        assert child.attrs["inherit"]["epochs"] == 3  # half of the full six
+        assert child.inherit.source == child.attrs["parent"]
+        assert child.inherit.kind == "morph"
+        assert child.inherit.epochs == 3  # half of the full six
     sampled = study_with("full+inherit", strategy="random", n_trials=8)
-    assert "inherit" not in sampled.trials[0].attrs  # nothing to inherit from yet
+    assert sampled.trials[0].inherit is None  # nothing to inherit from yet
     for trial in sampled.trials[2:]:
-        parent = sampled.trials[trial.attrs["inherit"]["from"]]
+        parent = sampled.trials[trial.inherit.source]
         earlier = sorted(
             (t for t in sampled.trials[: trial.number] if t.scored), key=lambda t: t.value
         )
@@ -116,9 +116,9 @@ def test_curve_stopping_targets_the_best_result_of_the_same_rung():
         same_rung = [
             t.value
             for t in study.trials[: trial.number]
-            if t.scored and t.attrs["rung"] == trial.attrs["rung"]
+            if t.scored and t.rung == trial.rung
         ]
-        assert trial.attrs.get("stop_target") == (min(same_rung) if same_rung else None)
+        assert trial.stop_target == (min(same_rung) if same_rung else None)
 
 
 def test_the_estimator_is_recorded_with_every_trial():

@@ -204,7 +204,7 @@ def test_a_candidate_being_promoted_to_full_is_not_reserved_twice():
     budget = Budget(max_seconds=100.0, reserve_s=10.0, reserve_trials=2.0, full_compute=4.0)
     low = [done(0, 1, 2.0, 0.1), done(1, 1, 3.0, 0.2)]
     assert budget.reserved_seconds(low) == 10.0 + 4 * 2.0 + 4 * 3.0
-    promoting = Trial(2, {}, fidelity=Fidelity(4), attrs={"promoted_from": 0})
+    promoting = Trial(2, {}, fidelity=Fidelity(4), promoted_from=0)
     assert budget.reserved_seconds([*low, promoting]) == 10.0 + 4 * 3.0
-    partway = Trial(3, {}, fidelity=Fidelity(2), attrs={"promoted_from": 1})
+    partway = Trial(3, {}, fidelity=Fidelity(2), promoted_from=1)
     assert budget.reserved_seconds([*low, partway]) == 10.0 + 4 * 2.0 + 4 * 3.0

@@ -44,7 +44,7 @@ def run(
 
 
 def rungs(study: Study) -> list[int]:
-    return [t.attrs["rung"] for t in study.trials]
+    return [t.rung for t in study.trials]
 
 
 def test_scaled_fidelity_spends_the_fraction_epochs_first_then_rows():
@@ -62,16 +62,16 @@ def test_hyperband_runs_its_brackets_and_promotes_the_best_third():
     study = run("hyperband", n_trials=22)
     # eta 3, 3 rungs: 9 -> 3 -> 1, then 5 -> 1 (at rung 1), then 3 at full fidelity.
     assert rungs(study) == [0] * 9 + [1] * 3 + [2] + [1] * 5 + [2] + [2] * 3
-    assert [t.attrs["bracket"] for t in study.trials] == [0] * 13 + [1] * 6 + [2] * 3
+    assert [t.bracket for t in study.trials] == [0] * 13 + [1] * 6 + [2] * 3
     first_rung = sorted(study.trials[:9], key=lambda t: t.value)
-    promoted = [study.trials[t.attrs["promoted_from"]] for t in study.trials[9:12]]
+    promoted = [study.trials[t.promoted_from] for t in study.trials[9:12]]
     assert promoted == first_rung[:3]  # best first
     for trial in study.trials[9:13]:
-        source = study.trials[trial.attrs["promoted_from"]]
+        source = study.trials[trial.promoted_from]
         assert trial.params == source.params
         assert trial.fidelity.compute == pytest.approx(source.fidelity.compute * 3)
     assert (
-        study.trials[12].attrs["promoted_from"]
+        study.trials[12].promoted_from
         == min(study.trials[9:12], key=lambda t: t.value).number
     )
     assert study.trials[12].fidelity == FULL
@@ -87,31 +87,31 @@ def test_successive_halving_defaults_to_the_benchmarks_eta_9_over_two_rungs():
     eta 3 (see above), successive halving's nine screened at 1/9 for one trained in full."""
     study = run("successive_halving", n_trials=20)
     assert rungs(study) == ([0] * 9 + [1]) * 2
-    full = [t for t in study.trials if t.attrs["rung"] == 1]
+    full = [t for t in study.trials if t.rung == 1]
     assert all(t.fidelity == FULL for t in full)
     screened = sorted(study.trials[:9], key=lambda t: t.value)
-    assert full[0].attrs["promoted_from"] == screened[0].number
+    assert full[0].promoted_from == screened[0].number
 
 
 def test_asha_promotes_whatever_is_in_the_top_third_of_its_rung_so_far():
     study = run("asha", n_trials=40)
     assert rungs(study)[:4] == [0, 0, 0, 1]  # three results: the best one goes up
     for trial in study.trials:
-        if "promoted_from" not in trial.attrs:
-            assert trial.attrs["rung"] == 0
+        if trial.promoted_from is None:
+            assert trial.rung == 0
             continue
-        source = study.trials[trial.attrs["promoted_from"]]
+        source = study.trials[trial.promoted_from]
         before = [
             t
             for t in study.trials[: trial.number]
-            if t.attrs["rung"] == source.attrs["rung"] and t.finished
+            if t.rung == source.rung and t.finished
         ]
         rank = sorted(before, key=lambda t: t.value).index(source)
         assert rank < len(before) // 3
     assert max(rungs(study)) == 2
     assert len(
-        {t.attrs["promoted_from"] for t in study.trials if "promoted_from" in t.attrs}
-    ) == sum(1 for t in study.trials if "promoted_from" in t.attrs)  # nothing promoted twice
+        {t.promoted_from for t in study.trials if t.promoted_from is not None}
+    ) == sum(1 for t in study.trials if t.promoted_from is not None)  # nothing promoted twice
 
 
 def test_failed_trials_are_never_promoted():
@@ -129,8 +129,8 @@ def test_failed_trials_are_never_promoted():
     study.optimize(fail_low_x, n_trials=30)
     assert any(t.status is TrialStatus.FAILED for t in study.trials)
     for trial in study.trials:
-        if "promoted_from" in trial.attrs:
-            assert study.trials[trial.attrs["promoted_from"]].scored
+        if trial.promoted_from is not None:
+            assert study.trials[trial.promoted_from].scored
 
 
 def test_schedulers_rebuild_their_decisions_from_the_history_alone():
@@ -140,21 +140,21 @@ def test_schedulers_rebuild_their_decisions_from_the_history_alone():
         again = cls(FULL).assign(study.trials)
         assert fresh == again
     resumed = Hyperband(FULL).assign(study.trials)
-    assert resumed.attrs["bracket"] == 1 and resumed.attrs["rung"] == 1
+    assert resumed.bracket == 1 and resumed.rung == 1
 
 
 def test_strategies_see_the_results_of_one_rung_only():
     study = run("hyperband", n_trials=13)
     view = study.estimator.scheduler.view(study.trials)
     scored = [t for t in view if t.scored]
-    assert {t.attrs["rung"] for t in scored} == {0}  # rung 1 has 3 results, fewer than 4
+    assert {t.rung for t in scored} == {0}  # rung 1 has 3 results, fewer than 4
     assert len(view) == len(study.trials)  # the rest still count as tried
     study = run("hyperband", n_trials=19)
     view = study.estimator.scheduler.view(study.trials)
-    assert {t.attrs["rung"] for t in view if t.scored} == {1}  # 3 + 5 results at rung 1
+    assert {t.rung for t in view if t.scored} == {1}  # 3 + 5 results at rung 1
     study = run("hyperband", n_trials=22)
     view = study.estimator.scheduler.view(study.trials)
-    assert {t.attrs["rung"] for t in view if t.scored} == {2}  # 1 + 1 + 3 at full fidelity
+    assert {t.rung for t in view if t.scored} == {2}  # 1 + 1 + 3 at full fidelity
 
 
 def test_best_is_chosen_at_full_fidelity_only():
@@ -203,20 +203,20 @@ def test_new_points_start_where_training_outweighs_a_trials_fixed_cost(scheduler
     reported their times every new point trains in full, and nothing is promoted up to it."""
     study = run_timed(scheduler, 30, per_compute_s=0.1, fixed_s=0.5)
     measured = study.trials[:MEASURED_TRIALS]
-    assert all(t.attrs["rung"] == 0 for t in measured)  # nothing known yet: the lowest rung
-    new = [t for t in study.trials[8:] if "promoted_from" not in t.attrs]
-    assert new and all(t.attrs["rung"] == 2 for t in new)
+    assert all(t.rung == 0 for t in measured)  # nothing known yet: the lowest rung
+    new = [t for t in study.trials[8:] if t.promoted_from is None]
+    assert new and all(t.rung == 2 for t in new)
     assert study.estimator.scheduler.entry_rung(study.trials) == 2
-    assert sum(1 for t in study.trials if t.attrs["rung"] == 0) < 9  # bracket 0 cut short
-    assert study.best.attrs["rung"] == 2
+    assert sum(1 for t in study.trials if t.rung == 0) < 9  # bracket 0 cut short
+    assert study.best.rung == 2
 
 
 def test_the_entry_rung_is_the_lowest_whose_training_is_foreseen_to_outweigh_the_fixed_cost():
     # 0.2 s a full-data epoch: rung 1 (3 epochs' compute) trains 0.6 s against 0.5 s fixed.
     study = run_timed("successive_halving", 24, per_compute_s=0.2, fixed_s=0.5)
     assert study.estimator.scheduler.entry_rung(study.trials) == 1
-    new = [t for t in study.trials[10:] if "promoted_from" not in t.attrs]
-    assert new and {t.attrs["rung"] for t in new} == {1}
+    new = [t for t in study.trials[10:] if t.promoted_from is None]
+    assert new and {t.rung for t in new} == {1}
     # Training that outweighs the fixed cost at the lowest rung keeps the textbook schedule.
     study = run_timed("successive_halving", 26, per_compute_s=1.0, fixed_s=0.5)
     assert rungs(study) == ([0] * 9 + [1] * 3 + [2]) * 2

@@ -66,14 +66,14 @@ def test_the_strategy_models_earlier_results_so_a_warm_search_gets_there_sooner(
 
 def test_earlier_results_outside_the_space_or_below_the_final_rung_are_left_out():
     good = Trial(0, {"x1": 0.0, "x2": 5.0}, status=TrialStatus.COMPLETE, value=3.0,
-                 attrs={"rung": 2})  # fmt: skip
+                 rung=2)  # fmt: skip
     low_rung = Trial(1, {"x1": 1.0, "x2": 5.0}, status=TrialStatus.COMPLETE, value=1.0,
-                     attrs={"rung": 1})  # fmt: skip
+                     rung=1)  # fmt: skip
     outside = Trial(2, {"x1": 99.0, "x2": 5.0}, status=TrialStatus.COMPLETE, value=0.5,
-                    attrs={"rung": 2})  # fmt: skip
-    failed = Trial(3, {"x1": 2.0, "x2": 5.0}, status=TrialStatus.FAILED, attrs={"rung": 2})
+                    rung=2)  # fmt: skip
+    failed = Trial(3, {"x1": 2.0, "x2": 5.0}, status=TrialStatus.FAILED, rung=2)
     prior = prior_trials([good, low_rung, outside, failed], BRANIN.space, top_rung=0)
-    assert [(t.number, t.attrs) for t in prior] == [(-1, {"rung": 0, "warm_start": 0})]
+    assert [(t.number, t.rung, t.attrs) for t in prior] == [(-1, 0, {"warm_start": 0})]
 
 
 def test_an_earlier_result_is_never_a_parent_to_inherit_weights_from():

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from search.budget import Budget, compute_spent
 from search.fidelity import Fidelity
 from search.store import CLOSED, StudyMismatch, StudyStore, worker_name
-from search.trial import Trial, TrialStatus
+from search.trial import InheritedWeights, Trial, TrialStatus
 
 SEARCHED = {"space": "macro", "strategy": "tpe", "seed": 1}
 DEAD_HERE = f"{socket.gethostname()}:999999999:0.00"  # a pid that cannot exist
@@ -176,7 +176,7 @@ def test_only_live_workers_elsewhere_count_as_running(store):
 def test_running_trials_are_charged_their_planned_compute():
     done = Trial(0, {}, status=TrialStatus.COMPLETE, value=1.0, cost={"compute": 2.0})
     running = Trial(1, {}, fidelity=Fidelity(3, rows=0.5))
-    continuing = Trial(2, {}, fidelity=Fidelity(9), attrs={"inherit": {"epochs": 6}})
+    continuing = Trial(2, {}, fidelity=Fidelity(9), inherit=InheritedWeights(0, "continue", 6, 3))
     assert compute_spent([done, running, continuing]) == pytest.approx(2.0 + 1.5 + 6.0)
     assert Budget(max_epochs=9.5).stop_reason([done, running, continuing], 0.0) is not None
 
