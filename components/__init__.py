@@ -17,8 +17,8 @@ lazy_tfx.install()
 
 
 def __getattr__(name: str) -> object:
-    """``components.TuningStudy``, ``components.DataGateReport`` and
-    ``components.GuardrailsReport`` are the artifact types' KFP names; imported only when
+    """``components.TuningStudy``, ``components.DataCheckReport``, ``components.DataGateReport``
+    and ``components.GuardrailsReport`` are the artifact types' KFP names; imported only when
     asked."""
     if name == "TuningStudy":
         from components.tuner.component import TuningStudy
@@ -28,6 +28,10 @@ def __getattr__(name: str) -> object:
         from components.data_gate.component import DataGateReport
 
         return DataGateReport
+    if name == "DataCheckReport":
+        from components.data_check.component import DataCheckReport
+
+        return DataCheckReport
     if name == "GuardrailsReport":
         from components.guardrails.component import GuardrailsReport
 

@@ -22,6 +22,7 @@ from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGe
 from tfx.components.statistics_gen.component import StatisticsGen
 from tfx.components.trainer.component import Trainer
 from tfx.components.transform.component import Transform
+from tfx.dsl.components.base.base_node import BaseNode
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.orchestration import data_types
 from tfx.orchestration.pipeline import Pipeline
@@ -32,6 +33,7 @@ from tfx.types.channel import Channel
 from components.baseline import strategy as baseline
 from components.baseline.pushed import BaselineTolerantEvaluator, LatestPushedModel
 from components.baseline.strategy import LatestBlessedBaselineStrategy
+from components.data_check.component import DataCheck
 from components.data_gate.component import DataGate
 from components.guardrails.checks import IMBALANCE_RATIO
 from components.guardrails.component import Guardrails
@@ -72,14 +74,7 @@ def _example_gen(
 ) -> CsvExampleGen:
     """Reads the staged CSV, or one span of a span folder: locally the span the run was
     given; on the cluster the newest span under ``data_root`` when the run starts."""
-    pattern, range_config = STAGED_FILE, None
-    if span is not None and kubeflow:
-        pattern = spans.KFP_PATTERN
-    elif span is not None:
-        pattern = spans.STAGED_PATTERN
-        range_config = range_config_pb2.RangeConfig(
-            static_range=range_config_pb2.StaticRange(start_span_number=span, end_span_number=span)
-        )
+    pattern, range_config = _input_pattern(span, kubeflow)
     return CsvExampleGen(
         input_base=data_root,
         input_config=example_gen_pb2.Input(
@@ -102,6 +97,19 @@ def _example_gen(
             )
         ),
     )
+
+
+def _input_pattern(
+    span: int | None, kubeflow: bool
+) -> tuple[str, range_config_pb2.RangeConfig | None]:
+    """ExampleGen's file pattern under the data root, and the span range it reads."""
+    if span is not None and kubeflow:
+        return spans.KFP_PATTERN, None
+    if span is not None:
+        return spans.STAGED_PATTERN, range_config_pb2.RangeConfig(
+            static_range=range_config_pb2.StaticRange(start_span_number=span, end_span_number=span)
+        )
+    return STAGED_FILE, None
 
 
 def tuner_settings(config: PipelineConfig, pipeline_root: str) -> dict:
@@ -138,6 +146,11 @@ def create_pipeline(
     if kubeflow:
         data_root = data_types.RuntimeParameter("data_root", ptype=str, default=facts.data_root)
     example_gen = _example_gen(config, data_root, facts.span, kubeflow)
+    first: list[BaseNode] = []
+    if kubeflow:  # locally the CLI checked the data before the pipeline was built
+        first.append(DataCheck(data_root, _input_pattern(facts.span, kubeflow)[0], facts.label,
+                               facts.task))  # fmt: skip
+        example_gen.add_upstream_node(first[0])
     statistics_gen = StatisticsGen(
         examples=example_gen.outputs["examples"],
         # The data gate reads each numeric feature's distribution from its quantiles: 100
@@ -273,6 +286,7 @@ def create_pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=pipeline_root,
         components=[
+            *first,
             example_gen,
             statistics_gen,
             schema_gen,

@@ -12,7 +12,8 @@ It also runs ExampleGen's driver when nothing ran it: Vertex runs the IR's ``pre
 hook before the container, KFP does not, and the executor needs the driver's resolved input.
 The driver resolves the span, but TFX's executor entry point writes the Examples without it;
 this entry point puts the span (and version, fingerprint) back on them, so that the data gate
-downstream knows which span it is judging and which accepted span came before.
+downstream knows which span it is judging and which accepted span came before. The data
+check's verdict on bad data is one line and exit 2, not a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+from components.data_check.csv_reading import DataError
 
 LOCAL_PREFIXES = {"minio://": "/minio/", "s3://": "/s3/", "gs://": "/gcs/"}
 INVOCATION_FLAG = "--json_serialized_invocation_args"
@@ -110,7 +112,11 @@ def main(argv: list[str]) -> None:
                 )
             )
         resolved = driver_resolution(output_file)
-    tfx_entry._run_executor(args, beam_args)
+    try:
+        tfx_entry._run_executor(args, beam_args)
+    except DataError as exc:  # the data check's verdict: one line in the task's log
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     stamp_examples(output_file, resolved)
     restore_output_uris(output_file, remote_of)
 

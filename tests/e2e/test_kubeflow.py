@@ -2,10 +2,12 @@
 laid out on the volume as on a cluster: the run on span 1 pushes a model equivalent to the
 local runner's; the run on span 2 finds that model as its baseline, warm-starts from its
 study and passes the data gate against span 1, through the volume alone (no MLMD); a span
-with a drifted feature stops before Transform."""
+with a drifted feature stops before Transform; a span with no labels stops at the first task,
+the data check, in one line."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -82,9 +84,18 @@ def ir_runs(tmp_path_factory):
     compile_for_here(folder)
     pushed_before_drift = pushed_versions(serving(folder))
     drifted = run_ir(package, folder / "work3", "max_trials=1")
+    # A span dropped on the volume by a broken upstream job: every label empty.
+    broken = write_span(folder / "volume" / "data" / "spans", 4)
+    with open(broken, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(broken, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "species": ""} for row in rows)
     return SimpleNamespace(
         folder=folder, first=first, first_baseline=first_baseline, second=second,
-        drifted=drifted, pushed_before_drift=pushed_before_drift,
+        drifted=drifted, pushed_before_drift=pushed_before_drift, broken_span=broken,
+        broken=run_ir(package, folder / "work4", "max_trials=1"),
     )  # fmt: skip
 
 
@@ -93,8 +104,23 @@ def test_compiled_pipeline_pushes_a_model(ir_runs):
     versions = pushed_versions(serving(folder))
     assert versions, first.stdout
     assert f"Pushed to {versions[0]}" in " ".join(first.stdout.split())
-    for task in ("CsvExampleGen", "AutoMLTuner", "Trainer", "Evaluator", "Pusher"):
+    for task in ("DataCheck", "CsvExampleGen", "AutoMLTuner", "Trainer", "Evaluator", "Pusher"):
         assert f"{task} done" in first.stdout
+    report = task_output(folder / "work1", "DataCheck")["artifacts"]["report"]["artifacts"][0]
+    checked = json.loads((Path(report["uri"]) / "data_check.json").read_text())
+    assert checked["span"] == 1 and checked["labelled_rows"] == 400  # tests/e2e/spans.ROWS
+    assert checked["task"] == "classification" and len(checked["classes"]) == 3
+
+
+def test_bad_data_on_the_volume_stops_the_compiled_run_at_its_first_task_in_one_line(ir_runs):
+    folder, broken = ir_runs.folder, ir_runs.broken
+    assert broken.returncode != 0
+    assert "task DataCheck failed" in " ".join((broken.stdout + broken.stderr).split())
+    last = task_log(folder / "work4", "DataCheck").strip().splitlines()[-1]
+    assert last == f"error: label column 'species' is empty in every row of {ir_runs.broken_span}"
+    run = sorted((folder / "work4").glob("run-*"))[-1]
+    assert not (run / "CsvExampleGen").exists()  # nothing read, nothing trained or pushed
+    assert pushed_versions(serving(folder)) == ir_runs.pushed_before_drift
 
 
 def test_pushed_model_is_equivalent_to_the_local_runners(ir_runs, penguins_run):

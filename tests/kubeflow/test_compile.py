@@ -13,9 +13,9 @@ from pipeline import kfp_package, kubeflow
 from tests.conftest import run_automl
 
 COMPONENTS = {
-    "CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator", "DataGate",
-    "Guardrails", "Transform", "AutoMLTuner", "Trainer", "latest_pushed_model", "Evaluator",
-    "Pusher",
+    "DataCheck", "CsvExampleGen", "StatisticsGen", "ImportSchemaGen", "ExampleValidator",
+    "DataGate", "Guardrails", "Transform", "AutoMLTuner", "Trainer", "latest_pushed_model",
+    "Evaluator", "Pusher",
 }  # fmt: skip
 IMAGE = "registry.example/automl:1.2"
 
@@ -113,6 +113,22 @@ def test_json_output_is_tfx_pipeline_job(tmp_path):
 
 
 BEAM = ["--runner=FlinkRunner", "--flink_master=flink.example:8081", "--parallelism=4"]
+
+
+def test_the_data_check_runs_first_on_the_data_the_run_is_given(package):
+    """ExampleGen waits for the data check, which reads the same run-time data folder and
+    pattern; no task that reads the data starts before it (the other tasks that wait for
+    nothing import the curated schema or look up the served baseline)."""
+    tasks = kfp_package.read(package[0])["pipelineSpec"]["root"]["dag"]["tasks"]
+    check = tasks["DataCheck"]
+    assert "dependentTasks" not in check
+    assert "DataCheck" in tasks["CsvExampleGen"]["dependentTasks"]
+    parameters = check["inputs"]["parameters"]
+    assert parameters["data_root"] == {"componentInputParameter": "data_root"}
+    assert parameters["label"]["runtimeValue"]["constant"] == "species"
+    assert parameters["task"]["runtimeValue"]["constant"] == "classification"
+    roots = {name for name, task in tasks.items() if not task.get("dependentTasks")}
+    assert roots == {"DataCheck", "ImportSchemaGen", "latest_pushed_model"}  # none reads data
 
 
 def test_beam_options_reach_every_task(tmp_path):
