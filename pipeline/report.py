@@ -56,7 +56,7 @@ def data_line(config: PipelineConfig, profile: DatasetProfile) -> str:
 
 def failure_message(exc: BaseException, log_path: Path) -> str:
     from components.data_gate.executor import DataAnomaliesError
-    from search.store import StudyMismatch
+    from search.storage import StudyMismatch
 
     said_for_users = (DataAnomaliesError, StudyMismatch)  # their message is the whole story
     cause: BaseException | None = exc

@@ -18,17 +18,11 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from search import store_schema
+from search.liveness import alive_locally
 from search.retry import retried
-from search.store import alive_locally, open_engine
-
-_metadata = sa.MetaData()
-LEASES = sa.Table(
-    "leases",
-    _metadata,
-    sa.Column("name", sa.String(512), primary_key=True),
-    sa.Column("holder", sa.String(255), nullable=False),
-    sa.Column("expires_at", sa.Float, nullable=False),
-)
+from search.store import open_engine
+from search.store_schema import LEASES
 
 
 class LeaseBusy(RuntimeError):
@@ -38,7 +32,7 @@ class LeaseBusy(RuntimeError):
 class Leases:
     def __init__(self, url: str, retry_s: float = 60.0) -> None:
         self.engine = open_engine(url)
-        retried(lambda: _metadata.create_all(self.engine), retry_s, "creating its lease table")
+        retried(lambda: store_schema.migrate(self.engine), retry_s, "migrating its tables")
 
     def take(self, name: str, holder: str, ttl_s: float) -> str | None:
         """Takes (or renews) the lease; returns None, or who holds it instead."""

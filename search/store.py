@@ -21,83 +21,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import Any
 
-import psutil
 import sqlalchemy as sa
 
-from search import store_url
-from search.retry import outlasting_outages, retried, transient
+from search import store_schema, store_url
+from search.liveness import alive_locally, worker_name
+from search.retry import outlasting_outages, retried
+from search.storage import CLOSED, Claim, StoredStudy, StudyMismatch
+from search.store_schema import STUDIES, TRIALS
 from search.trial import Trial, TrialStatus, trial_from_record, trial_to_record
 
-_metadata = sa.MetaData()
-STUDIES = sa.Table(
-    "studies",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("key", sa.String(128), nullable=False, index=True),  # the inputs it searches
-    sa.Column("fingerprint", sa.String(64), nullable=False),  # the settings it searches with
-    sa.Column("state", sa.String(16), nullable=False),  # running | finished | abandoned
-    sa.Column("settings", sa.Text, nullable=False),  # JSON: what a worker needs to join
-    sa.Column("created", sa.Float, nullable=False),
-)
-TRIALS = sa.Table(
-    "trials",
-    _metadata,
-    sa.Column("study_id", sa.Integer, sa.ForeignKey("studies.id"), primary_key=True),
-    sa.Column("number", sa.Integer, primary_key=True),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("worker", sa.String(256)),
-    sa.Column("heartbeat", sa.Float),
-    sa.Column("attempts", sa.Integer, nullable=False),
-    sa.Column("record", sa.Text, nullable=False),  # JSON, see search.trial.trial_to_record
-)
-
-
-CLOSED = "the study was closed (its search ended)"
-
-
-class StudyMismatch(ValueError):
-    """Resuming a study with settings it was not started with; one line, fit for a terminal."""
-
-
-def worker_name() -> str:
-    """This process as a worker: host, pid and the pid's start time (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{psutil.Process().create_time():.2f}"
-
-
-def alive_locally(worker: str) -> bool | None:
-    """True/False for a worker of this host, None for a worker elsewhere."""
-    host, _, rest = worker.partition(":")
-    if host != socket.gethostname():
-        return None
-    pid, _, started = rest.partition(":")
-    try:
-        process = psutil.Process(int(pid))
-        return f"{process.create_time():.2f}" == started and process.status() != "zombie"
-    except (psutil.NoSuchProcess, ValueError):
-        return False
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What a worker got: a trial to run (``retried`` when a dead worker had it), or why not."""
-
-    trial: Trial | None
-    reason: str | None = None
-    retried: bool = False
-
-
-@dataclass(frozen=True)
-class StoredStudy:
-    id: int
-    resumed: bool  # an unfinished study for the same inputs and settings was found
-    settings: dict[str, Any]  # {"searched": ..., "job": ...}, as given to open
-
+__all__ = ["CLOSED", "Claim", "StoredStudy", "StudyMismatch", "StudyStore", "worker_name"]
 
 def open_engine(url: str) -> sa.Engine:
     """An engine for a store URL: a server with timeouts and keepalives, or SQLite in WAL
@@ -135,6 +72,9 @@ def _lock_key(conn: sa.Connection, key: str) -> None:
 
 
 class StudyStore:
+    """The SQLAlchemy study store (search.storage.StudyStorage): every database SQLAlchemy
+    reaches. Open one with search.storage.open_store."""
+
     def __init__(
         self,
         url: str,
@@ -151,17 +91,7 @@ class StudyStore:
         self.max_attempts = max_attempts
         self.retry_s = retry_s
         self.engine = open_engine(url)
-        retried(self._create_tables, retry_s, "creating its tables")
-
-    def _create_tables(self) -> None:
-        try:
-            _metadata.create_all(self.engine)
-        except sa.exc.DBAPIError as error:
-            if transient(error):
-                raise
-            # Another worker created the tables between the check and the CREATE (a server
-            # database does not serialise DDL the way SQLite's file lock does): they exist now.
-            _metadata.create_all(self.engine)
+        retried(lambda: store_schema.migrate(self.engine), retry_s, "migrating its tables")
 
     @outlasting_outages
     def open(

@@ -89,6 +89,6 @@ def _publish_lease(store_url: str | None, base: str) -> contextlib.AbstractConte
     if not store_url:
         return contextlib.nullcontext()
     from search.lease import Leases
-    from search.store import worker_name
+    from search.liveness import worker_name
 
     return Leases(store_url).held(f"publish:{base}", worker_name())

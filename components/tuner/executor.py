@@ -32,7 +32,7 @@ from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
 from components.tuner.workers import Workers, default_parallel
 from search.objectives import pareto_front, runners_up, select
-from search.store import StudyStore
+from search.storage import StudyStorage, open_store
 from search.trial import Trial, TrialStatus
 from search.warm_start import prior_trials
 
@@ -115,7 +115,7 @@ def weights_root(store_url: str, configured: str | None) -> str | None:
     return None
 
 
-def warm_start_prior(store: StudyStore, earlier: int | None, job: TunerJob) -> list[Trial]:
+def warm_start_prior(store: StudyStorage, earlier: int | None, job: TunerJob) -> list[Trial]:
     """The earlier study's results as this one's prior (search.warm_start); the Tuner and
     every worker build the same one, so they propose alike."""
     if earlier is None:
@@ -240,7 +240,7 @@ class Executor(base_executor.BaseExecutor):
         if job.class_weighting:
             log.info("Classes weighted in training: %s (guardrails)", job.class_weighting)
 
-        store = StudyStore(
+        store = open_store(
             store_url,
             heartbeat_timeout_s=float(settings.get("heartbeat_timeout_s", 60.0)),
             max_attempts=int(settings.get("trial_attempts", 3)),

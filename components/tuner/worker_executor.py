@@ -29,14 +29,14 @@ from tfx.dsl.components.base import base_executor
 from components.tuner.executor import log_trial, warm_start_prior
 from components.tuner.job import TunerJob
 from components.tuner.workers import Workers
-from search.store import StudyStore
+from search.storage import StudyStorage, open_store
 
 log = logging.getLogger("automl.tuner")
 
 _POLL_S = 2.0
 
 
-def find_study(store: StudyStore, key: str, timeout_s: float) -> int | None:
+def find_study(store: StudyStorage, key: str, timeout_s: float) -> int | None:
     """The running study for ``key``, waiting up to ``timeout_s`` for the Tuner to open it;
     None when it already ended or never opened."""
     deadline = time.monotonic() + timeout_s
@@ -66,7 +66,7 @@ class Executor(base_executor.BaseExecutor):
         if not settings.get("study_store"):
             raise ValueError("a Tuner worker needs a shared study store (tuner.study_store)")
         key = TunerJob(input_dict, settings, exec_properties["task"]).study_key
-        store = StudyStore(
+        store = open_store(
             settings["study_store"],
             heartbeat_timeout_s=float(settings.get("heartbeat_timeout_s", 60.0)),
             max_attempts=int(settings.get("trial_attempts", 3)),

@@ -38,7 +38,8 @@ from typing import Any
 import psutil
 
 from search.fidelity import TRIAL_SECONDS
-from search.store import CLOSED, StudyStore, worker_name
+from search.liveness import worker_name
+from search.storage import CLOSED, StudyStorage, open_store
 from search.study import run_trial
 from search.trial import Trial, TrialStatus
 
@@ -149,7 +150,7 @@ def run_tuner_trial(
     watch_supervisor(supervisor)
     from components.tuner.job import TunerJob
 
-    store = StudyStore(store_url)
+    store = open_store(store_url)
     job = TunerJob.from_json(store.settings(study_id)["job"])
     _share_cores(int(job.settings.get("parallel_trials") or 1))
     history = store.trials(study_id)
@@ -180,7 +181,7 @@ class Workers:
 
     def __init__(
         self,
-        store: StudyStore,
+        store: StudyStorage,
         study_id: int,
         propose: Callable[..., Trial | str],
         parallel: int = 1,

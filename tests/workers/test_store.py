@@ -1,5 +1,7 @@
-"""The study store's rules, on a real SQLite file and a real PostgreSQL server: who may
-resume, who gets a dead worker's trial, and what a running trial costs the budget."""
+"""The study store's contract (search.storage.StudyStorage), the suite every backend runs:
+on a real SQLite file and a real PostgreSQL server (tests/workers/conftest.py's ``store_url``
+lists the backends; a new one is one more entry there): who may resume, who gets a dead
+worker's trial, and what a running trial costs the budget."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import sqlalchemy as sa
 
 from search.budget import Budget, compute_spent
 from search.fidelity import Fidelity
-from search.store import CLOSED, StudyMismatch, StudyStore, worker_name
+from search.liveness import worker_name
+from search.storage import CLOSED, StudyMismatch, StudyStorage, open_store
 from search.trial import InheritedWeights, Trial, TrialStatus
 
 SEARCHED = {"space": "macro", "strategy": "tpe", "seed": 1}
@@ -23,10 +26,10 @@ def new_trial(history: list[Trial]) -> Trial:
 
 
 @pytest.fixture
-def store(store_url) -> StudyStore:
+def store(store_url) -> StudyStorage:
     """Patient: a remote worker stays alive however slow the machine; tests of the timeout
     open an impatient second view of the same store."""
-    return StudyStore(store_url, heartbeat_timeout_s=3600)
+    return open_store(store_url, heartbeat_timeout_s=3600)
 
 
 def test_an_unfinished_study_is_resumed_and_a_finished_one_is_not(store):
@@ -63,7 +66,7 @@ def test_a_dead_local_workers_trial_is_retried_at_once_with_its_point_and_seed(s
 def test_a_remote_worker_is_dead_only_after_its_heartbeat_times_out(store):
     import time
 
-    impatient = StudyStore(store.url, heartbeat_timeout_s=0.5)
+    impatient = open_store(store.url, heartbeat_timeout_s=0.5)
     study = store.open("inputs", SEARCHED, {}).id
     store.claim(study, ELSEWHERE, new_trial)
     assert store.claim(study, worker_name(), new_trial).trial.number == 1  # alive: a new one
@@ -72,7 +75,7 @@ def test_a_remote_worker_is_dead_only_after_its_heartbeat_times_out(store):
 
 
 def test_a_trial_that_keeps_killing_its_worker_fails_after_the_attempt_limit(store_url):
-    store = StudyStore(store_url, max_attempts=2)
+    store = open_store(store_url, max_attempts=2)
     study = store.open("inputs", SEARCHED, {}).id
     store.claim(study, DEAD_HERE, new_trial)
     assert store.claim(study, DEAD_HERE, new_trial).retried
@@ -136,7 +139,7 @@ def test_stores_created_and_studies_opened_at_once_make_one_study(store_url):
     def tuner() -> None:
         try:
             gate.wait()
-            store = StudyStore(store_url)
+            store = open_store(store_url)
             opened.append(store.open("inputs", SEARCHED, {}).id)
         except BaseException as error:  # noqa: BLE001 (reported below)
             errors.append(error)
@@ -161,7 +164,7 @@ def test_a_worker_pod_finds_the_newest_study_of_its_inputs(store):
 def test_only_live_workers_elsewhere_count_as_running(store):
     import time
 
-    impatient = StudyStore(store.url, heartbeat_timeout_s=0.5)
+    impatient = open_store(store.url, heartbeat_timeout_s=0.5)
     me = worker_name()
     study = store.open("inputs", SEARCHED, {}).id
     store.claim(study, me, new_trial)
