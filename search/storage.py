@@ -81,12 +81,14 @@ class StudyStorage(Protocol):
 
 
 def open_store(
-    url: str, heartbeat_timeout_s: float = 60.0, max_attempts: int = 3, retry_s: float = 60.0
-) -> StudyStorage:
+    url: str, heartbeat_timeout_s: float = 60.0, max_attempts: int = 3, retry_s: float = 60.0,
+    migrate: bool = True,
+) -> StudyStorage:  # fmt: skip
     """The store at ``url`` (any SQLAlchemy URL), its tables migrated to this code's schema.
     ``heartbeat_timeout_s``: when a worker on another host is presumed dead; ``max_attempts``:
     how often a trial may lose its worker before it fails; ``retry_s``: how long operations
-    keep trying through a database outage."""
+    keep trying through a database outage; ``migrate`` False: the caller knows the schema is
+    current (see search.store.StudyStore)."""
     from search.store import StudyStore
 
-    return StudyStore(url, heartbeat_timeout_s, max_attempts, retry_s)
+    return StudyStore(url, heartbeat_timeout_s, max_attempts, retry_s, migrate)

@@ -81,9 +81,12 @@ class StudyStore:
         heartbeat_timeout_s: float = 60.0,
         max_attempts: int = 3,
         retry_s: float = 60.0,
+        migrate: bool = True,
     ) -> None:
         """``retry_s``: how long an operation keeps trying through a database outage
-        (search.retry); a remote worker's heartbeat_timeout_s should exceed it."""
+        (search.retry); a remote worker's heartbeat_timeout_s should exceed it. ``migrate``
+        False: the caller knows the schema is current (a trial process, whose supervisor
+        opened the store before forking it)."""
         if url.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///") :])), exist_ok=True)
         self.url = url
@@ -91,7 +94,8 @@ class StudyStore:
         self.max_attempts = max_attempts
         self.retry_s = retry_s
         self.engine = open_engine(url)
-        retried(lambda: store_schema.migrate(self.engine), retry_s, "migrating its tables")
+        if migrate:
+            retried(lambda: store_schema.migrate(self.engine), retry_s, "migrating its tables")
 
     @outlasting_outages
     def open(

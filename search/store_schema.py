@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("store_migrations")
 
@@ -58,6 +59,10 @@ class StoreSchemaError(RuntimeError):
 
 
 def _config() -> Config:
+    """Alembic is imported here, not at the top: a trial process opens the store without
+    migrating it and must not pay Alembic's import (0.36 s) in its fixed cost."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -65,6 +70,8 @@ def _config() -> Config:
 
 def head() -> str:
     """The newest revision: the schema this code reads and writes."""
+    from alembic.script import ScriptDirectory
+
     revision = ScriptDirectory.from_config(_config()).get_current_head()
     assert revision is not None  # the folder holds at least the first revision
     return revision
@@ -72,6 +79,8 @@ def head() -> str:
 
 def revision(engine: sa.Engine) -> str | None:
     """The database's revision (None: migrations never ran on it)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -80,6 +89,10 @@ def migrate(engine: sa.Engine) -> None:
     """Upgrades the database to ``head``, in one transaction that other processes opening the
     same store wait for (SQLite's write lock, taken by BEGIN IMMEDIATE; an advisory lock on
     PostgreSQL), so that workers starting together migrate it once."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = _config()
     known = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
     with engine.begin() as conn:

@@ -150,7 +150,7 @@ def run_tuner_trial(
     watch_supervisor(supervisor)
     from components.tuner.job import TunerJob
 
-    store = open_store(store_url)
+    store = open_store(store_url, migrate=False)  # the supervisor migrated it before forking
     job = TunerJob.from_json(store.settings(study_id)["job"])
     _share_cores(int(job.settings.get("parallel_trials") or 1))
     history = store.trials(study_id)
