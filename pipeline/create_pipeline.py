@@ -281,6 +281,11 @@ def create_pipeline(
         examples=example_gen.outputs["examples"],
         study=tuner.outputs["study"],
         lease_store=tuner_inputs["settings"]["study_store"],
+        # Locally the run prunes after it finishes (pipeline.retention, with MLMD); a cluster
+        # run prunes the volume as it publishes.
+        keep_versions=config.retention.keep_versions if kubeflow else 0,
+        keep_runs=config.retention.keep_runs if kubeflow else 0,
+        snapshot_dir=config.tuner.snapshot_dir if kubeflow else None,
     ).with_id("Pusher")
     return Pipeline(
         pipeline_name=config.pipeline_name,

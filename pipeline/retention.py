@@ -19,82 +19,17 @@ serving by a rename to a hidden folder first, so TF Serving never sees half of o
 from __future__ import annotations
 
 import os
-import re
-import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from components.pusher import versions as served
+from components.pusher.pruning import (
+    SPAN, STUDY, Pruned, prune_files, prune_numbered, prune_versions, remove,
+)  # fmt: skip
 from pipeline.config import PipelineConfig
 
-DELETING_PREFIX = ".deleting-"
-_SPAN = re.compile(r"^span-(\d+)$")
-_STUDY = re.compile(r"^study-(\d+)$")
 _LIVE, _DELETED = metadata_store_pb2.Artifact.LIVE, metadata_store_pb2.Artifact.DELETED
-
-
-@dataclass
-class Pruned:
-    """What one prune removed."""
-
-    versions: list[int] = field(default_factory=list)
-    artifacts: int = 0
-    logs: int = 0
-    spans: int = 0
-    studies: int = 0
-    bytes: int = 0
-
-    def __bool__(self) -> bool:
-        return bool(self.versions or self.artifacts or self.logs or self.spans or self.studies)
-
-    def line(self) -> str:
-        parts = [
-            f"{len(self.versions)} served versions" if self.versions else "",
-            f"{self.artifacts} artifacts of older runs" if self.artifacts else "",
-            f"{self.logs} logs" if self.logs else "",
-            f"{self.spans} staged spans" if self.spans else "",
-            f"{self.studies} studies' snapshots" if self.studies else "",
-        ]
-        shown = ", ".join(p for p in parts if p)
-        return f"Retention: removed {shown} ({self.bytes / 2**20:.1f} MiB)"
-
-
-def prune_versions(base: str, keep: int, pruned: Pruned) -> None:
-    published = served.versions(base)
-    pin = served.pinned(base)
-    protected = {published[-1]} if published else set()
-    if pin is not None and pin.get("version") is not None:
-        protected.add(int(pin["version"]))
-    for version in published[: max(0, len(published) - keep)]:
-        if version in protected:
-            continue
-        hidden = os.path.join(base, f"{DELETING_PREFIX}{version}")
-        os.rename(os.path.join(base, str(version)), hidden)  # out of serving's sight at once
-        pruned.versions.append(version)
-    for entry in os.scandir(base) if os.path.isdir(base) else []:
-        if entry.name.startswith(DELETING_PREFIX):  # this prune's, or one a kill interrupted
-            pruned.bytes += _remove(entry.path)
-
-
-def prune_files(folder: Path, pattern: str, keep: int) -> tuple[int, int]:
-    """Keeps the newest ``keep`` entries matching ``pattern`` (by name: runs' logs are named
-    by time); returns (entries, bytes) removed."""
-    entries = sorted(folder.glob(pattern)) if folder.is_dir() else []
-    removed = entries[: max(0, len(entries) - keep)]
-    return len(removed), sum(_remove(str(p)) for p in removed)
-
-
-def prune_numbered(folder: Path, pattern: re.Pattern[str], keep: int) -> tuple[int, int]:
-    """Keeps the ``keep`` highest-numbered ``span-N`` / ``study-N`` folders."""
-    numbered = sorted(
-        (int(m.group(1)), p) for p in (folder.iterdir() if folder.is_dir() else [])
-        if (m := pattern.match(p.name))
-    )  # fmt: skip
-    removed = [p for _, p in numbered[: max(0, len(numbered) - keep)]]
-    return len(removed), sum(_remove(str(p)) for p in removed)
 
 
 def prune_artifacts(
@@ -132,7 +67,7 @@ def prune_artifacts(
         store.put_artifacts(doomed)  # first: a kill now leaves files of DELETED artifacts
     for uri in folders:
         pruned.artifacts += 1
-        pruned.bytes += _remove(uri)
+        pruned.bytes += remove(uri)
 
 
 def _touched(store: metadata_store.MetadataStore, execution_ids: set[int]) -> set[int]:
@@ -156,26 +91,6 @@ def _latest_blessed(store: metadata_store.MetadataStore) -> set[int]:
     return {newest.id} | ({model.int_value} if model is not None else set())
 
 
-def _size(path: str) -> int:
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    return sum(
-        os.path.getsize(os.path.join(folder, name))
-        for folder, _, files in os.walk(path)
-        for name in files
-        if not os.path.islink(os.path.join(folder, name))
-    )
-
-
-def _remove(path: str) -> int:
-    size = _size(path)
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        os.remove(path)
-    return size
-
-
 def prune(config: PipelineConfig) -> Pruned:
     """Applies ``config.retention`` to the output folder (the caller holds its lock)."""
     from pipeline.layout import Layout, serving_dir
@@ -192,9 +107,9 @@ def prune(config: PipelineConfig) -> Pruned:
     pruned.logs, size = prune_files(layout.logs, "run-*.log", keep.keep_runs)
     pruned.bytes += size
     spans = layout.staged / "spans" / config.resolved_dataset_name
-    pruned.spans, size = prune_numbered(spans, _SPAN, keep.keep_runs)
+    pruned.spans, size = prune_numbered(spans, SPAN, keep.keep_runs)
     pruned.bytes += size
-    pruned.studies, size = prune_numbered(layout.pipeline_root / "tuner" / "weights", _STUDY,
+    pruned.studies, size = prune_numbered(layout.pipeline_root / "tuner" / "weights", STUDY,
                                           keep.keep_runs)
     pruned.bytes += size
     return pruned

@@ -23,6 +23,12 @@ class SafePusherSpec(ComponentSpec):
         # The study store's URL: publishing takes a lease there (search.lease), so that two
         # runs sharing a serving folder across pods publish one after the other.
         "lease_store": ExecutionParameter(type=str, optional=True),
+        # On a cluster, where no run prunes afterwards (pipeline.retention runs locally): after
+        # a push, keep this many served versions (0: prune nothing) and the snapshots of the
+        # newest keep_runs studies under snapshot_dir (components.pusher.pruning).
+        "keep_versions": ExecutionParameter(type=int, optional=True),
+        "keep_runs": ExecutionParameter(type=int, optional=True),
+        "snapshot_dir": ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         "model": ChannelParameter(type=standard_artifacts.Model),
@@ -48,6 +54,9 @@ class SafePusher(base_component.BaseComponent):
         examples: types.BaseChannel | None = None,
         study: types.BaseChannel | None = None,
         lease_store: str | None = None,
+        keep_versions: int = 0,
+        keep_runs: int = 0,
+        snapshot_dir: str | None = None,
     ) -> None:
         destination = pusher_pb2.PushDestination(
             filesystem=pusher_pb2.PushDestination.Filesystem(base_directory=serving_dir)
@@ -62,6 +71,9 @@ class SafePusher(base_component.BaseComponent):
                 push_destination=destination,
                 history_dir=history_dir,
                 lease_store=lease_store,
+                keep_versions=keep_versions,
+                keep_runs=keep_runs,
+                snapshot_dir=snapshot_dir,
                 pushed_model=types.Channel(type=standard_artifacts.PushedModel),
             )
         )

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from tfx import types
@@ -25,6 +26,7 @@ from tfx.utils import io_utils, proto_utils
 
 from components import history
 from components.model_evaluation import read_evaluation
+from components.pusher import pruning
 from components.pusher.versions import pinned, publish
 
 log = logging.getLogger("automl.pusher")
@@ -60,6 +62,7 @@ class Executor(tfx_pusher.Executor):
             model_path = self.GetModelPath(input_dict)
             with _publish_lease(exec_properties.get("lease_store"), base):
                 target = publish(model_path, base, record)
+                _prune(base, exec_properties)
             io_utils.copy_dir(model_path, pushed.uri)
             self._MarkPushed(pushed, pushed_destination=target)
             pushed.set_string_custom_property("pushed_version", os.path.basename(target))
@@ -82,6 +85,23 @@ class Executor(tfx_pusher.Executor):
             metrics, failed = read_evaluation(artifact_utils.get_single_uri(evaluation))
             record.update(metrics=metrics, failed_checks=failed)
         return record
+
+
+def _prune(base: str, exec_properties: dict[str, Any]) -> None:
+    """On a cluster (the compiled pipeline sets ``keep_versions``): the newest served versions
+    (always the serving and the pinned one) and the newest studies' snapshots stay, under the
+    publish lease, so a run publishing beside this one never sees a version vanish."""
+    keep_versions = int(exec_properties.get("keep_versions") or 0)
+    if keep_versions <= 0:
+        return
+    pruned = pruning.Pruned()
+    pruning.prune_versions(base, keep_versions, pruned)
+    keep_runs, snapshots = exec_properties.get("keep_runs"), exec_properties.get("snapshot_dir")
+    if keep_runs and snapshots:
+        pruned.studies, size = pruning.prune_numbered(Path(snapshots), pruning.STUDY, keep_runs)
+        pruned.bytes += size
+    if pruned:
+        log.info(pruned.line())
 
 
 def _publish_lease(store_url: str | None, base: str) -> contextlib.AbstractContextManager:

@@ -131,6 +131,14 @@ def test_the_data_check_runs_first_on_the_data_the_run_is_given(package):
     assert roots == {"DataCheck", "ImportSchemaGen", "latest_pushed_model"}  # none reads data
 
 
+def test_the_pusher_prunes_the_volume_as_the_retention_settings_say(package):
+    tasks = kfp_package.read(package[0])["pipelineSpec"]["root"]["dag"]["tasks"]
+    parameters = tasks["Pusher"]["inputs"]["parameters"]
+    constant = {k: v["runtimeValue"]["constant"] for k, v in parameters.items()}
+    assert (constant["keep_versions"], constant["keep_runs"]) == (30, 7)  # the defaults
+    assert constant["snapshot_dir"] == "/automl/tuner/weights"
+
+
 def test_beam_options_reach_every_task(tmp_path):
     """`--beam-arg` (or beam.args) is handed to every task's executor as Beam options, in
     order, after TFX's own arguments: the Beam components run on that runner."""

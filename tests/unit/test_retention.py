@@ -9,7 +9,7 @@ from pathlib import Path
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from components.pusher import versions
+from components.pusher import pruning, versions
 from pipeline import retention
 
 
@@ -18,13 +18,13 @@ def test_versions_keep_the_newest_the_serving_and_the_pinned(tmp_path):
     for number in (1, 2, 3, 4, 5):
         (base / str(number)).mkdir(parents=True)
         (base / str(number) / "saved_model.pb").write_bytes(b"x" * 100)
-    (base / f"{retention.DELETING_PREFIX}0").mkdir()  # what a killed prune left
+    (base / f"{pruning.DELETING_PREFIX}0").mkdir()  # what a killed prune left
     versions.pin(str(base), 2, "rollback to 1")
-    pruned = retention.Pruned()
-    retention.prune_versions(str(base), 2, pruned)
+    pruned = pruning.Pruned()
+    pruning.prune_versions(str(base), 2, pruned)
     assert versions.versions(str(base)) == [2, 4, 5]  # 2 is pinned
     assert pruned.versions == [1, 3] and pruned.bytes == 200
-    assert not [p for p in base.iterdir() if p.name.startswith(retention.DELETING_PREFIX)]
+    assert not [p for p in base.iterdir() if p.name.startswith(pruning.DELETING_PREFIX)]
 
 
 def test_logs_spans_and_snapshots_keep_the_newest(tmp_path):
@@ -32,7 +32,7 @@ def test_logs_spans_and_snapshots_keep_the_newest(tmp_path):
     logs.mkdir()
     for stamp in ("20261201-030000", "20261202-030000", "20261203-030000"):
         (logs / f"run-{stamp}.log").write_text("log")
-    assert retention.prune_files(logs, "run-*.log", 2) == (1, 3)
+    assert pruning.prune_files(logs, "run-*.log", 2) == (1, 3)
     assert sorted(p.name for p in logs.iterdir()) == [
         "run-20261202-030000.log", "run-20261203-030000.log"
     ]
@@ -40,7 +40,7 @@ def test_logs_spans_and_snapshots_keep_the_newest(tmp_path):
     for number in (2, 10, 9):  # by number, not by name: span-10 is the newest
         (spans / f"span-{number}").mkdir(parents=True)
     (spans / "notes").mkdir()
-    assert retention.prune_numbered(spans, retention._SPAN, 2)[0] == 1
+    assert pruning.prune_numbered(spans, pruning.SPAN, 2)[0] == 1
     assert sorted(p.name for p in spans.iterdir()) == ["notes", "span-10", "span-9"]
 
 
@@ -106,3 +106,22 @@ def test_artifacts_of_older_runs_are_deleted_in_mlmd_then_on_disk(tmp_path):
     assert (tmp_path / "elsewhere" / "data").exists() and state[outside] == pb.Artifact.LIVE
     assert pruned.artifacts == 2 and pruned.bytes == 20
     assert state[model_3] == pb.Artifact.LIVE
+
+
+def test_a_cluster_push_prunes_versions_and_snapshots_on_the_volume(tmp_path):
+    """The compiled pipeline's Pusher prunes as it publishes (no run prunes afterwards on a
+    cluster): the newest versions, the serving and the pinned one, the newest studies'
+    snapshots; a local run's Pusher (keep_versions 0) prunes nothing."""
+    from components.pusher.executor import _prune
+
+    base, snapshots = tmp_path / "serving", tmp_path / "weights"
+    for number in (1, 2, 3, 4):
+        (base / str(number)).mkdir(parents=True)
+        (snapshots / f"study-{number}").mkdir(parents=True)
+    (snapshots / "searched").mkdir()  # the Tuner's own, which it prunes itself
+    _prune(str(base), {"keep_versions": 0, "keep_runs": 1, "snapshot_dir": str(snapshots)})
+    assert versions.versions(str(base)) == [1, 2, 3, 4]
+    versions.pin(str(base), 1, "rollback")
+    _prune(str(base), {"keep_versions": 2, "keep_runs": 2, "snapshot_dir": str(snapshots)})
+    assert versions.versions(str(base)) == [1, 3, 4]  # 1 is pinned
+    assert sorted(p.name for p in snapshots.iterdir()) == ["searched", "study-3", "study-4"]
