@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-trials bench-automl lint clean \
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-trials bench-automl bench-scale lint clean \
 	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
@@ -113,6 +113,11 @@ $(PEERS)/.installed:
 
 bench-automl: $(VENV)/.installed $(PEERS)/.installed
 	$(VPY) bench/vs_automl.py --missing $(BENCH_AUTOML_ARGS)
+
+# Issue 24: 1M and 10M generated rows (~1.2 GB of CSV), ingestion against bare TFDV +
+# tf.Transform, and `automl run --time-budget 15m` end to end with peak RSS; hours, alone.
+bench-scale: $(VENV)/.installed
+	$(VPY) bench/scale.py $(BENCH_SCALE_ARGS)
 
 # The Kubernetes path (docs/kubernetes.md). The image is built on BASE_IMAGE, or,
 # where no registry answers, on a Debian bookworm base made here with debootstrap.

@@ -1,0 +1,196 @@
+"""bench-scale (issue 24): the pipeline on a generated table of 1M and 10M rows, one machine.
+
+Side by side in one run, on the same file: the pipeline's ingestion (ExampleGen, StatisticsGen
+and Transform, timed from the run's own MLMD executions) against the bare TFDV +
+tf.Transform job of bench/scale_bare.py on the same runner; and ``automl run --time-budget``
+end to end at each size, with its wall time, whether it was blessed, and peak RSS of the
+whole process tree (sampled every 0.2 s), overall and while each component ran.
+
+Targets: ingestion at most 1.5x the bare job; peak RSS at most 4 GiB at 1M and 10M rows
+(memory must not grow with the rows); the 10M-row run within its budget + 10 % and blessed.
+
+Usage: python bench/scale.py [--rows 1000000 10000000] [--budget 900] [--report]
+Results: bench/results/scale.{json,md}; data and runs under bench/work/scale/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from bench import scale_data  # noqa: E402
+
+WORK = HERE / "work" / "scale"
+RESULTS = HERE / "results" / "scale.json"
+AUTOML = HERE.parent / ".venv" / "bin" / "automl"
+INGESTION = ("CsvExampleGen", "StatisticsGen", "Transform")
+GIB = 2**30
+
+
+def sampled(command: list[str], log: Path) -> tuple[float, int, list[tuple[float, int]]]:
+    """Runs ``command``; its wall seconds, exit code, and (time, tree RSS bytes) samples."""
+    samples: list[tuple[float, int]] = []
+    started = time.monotonic()
+    with log.open("w") as out:
+        process = psutil.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        while process.poll() is None:
+            try:
+                tree = [process, *process.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in tree if p.is_running())
+                samples.append((time.time(), rss))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+    return time.monotonic() - started, process.returncode, samples
+
+
+def component_windows(output: Path) -> dict[str, tuple[float, float]]:
+    """Each component's (start, end) in epoch seconds, from the newest run's executions."""
+    from ml_metadata.metadata_store import metadata_store
+    from ml_metadata.proto import metadata_store_pb2
+
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(output / "metadata.sqlite")
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    store = metadata_store.MetadataStore(config)
+    runs = store.get_contexts_by_type("pipeline_run")
+    if not runs:
+        return {}
+    run = max(runs, key=lambda c: c.create_time_since_epoch)
+    windows = {}
+    for execution in store.get_executions_by_context(run.id):
+        node = next(
+            (c.name.split(".", 1)[-1] for c in store.get_contexts_by_execution(execution.id)
+             if c.type == "node"), str(execution.id),
+        )  # fmt: skip
+        windows[node] = (
+            execution.create_time_since_epoch / 1000, execution.last_update_time_since_epoch / 1000
+        )
+    return windows
+
+
+def automl_run(data: Path, rows: int, budget: int) -> dict[str, Any]:
+    output = WORK / f"run-{rows}"
+    command = [str(AUTOML), "run", "--data", str(data), "--label", "y", "--output", str(output),
+               "--time-budget", f"{budget}s", "--rerun"]  # fmt: skip
+    wall, code, samples = sampled(command, WORK / f"run-{rows}.log")
+    windows = component_windows(output) if code == 0 else {}
+    per_component = {
+        name: {
+            "seconds": round(end - start, 1),
+            "peak_rss_gib": round(max((r for t, r in samples if start <= t <= end), default=0)
+                                  / GIB, 2),  # fmt: skip
+        }
+        for name, (start, end) in windows.items()
+    }
+    log = (WORK / f"run-{rows}.log").read_text()
+    return {
+        "wall_s": round(wall, 1),
+        "exit": code,
+        "blessed": "Blessed" in log,
+        "peak_rss_gib": round(max((r for _, r in samples), default=0) / GIB, 2),
+        "components": per_component,
+        "ingestion_s": round(sum(per_component.get(c, {}).get("seconds", 0)
+                                 for c in INGESTION), 1),  # fmt: skip
+    }
+
+
+def bare_run(data: Path, rows: int) -> dict[str, Any]:
+    out = WORK / f"bare-{rows}"
+    command = [sys.executable, str(HERE / "scale_bare.py"), str(data), "y", "classification",
+               str(out)]  # fmt: skip
+    wall, code, samples = sampled(command, WORK / f"bare-{rows}.log")
+    lines = (WORK / f"bare-{rows}.log").read_text().strip().splitlines()
+    timed = json.loads(lines[-1]) if code == 0 else {}
+    return {
+        "wall_s": round(wall, 1),
+        "exit": code,
+        "seconds": round(timed.get("statistics_s", 0) + timed.get("transform_s", 0), 1),
+        **{k: round(v, 1) for k, v in timed.items()},
+        "peak_rss_gib": round(max((r for _, r in samples), default=0) / GIB, 2),
+    }
+
+
+def head_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent,
+                          capture_output=True, text=True)  # fmt: skip
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "pipeline", "components", "search"],
+        cwd=HERE.parent, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    return done.stdout.strip() + ("+changes" if dirty else "")
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "# bench-scale",
+        "",
+        f"Measured {', '.join(sorted({r['ran_on'] for r in results}))} on "
+        f"{platform.machine()}, {psutil.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / GIB:.0f} GiB; `automl run --time-budget T` at "
+        "its defaults otherwise; Beam's in-memory DirectRunner for both the pipeline and the "
+        "bare job (bench/scale_bare.py: TFDV generate_statistics_from_csv + tf.Transform with "
+        "the pipeline's preprocessing_fn).",
+        "",
+        "| rows | CSV GiB | code | ingestion s (ours) | bare TFDV + tft s | ratio (<= 1.5) | "
+        "run wall s / budget | blessed | peak RSS GiB (<= 4) | bare peak RSS GiB |",
+        "|---:|---:|---|---:|---:|---:|---|---|---:|---:|",
+    ]
+    for r in results:
+        ours, bare = r["automl"], r["bare"]
+        ratio = ours["ingestion_s"] / bare["seconds"] if bare.get("seconds") else float("nan")
+        lines.append(
+            f"| {r['rows']:,} | {r['csv_gib']:.2f} | {r['code']} | {ours['ingestion_s']} | "
+            f"{bare.get('seconds')} | {ratio:.2f} | {ours['wall_s']} / {r['budget_s']} | "
+            f"{'yes' if ours['blessed'] else 'no'} | {ours['peak_rss_gib']} | "
+            f"{bare['peak_rss_gib']} |"
+        )
+    lines += ["", "Per component (seconds, peak RSS GiB of the process tree while it ran):", ""]
+    for r in results:
+        parts = [f"{n} {c['seconds']} s / {c['peak_rss_gib']}"
+                 for n, c in r["automl"]["components"].items()]  # fmt: skip
+        lines.append(f"- {r['rows']:,} rows: " + "; ".join(parts))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--budget", type=int, default=900)
+    parser.add_argument("--report", action="store_true", help="Only write the report.")
+    args = parser.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    if not args.report:
+        WORK.mkdir(parents=True, exist_ok=True)
+        for rows in args.rows:
+            data = WORK / f"rows-{rows}.csv"
+            if not data.exists():
+                scale_data.write(rows, data)
+            code = head_commit()
+            record = {
+                "rows": rows, "budget_s": args.budget, "code": code,
+                "ran_on": datetime.date.today().isoformat(),
+                "csv_gib": round(data.stat().st_size / GIB, 3),
+                "bare": bare_run(data, rows), "automl": automl_run(data, rows, args.budget),
+            }  # fmt: skip
+            results = [r for r in results if (r["rows"], r["budget_s"]) != (rows, args.budget)]
+            results.append(record)
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=1))
+            print(json.dumps(record), flush=True)
+    RESULTS.with_suffix(".md").write_text(report(sorted(results, key=lambda r: r["rows"])))
+
+
+if __name__ == "__main__":
+    main()
