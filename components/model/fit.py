@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-import numpy as np
 import tf_keras
 
-from components.model import build, data, morph
+from components.model import data, morph
 from components.spaces import FeatureSet
-from components.spaces.trees import is_forest
+from components.spaces.families import family_of
 
 # Validation batches: a prediction's cost, not a gradient step's, so larger than training's.
 VALIDATION_BATCH = 1024
@@ -54,7 +53,7 @@ class FitResult:
         }
 
 
-def _until(
+def until(
     ends_at: float, should_stop: Callable[[dict[str, list[float]]], bool] | None
 ) -> Callable[[dict[str, list[float]]], bool]:
     """``should_stop``, or the clock passing ``ends_at``, whichever says stop first."""
@@ -133,111 +132,23 @@ def fit(
     should_stop: Callable[[dict[str, list[float]]], bool] | None = None,
     max_seconds: float | None = None,
 ) -> FitResult:
-    """Trains on train, validates on eval, and returns the best epoch's model (by val_loss).
+    """Trains on train, validates on eval, and returns the best epoch's model (by val_loss),
+    through the point's family (components.spaces.families): a network, or a forest.
 
     The keyword arguments are a Tuner trial's fidelity and estimator: a fraction of the
     training rows, narrower layers, weights inherited from another trial (then ``initial_epoch``
-    places the run in the learning-rate schedule), and a rule that may end training early.
-    A forest's point (the families space) is grown by components.model.forest instead, which
-    has no weights to inherit and no epochs to stop early. ``max_seconds`` bounds the
-    training's wall time (a run's time budget): a network stops after the epoch that passes
-    it, a forest keeps the trees grown by then.
+    places the run in the learning-rate schedule), and a rule that may end training early; a
+    family grown in one pass (a forest) has no weights to inherit and no epochs to stop
+    early. ``max_seconds`` bounds the training's wall time (a run's time budget): a network
+    stops after the epoch that passes it, a forest keeps the trees grown by then.
     """
     tf_keras.utils.set_random_seed(seed)
-    epochs = int(epochs if epochs is not None else point["epochs"])
-    if is_forest(point):
-        from components.model import forest
-
-        return forest.fit(
-            point, splits, inputs_info, task, seed, epochs, rows=rows, max_seconds=max_seconds
-        )
-    if max_seconds is not None:
-        should_stop = _until(time.monotonic() + max_seconds, should_stop)
-    batch_size = int(point["batch_size"])
-    model = build.build_model(
-        point,
-        space,
-        inputs_info,
-        task,
-        splits.n_classes,
-        splits.label_mean,
-        splits.label_std,
-        width_scale=width_scale,
-    )
-    inheritance = morph.inherit(model, initial, point) if initial is not None else None
-    scheduled = {**point, "epochs": initial_epoch + epochs}
-    callbacks = [c for c in [build.schedule_callback(scheduled)] if c is not None]
-    # The model returned is the best epoch's, the one its validation metrics describe (as
-    # KerasTuner keeps a trial's best epoch): a search trial's snapshot, reused by the Trainer
-    # or inherited by a child, is what the trial was ranked by, not a later epoch that got
-    # worse (taxi: a network ranked at 0.055 served at 0.18). With ``patience`` training also
-    # stops that many epochs after the best; without, it runs every epoch.
-    callbacks.append(
-        tf_keras.callbacks.EarlyStopping(
-            monitor="val_loss",
-            patience=patience if patience is not None else initial_epoch + epochs + 1,
-            restore_best_weights=True,
-        )
-    )
-    stopper = StopWhen(should_stop) if should_stop is not None else None
-    if stopper is not None:
-        callbacks.append(stopper)
-    clock = TrainingClock()
-    callbacks.append(clock)
-    train, weights = splits.training(rows, passes=splits.epoch_passes)
-    started = time.monotonic()
-    history = model.fit(
-        train.features,
-        train.labels,
-        sample_weight=weights,
-        batch_size=batch_size,
-        shuffle=True,
-        validation_data=(splits.eval.features, splits.eval.labels),
-        validation_batch_size=max(batch_size, VALIDATION_BATCH),
-        initial_epoch=initial_epoch,
-        epochs=initial_epoch + epochs,
-        verbose=0,
-        callbacks=callbacks,
-    )
-    per_epoch = {k: [float(v) for v in values] for k, values in history.history.items()}
-    losses = np.array(per_epoch["val_loss"], dtype=float)
-    losses[~np.isfinite(losses)] = np.inf
-    return FitResult(
-        model,
-        per_epoch,
-        int(np.argmin(losses)),
-        stopped_early=bool(stopper and stopper.stopped),
-        inheritance=inheritance,
-        train_s=max(0.0, time.monotonic() - started - clock.tracing),
-    )
-
-
-def restore(
-    point: Mapping[str, Any],
-    space: str,
-    splits: data.Splits,
-    inputs_info: FeatureSet,
-    task: str,
-    snapshot: morph.Snapshot,
-) -> FitResult:
-    """The network a search trial trained, rebuilt from its snapshot and validated as it is
-    (no epoch trained): with weight inheritance a trial's model carries its parents' training
-    too, which a retrain from scratch for the same epochs does not reproduce."""
-    model = build.build_model(
-        point, space, inputs_info, task, splits.n_classes, splits.label_mean, splits.label_std
-    )
-    inheritance = morph.inherit(model, snapshot, point)
-    if differ := [*inheritance.morphed, *inheritance.new]:
-        raise ValueError(f"the snapshot is not of this point's network (layers {differ} differ)")
-    measured = model.evaluate(
-        splits.eval.features,
-        splits.eval.labels,
-        batch_size=max(int(point["batch_size"]), VALIDATION_BATCH),
-        verbose=0,
-        return_dict=True,
-    )
-    history = {"loss": [], **{f"val_{k}": [float(v)] for k, v in measured.items()}}
-    return FitResult(model, history, 0, inheritance=inheritance, charged_epochs=0)
+    return family_of(point).model().fit(
+        point, space, splits, inputs_info, task, seed,
+        int(epochs if epochs is not None else point["epochs"]),
+        patience=patience, rows=rows, width_scale=width_scale, initial=initial,
+        initial_epoch=initial_epoch, should_stop=should_stop, max_seconds=max_seconds,
+    )  # fmt: skip
 
 
 def servable(result: FitResult) -> FitResult:

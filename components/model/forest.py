@@ -206,13 +206,16 @@ def _spread(rows: data.Rows, count: int) -> data.Rows:
 
 def fit(
     point: Mapping[str, Any],
+    space: str,
     splits: data.Splits,
     inputs_info: FeatureSet,
     task: str,
     seed: int,
     epochs: int,
+    *,
     rows: float = 1.0,
     max_seconds: float | None = None,
+    **_: Any,  # a network's fidelity and estimator (width, weights, early stops): none apply
 ) -> FitResult:
     """Grows the forest on (a fraction of) the training rows, with ``epochs`` of the point's
     full epochs as its share of the trees; measured on train and eval."""
@@ -236,12 +239,27 @@ def fit(
     return FitResult(forest, history, best_epoch=0, charged_epochs=epochs, train_s=train_s)
 
 
+def save(result: FitResult, path: str) -> None:
+    """The YDF model itself (a folder), converted to TensorFlow only if it is served."""
+    result.model.model.save(path)
+
+
 def load(path: str) -> Any:
     """A forest the search grew and kept (components.tuner.snapshots)."""
     return ydf.load_model(path)
 
 
-def restore(model: Any, splits: data.Splits, task: str) -> FitResult:
+def restore(
+    point: Mapping[str, Any], space: str, splits: data.Splits, inputs_info: FeatureSet,
+    task: str, kept: Any,
+) -> FitResult:  # fmt: skip
+    """A kept forest (``load``), validated and made servable: the family's restore."""
+    from components.model.fit import servable
+
+    return servable(validate(kept, splits, task))
+
+
+def validate(model: Any, splits: data.Splits, task: str) -> FitResult:
     """A forest the search grew in full, validated as it is (growing it again would only
     repeat the search's work)."""
     forest = Forest(model, task, splits.n_classes)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from components.spaces import macro, micro, training, trees
+from components.spaces import families, macro, micro, training, trees
 from components.spaces.features import FeatureSet, embedding_param_name, embedding_sizes
 from search.restrict import restrict
 from search.space import Choice, Condition, Param, SearchSpace
@@ -51,8 +51,9 @@ def build_space(
         p if p.condition is not None or p.name == "epochs" else replace(p, condition=only_networks)
         for p in network
     ]
-    family = Choice(trees.FAMILY, trees.FAMILIES)
-    return restrict(SearchSpace([family, *branch, *trees.params()]), overrides or {})
+    family = Choice(trees.FAMILY, tuple(families.FAMILIES))
+    own = [p for f in families.FAMILIES.values() for p in f.params()]
+    return restrict(SearchSpace([family, *branch, *own]), overrides or {})
 
 
 __all__ = ["FAMILIES_SPACE", "SPACE_NAMES", "FeatureSet", "build_space", "network_of"]

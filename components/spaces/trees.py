@@ -1,5 +1,5 @@
-"""The decision-forest families of the ``families`` space: gradient-boosted trees and random
-forests (TensorFlow Decision Forests), each with its own hyperparameters.
+"""The decision-forest families' hyperparameters (components.spaces.families registers the
+families): gradient-boosted trees and random forests, grown by YDF.
 
 Gradient-boosted trees are what usually wins on tabular data, and what a practitioner tries
 first; random forests are the robust default that needs almost no tuning. Ranges follow
@@ -17,15 +17,10 @@ the estimators treat a forest like a network trained for fewer epochs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from search.space import Choice, Condition, Float, Int, Param
 
 FAMILY = "family"
 NETWORK = "nn"
-TREE_FAMILIES = ("gbt", "rf")
-FAMILIES = (NETWORK, *TREE_FAMILIES)
 GBT_GROWING = ("local", "best_first_global")
 # Axis-aligned splits test one column against a threshold; sparse oblique ones a random sparse
 # projection of the numeric columns (YDF's benchmark_rank1 template, its best on its own
@@ -34,12 +29,8 @@ GBT_GROWING = ("local", "best_first_global")
 GBT_SPLITS = ("axis_aligned", "sparse_oblique")
 
 
-def is_forest(point: Mapping[str, Any]) -> bool:
-    return point.get(FAMILY) in TREE_FAMILIES
-
-
-def params() -> list[Param]:
-    gbt, rf = Condition(FAMILY, ("gbt",)), Condition(FAMILY, ("rf",))
+def gbt_params() -> list[Param]:
+    gbt = Condition(FAMILY, ("gbt",))
     return [
         Int("gbt_trees", 100, 500, step=100, condition=gbt),
         Int("gbt_max_depth", 3, 8, condition=gbt),
@@ -48,6 +39,12 @@ def params() -> list[Param]:
         Choice("gbt_min_examples", (2, 5, 10, 20), condition=gbt),
         Choice("gbt_growing", GBT_GROWING, condition=gbt),
         Choice("gbt_split", GBT_SPLITS, condition=gbt),
+    ]
+
+
+def rf_params() -> list[Param]:
+    rf = Condition(FAMILY, ("rf",))
+    return [
         Int("rf_trees", 100, 400, step=100, condition=rf),
         Int("rf_max_depth", 8, 24, step=8, condition=rf),
         Choice("rf_min_examples", (1, 2, 5, 10), condition=rf),

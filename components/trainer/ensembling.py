@@ -18,10 +18,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from components.model import build, data, ensemble_selection, morph
+from components.model import build, data, ensemble_selection
 from components.model.ensemble import EnsembleModel
-from components.spaces.trees import is_forest
-from components.tuner import snapshots
+from components.spaces.families import family_of, is_forest
 
 log = logging.getLogger("automl.trainer")
 SHORT_BY = 2.0  # a retrain foreseen past this many times its share of the time is not started
@@ -37,7 +36,7 @@ def with_searched(candidates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         snapshot = None
         if path := candidate.get("weights"):
             try:
-                snapshot = _load(path)
+                snapshot = family_of(candidate["params"]).model().load(path)
             except (OSError, ValueError, KeyError, RuntimeError) as error:
                 log.warning(
                     "Trial %d's searched network could not be read (%s); it is retrained only",
@@ -100,15 +99,6 @@ def within(pool: Sequence[dict[str, Any]], seconds: float, minimum: float) -> li
             else "left out of the ensemble",
         )  # fmt: skip
         kept.remove(dropped)
-
-
-def _load(path: str) -> Any:
-    """A network's weights, or a forest YDF saved (components.tuner.snapshots)."""
-    if path.endswith(snapshots.FOREST_SUFFIX):
-        from components.model import forest
-
-        return forest.load(path)
-    return morph.Snapshot.load(path)
 
 
 def is_searched(candidate: dict[str, Any]) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 from components.model import data, fit
 from components.model.ensemble import EnsembleModel
 from components.spaces import FeatureSet
-from components.spaces.trees import is_forest
+from components.spaces.families import is_forest
 from components.trainer import ensembling
 
 log = logging.getLogger("automl.trainer")

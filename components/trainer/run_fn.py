@@ -14,8 +14,8 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.model import build, data, explain, export, fit, forest
-from components.spaces.trees import is_forest
+from components.model import build, data, explain, export, fit
+from components.spaces.families import family_of
 from components.trainer import ensembling, refit
 from components.tuner import deadline
 from components.tuner.executor import (
@@ -64,12 +64,10 @@ def run_fn(fn_args: FnArgs) -> None:
 
     def train(candidate: dict) -> fit.FitResult:
         params = candidate["params"]
-        if (snapshot := candidate.get("searched")) is not None:
-            if is_forest(params):
-                log.info("Validating trial %d's searched forest", candidate["trial"] + 1)
-                return fit.servable(forest.restore(snapshot, splits, task))
-            log.info("Validating trial %d's searched network", candidate["trial"] + 1)
-            return fit.restore(params, space, splits, feature_set, task, snapshot)
+        if (kept := candidate.get("searched")) is not None:
+            family = family_of(params)
+            log.info("Validating trial %d's searched %s", candidate["trial"] + 1, family.name)
+            return family.model().restore(params, space, splits, feature_set, task, kept)
         epochs = config.get("epochs") or int(params["epochs"])
         allowed = time_allowed()
         log.info(

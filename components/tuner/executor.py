@@ -26,7 +26,7 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.spaces.trees import is_forest
+from components.spaces.families import is_forest
 from components.tuner import deadline, record, snapshots
 from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan

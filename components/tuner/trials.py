@@ -19,7 +19,7 @@ import tf_keras
 
 from components.model import data, fit, measure, morph
 from components.spaces import FeatureSet
-from components.spaces.trees import is_forest
+from components.spaces.families import family_of, is_forest
 from components.tuner.snapshots import forest_name, snapshot_name
 from search.curves import CurveStopping
 from search.fidelity import TRAIN_SECONDS, Fidelity, trial_cost
@@ -117,8 +117,9 @@ class TrialRunner:
             should_stop=should_stop,
         )
         trained = result.epochs_run
-        if (path := self._snapshot_path(trial.number)) and not is_forest(trial.params):
-            morph.Snapshot.of(result.model).save(path)
+        family = family_of(trial.params)
+        if (path := self._snapshot_path(trial.number)) and family.epoch_trained:
+            family.model().save(result, path)
         metrics = {
             **result.validation_metrics(),
             **measure.size(result.model, with_bytes=self._measures("size_bytes")),
@@ -135,7 +136,7 @@ class TrialRunner:
             # The Trainer reuses a forest grown in full rather than growing it again, and
             # weighs one grown at a lower rung against its retrain, or serves it where the
             # run's time budget leaves no time to grow it in full.
-            result.model.model.save(os.path.join(self.weights_dir, forest_name(trial.number)))
+            family.model().save(result, os.path.join(self.weights_dir, forest_name(trial.number)))
         attrs: dict[str, Any] = {"model_epochs": initial_epoch + trained}
         if result.inheritance is not None:
             attrs["inherited"] = result.inheritance.as_dict()

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import fit, measure
+from components.model import fit, measure, network
 from components.model.ensemble import EnsembleModel
 from components.spaces import build_space
 from tests.model.test_forest import INPUTS, splits
@@ -121,7 +121,8 @@ def test_a_searched_network_is_served_as_it_was_trained_when_it_beats_its_retrai
 
     def train(candidate):
         if (snapshot := candidate.get("searched")) is not None:
-            return fit.restore(point, "families", data_splits, INPUTS, "classification", snapshot)
+            return network.restore(point, "families", data_splits, INPUTS, "classification",
+                                   snapshot)  # fmt: skip
         return fit.fit(point, "families", data_splits, INPUTS, "classification", seed=1,
                        epochs=1)  # fmt: skip
 

@@ -168,7 +168,7 @@ def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_
 
     candidate = {"trial": 0, "params": grown.params, "weights": kept[0], "full_fidelity": True}
     (pool,) = ensembling.with_searched([candidate])  # reused: not grown again
-    restored = forest.restore(pool["searched"], data_splits, "classification")
+    restored = forest.validate(pool["searched"], data_splits, "classification")
     assert restored.epochs_run == 0
     assert restored.objective == pytest.approx(outcome.metrics["val_loss"], rel=1e-6)
     served = fit.servable(restored).model
