@@ -18,7 +18,7 @@ from components.model import build, data, explain, export, fit
 from components.spaces.families import family_of
 from components.trainer import ensembling, refit
 from components.tuner import deadline
-from components.tuner.executor import (
+from components.tuner.hyperparameters import (
     candidates_from_config,
     class_weighting_from_config,
     point_from_config,

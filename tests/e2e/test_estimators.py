@@ -107,7 +107,7 @@ def test_curve_stopping_and_inheritance_run_in_the_pipeline(output):
     newest = max(searches.iterdir(), key=lambda p: int(p.name.removeprefix("study-")))
     kept = {int(p.stem.removeprefix("trial_")) for p in newest.glob("trial_*.npz")}
     assert study["selected_trial"] in kept
-    from components.tuner.executor import candidates_from_config
+    from components.tuner.hyperparameters import candidates_from_config
 
     best = latest(output / "pipeline_root" / "AutoMLTuner" / "best_hyperparameters")
     handed = json.loads((best / "best_hyperparameters.txt").read_text())

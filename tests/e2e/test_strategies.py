@@ -32,7 +32,7 @@ def latest(folder: Path) -> Path:
 
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_strategy_runs_the_pipeline_and_trainer_uses_its_choice(strategy, output):
-    from components.tuner.executor import point_from_config
+    from components.tuner.hyperparameters import point_from_config
     from pipeline.cli import main
 
     config = output / "tiny.yaml"

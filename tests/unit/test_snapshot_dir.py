@@ -3,11 +3,11 @@
 import numpy as np
 
 from components.spaces import FeatureSet
-from components.tuner.executor import (
+from components.tuner.executor import weights_root
+from components.tuner.hyperparameters import (
     best_hyperparameters_config,
     candidates_from_config,
     point_from_config,
-    weights_root,
 )
 from components.tuner.plan import SearchPlan
 from components.tuner.snapshots import keep
