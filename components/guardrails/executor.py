@@ -24,6 +24,8 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components.guardrails import checks, handling, identifiers, leakage
+from components.guardrails.settings import GuardrailsConfig
+from components.settings import validated
 
 log = logging.getLogger("automl.guardrails")
 
@@ -70,12 +72,13 @@ class Executor(base_executor.BaseExecutor):
         output_dict: dict[str, list[types.Artifact]],
         exec_properties: dict[str, Any],
     ) -> None:
-        settings = json.loads(exec_properties["settings"])
+        typed = validated(GuardrailsConfig, json.loads(exec_properties["settings"]), "guardrails")
+        settings = typed.model_dump(mode="json")
         label, task = exec_properties["label"], exec_properties["task"]
         schema_uri = artifact_utils.get_single_uri(input_dict["schema"])
         schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(schema_uri))
         decision = handling.Decision(notes=("guardrails are off (guardrails.enabled: false)",))
-        if settings["enabled"]:
+        if typed.enabled:
             statistics = artifact_utils.get_single_instance(input_dict["statistics"])
             train = stats_artifact_utils.load_statistics(statistics, "train").proto()
             found = checks.findings(train, label, task)
@@ -86,7 +89,7 @@ class Executor(base_executor.BaseExecutor):
             seen = {(f.kind, f.feature) for f in found}
             found += [f for f in identifiers.id_like_integers(frame, label)
                       if (f.kind, f.feature) not in seen]  # fmt: skip
-            if settings["leakage"] and label in frame.columns:
+            if typed.leakage and label in frame.columns:
                 found += leakage.leaking_columns(frame, label, task)
             decision = handling.decide(found, settings)
         in_schema = {f.name for f in schema.feature}

@@ -16,7 +16,9 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from components.model import build, data, explain, export, fit
 from components.spaces.families import family_of
+from components.settings import validated
 from components.trainer import ensembling, refit
+from components.trainer.settings import TrainerConfig
 from components.tuner import deadline
 from components.tuner.hyperparameters import (
     candidates_from_config,
@@ -32,6 +34,7 @@ IMPORTANCE_S = 5.0  # under a run's time budget, the feature importance's share 
 def run_fn(fn_args: FnArgs) -> None:
     """Entry point named in the Trainer component by dotted path."""
     config = fn_args.custom_config
+    validated(TrainerConfig, {k: config[k] for k in TrainerConfig.model_fields}, "trainer")
     if not fn_args.hyperparameters:
         raise ValueError("the Trainer needs the Tuner's best_hyperparameters")
     space, point = point_from_config(fn_args.hyperparameters)

@@ -25,10 +25,12 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
+from components.settings import validated
 from components.tuner import deadline, record, snapshots
 from components.tuner.hyperparameters import BEST_HYPERPARAMETERS_FILE, best_hyperparameters_config
 from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
+from components.tuner.settings import TunerConfig
 from components.tuner.workers import Workers, default_parallel
 from search.objectives import pareto_front, runners_up, select
 from search.storage import StudyStorage, open_store
@@ -145,6 +147,7 @@ class Executor(base_executor.BaseExecutor):
         exec_properties: dict[str, Any],
     ) -> None:
         settings = with_run_time_budgets(json.loads(exec_properties["settings"]), exec_properties)
+        validated(TunerConfig, settings, "tuner")
         # Resolved here, where the trials run, and recorded: every trial process shares the
         # cores by it (a resumed study may change it).
         settings["parallel_trials"] = settings.get("parallel_trials") or default_parallel()

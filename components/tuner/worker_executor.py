@@ -27,7 +27,9 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 
 from components.tuner.executor import log_trial, warm_start_prior
+from components.settings import validated
 from components.tuner.job import TunerJob
+from components.tuner.settings import TunerConfig
 from components.tuner.workers import Workers
 from search.storage import StudyStorage, open_store
 
@@ -63,6 +65,7 @@ class Executor(base_executor.BaseExecutor):
     ) -> None:
         del output_dict  # a worker's results are the study's trials
         settings = json.loads(exec_properties["settings"])
+        validated(TunerConfig, settings, "tuner")
         if not settings.get("study_store"):
             raise ValueError("a Tuner worker needs a shared study store (tuner.study_store)")
         key = TunerJob(input_dict, settings, exec_properties["task"]).study_key
