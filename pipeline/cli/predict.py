@@ -29,7 +29,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from pipeline.cli import _fail, config_from, console, main
+from pipeline.cli.group import config_from, console, fail, main
 from pipeline.dataset import MISSING_TOKENS, DataError, read_rows, sanitised_names
 
 BATCH = 8192
@@ -45,7 +45,7 @@ def served_model(output: Path, pipeline_name: str | None) -> Path:
     if pipeline_name is None:
         served = sorted(p.name for p in serving.glob("*") if versions.versions(str(p)))
         if len(served) > 1:
-            _fail(
+            fail(
                 f"{output} serves several pipelines ({', '.join(served)}); "
                 "say which with --dataset-name or --config"
             )
@@ -53,7 +53,7 @@ def served_model(output: Path, pipeline_name: str | None) -> Path:
     base = serving / pipeline_name
     published = versions.versions(str(base))
     if not published:
-        _fail(f"no model has been pushed under {serving}; run `automl run` first, or pass --model")
+        fail(f"no model has been pushed under {serving}; run `automl run` first, or pass --model")
     return base / str(published[-1])
 
 
@@ -176,19 +176,19 @@ def predict(
         names, _ = sanitised_names(header, str(data))
         kept = [names.index(sanitised_names([k], "--keep")[0][0]) for k in keep]
     except DataError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except ValueError:
-        _fail(f"--keep: {', '.join(keep)}: not all are columns of {data}")
+        fail(f"--keep: {', '.join(keep)}: not all are columns of {data}")
     if model_dir is None:
         config = config_from(config_file, {"output": output, "dataset_name": dataset_name})
         named = config_file is not None or dataset_name is not None
         model_dir = served_model(config.output, config.pipeline_name if named else None)
     elif not (model_dir / "saved_model.pb").exists():
-        _fail(f"{model_dir} holds no saved_model.pb")
+        fail(f"{model_dir} holds no saved_model.pb")
     try:
         predicted_header, predicted = predict_rows(model_dir, names, rows)
     except DataError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header[i] for i in kept] + predicted_header)

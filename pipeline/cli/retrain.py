@@ -17,17 +17,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.cli import (
-    EXIT_BUSY,
-    _fail,
-    _run,
-    config_from,
-    console,
-    data_options,
-    main,
-    shared_flags,
-)
-from pipeline.config import PipelineConfig
+from pipeline.cli.group import (
+    EXIT_BUSY, config_from, console, data_options, execute, fail, main, shared_flags,
+    where_config, where_options,
+)  # fmt: skip
 
 
 @main.command()
@@ -37,38 +30,11 @@ def retrain(config_file: Path | None, rerun: bool, verbose: bool, **data_flags: 
     flags = shared_flags(data_flags)
     config = config_from(config_file, flags)
     retrain_config = config.for_retrain(budget_given=flags["tuner.max_total_epochs"] is not None)
-    _run(retrain_config, rerun, verbose)
-
-
-def _where_options(command: Any) -> Any:
-    """Which pipeline's output: the same --output/--config/--data a run was given."""
-    for option in reversed(
-        [
-            click.option("--output", type=click.Path(path_type=Path), help="Output folder."),
-            click.option("--config", "config_file", type=click.Path(path_type=Path)),
-            click.option(
-                "--data", type=click.Path(path_type=Path), help="The data the runs used."
-            ),
-            click.option("--dataset-name", help="Instead of --data: the dataset's name."),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-def _config(
-    config_file: Path | None, output: Path | None, data: Path | None, name: str | None
-) -> PipelineConfig:
-    # The label does not matter here (only where the pipeline keeps its things), but a
-    # config with --data needs one.
-    label = "unused" if data is not None else None
-    return config_from(
-        config_file, {"output": output, "data": data, "label": label, "dataset_name": name}
-    )
+    execute(retrain_config, rerun, verbose)
 
 
 @main.command()
-@_where_options
+@where_options
 @click.option("--to", "to_version", type=int, help="Version to serve (default: the one before).")
 @click.option(
     "--pin/--no-pin", default=True, show_default=True,
@@ -89,10 +55,10 @@ def rollback(
     from pipeline.layout import history_dir, serving_dir
     from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
 
-    config = _config(config_file, output, data, dataset_name)
+    config = where_config(config_file, output, data, dataset_name)
     base = serving_dir(config)
     if not served.versions(str(base)):  # before the lock, which would create the output folder
-        _fail(f"no pushed version in {base}: nothing to roll back")
+        fail(f"no pushed version in {base}: nothing to roll back")
     try:
         with output_lock(config.output):  # no run may push meanwhile
             published = served.versions(str(base))
@@ -101,15 +67,15 @@ def rollback(
             if to_version is not None:
                 target = to_version
             elif target is None:
-                _fail(
+                fail(
                     f"version {current} serves the oldest model pushed to {base} "
                     f"(version {serving_origin}): nothing older to roll back to"
                 )
             if target not in published:
                 shown = ", ".join(map(str, published))
-                _fail(f"version {target} is not in {base} (versions: {shown})")
+                fail(f"version {target} is not in {base} (versions: {shown})")
             if target == current:
-                _fail(f"version {target} is already serving")
+                fail(f"version {target} is already serving")
             record = served.read_record(str(base / str(target)))
             new = served.publish(
                 str(base / str(target)),
@@ -127,9 +93,9 @@ def rollback(
                  "pinned": pin},
             )  # fmt: skip
     except OutputBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
+        fail(str(exc), EXIT_BUSY)
     except OutputUnusable as exc:  # read-only output: the versions are there, no lock
-        _fail(str(exc))
+        fail(str(exc))
     held = "; pinned: runs push nothing until `automl unpin`" if pin else ""
     console.print(
         escape(f"Serving version {version} (a copy of {target}) instead of {current}{held}")
@@ -137,7 +103,7 @@ def rollback(
 
 
 @main.command()
-@_where_options
+@where_options
 def unpin(
     output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None
 ) -> None:
@@ -146,24 +112,24 @@ def unpin(
     from pipeline.layout import serving_dir
     from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
 
-    config = _config(config_file, output, data, dataset_name)
+    config = where_config(config_file, output, data, dataset_name)
     base = serving_dir(config)
     if served.pinned(str(base)) is None:
-        _fail(f"nothing is pinned in {base}")
+        fail(f"nothing is pinned in {base}")
     try:
         with output_lock(config.output):
             was = served.unpin(str(base))
     except OutputBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
+        fail(str(exc), EXIT_BUSY)
     except OutputUnusable as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console.print(
         escape(f"Unpinned version {was.get('version')}: the next blessed model is pushed")
     )
 
 
 @main.command("history")
-@_where_options
+@where_options
 def show_history(
     output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None
 ) -> None:
@@ -172,12 +138,12 @@ def show_history(
     from components.pusher.versions import pinned, read_record, versions
     from pipeline.layout import history_dir, serving_dir
 
-    config = _config(config_file, output, data, dataset_name)
+    config = where_config(config_file, output, data, dataset_name)
     folder = str(history_dir(config))
     gates = history.decisions(folder, "gate")
     promotions = history.decisions(folder, "promotion")
     if not gates and not promotions:
-        _fail(f"no run of {config.pipeline_name} recorded under {config.output}")
+        fail(f"no run of {config.pipeline_name} recorded under {config.output}")
     # Cells and titles are markup to rich: the gate's problems quote columns and values.
     runs = Table(title=escape(f"{config.pipeline_name}: runs"), title_justify="left")
     for column in ("time (UTC)", "span", "data gate", "model", "version", "why"):

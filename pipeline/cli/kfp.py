@@ -15,7 +15,7 @@ import yaml
 from rich.markup import escape
 
 from pipeline import ir_runner, kfp_entrypoint, kfp_package
-from pipeline.cli import EXIT_RUN_FAILED, _fail, console, main
+from pipeline.cli.group import EXIT_RUN_FAILED, console, fail, main
 from pipeline.config import ConfigError, build_config
 from pipeline.dataset import DataError
 
@@ -88,11 +88,11 @@ def compile_command(
     from pipeline import layout
 
     if output.suffix not in PACKAGE_SUFFIXES:
-        _fail(f"--output must end in {', '.join(PACKAGE_SUFFIXES)}, not '{output.name}'")
+        fail(f"--output must end in {', '.join(PACKAGE_SUFFIXES)}, not '{output.name}'")
     if not image.strip() or any(c.isspace() for c in image):
-        _fail(f"--image '{image}' is not an image reference")
+        fail(f"--image '{image}' is not an image reference")
     if mount_path is not None and not mount_path.startswith("/"):
-        _fail(f"--mount-path must be absolute, not '{mount_path}'")
+        fail(f"--mount-path must be absolute, not '{mount_path}'")
     try:
         config = build_config(
             config_file, data=data, label=label, **{"beam.args": tuple(beam_arg) or None}
@@ -102,7 +102,7 @@ def compile_command(
         config.tuner.refuse_password_in_url()
         profile = layout.profile_data(config)
     except (ConfigError, DataError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     from pipeline import kubeflow
     from pipeline.local_run import data_facts
 
@@ -182,7 +182,7 @@ def run_ir(
     for item in params:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            _fail(f"--param takes NAME=VALUE, not '{item}'")
+            fail(f"--param takes NAME=VALUE, not '{item}'")
         given[name] = value
     try:
         job = kfp_package.read(package)
@@ -198,19 +198,19 @@ def run_ir(
             parallel_tasks=parallel_tasks,
         )
     except (ValueError, KeyError, TypeError, yaml.YAMLError, ir_runner.IRError) as exc:
-        _fail(f"{package} cannot be run: {type(exc).__name__}: {exc}".splitlines()[0])
+        fail(f"{package} cannot be run: {type(exc).__name__}: {exc}".splitlines()[0])
     root = runner.root
     if in_docker:
         runner.launcher = _launcher(job, root, work, volume)
     elif "://" in root:
-        _fail(f"the pipeline root {root} is not a folder: pass --pipeline-root or --docker")
+        fail(f"the pipeline root {root} is not a folder: pass --pipeline-root or --docker")
     launcher = runner.launcher
     name = spec["pipelineInfo"]["name"]
     console.print(f"[bold]Run[/] {escape(f'{name} ({runner.run_id}) -> {root}')}")
     try:
         outputs = runner.run()
     except (ir_runner.TaskFailed, ir_runner.IRError) as exc:
-        _fail(str(exc), EXIT_RUN_FAILED)
+        fail(str(exc), EXIT_RUN_FAILED)
     pushed = [a["metadata"] for a in outputs.get("Pusher", {}).get("pushed_model", [])]
     if pushed and pushed[0].get("pushed"):
         pushed_to = launcher.host_path(pushed[0]["pushed_destination"])
@@ -228,9 +228,9 @@ def _launcher(job: dict, root: str, work: Path, volume: Path | None) -> ir_runne
     """Docker with the volume and the artifact store where a KFP pod has them."""
     docker = shutil.which("docker")
     if docker is None:
-        _fail("--docker: no docker command on PATH (bash kind-cluster/docker-engine.sh)")
+        fail("--docker: no docker command on PATH (bash kind-cluster/docker-engine.sh)")
     if subprocess.run([docker, "info"], capture_output=True, check=False).returncode != 0:
-        _fail("--docker: the Docker engine is not running (bash kind-cluster/docker-engine.sh)")
+        fail("--docker: the Docker engine is not running (bash kind-cluster/docker-engine.sh)")
     executors = job.get("platformSpec", {}).get("platforms", {}).get("kubernetes", {})
     executors = executors.get("deploymentSpec", {}).get("executors", {})
     mount_paths = {m["mountPath"] for e in executors.values() for m in e.get("pvcMount", [])}
@@ -242,7 +242,7 @@ def _launcher(job: dict, root: str, work: Path, volume: Path | None) -> ir_runne
     elif "://" not in root:
         mounts.append((str(Path(root).resolve()), root))
     else:
-        _fail(f"--docker: artifacts at {root} cannot be mounted (use a local or minio:// root)")
+        fail(f"--docker: artifacts at {root} cannot be mounted (use a local or minio:// root)")
     for host, _ in mounts:  # docker would create missing ones as root
         Path(host).mkdir(parents=True, exist_ok=True)
     return ir_runner.Launcher(docker=docker, mounts=mounts)

@@ -7,12 +7,11 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from pipeline.cli import _fail, console, main
-from pipeline.retrain_cli import _config, _where_options
+from pipeline.cli.group import console, fail, main, where_config, where_options
 
 
 @main.command("report")
-@_where_options
+@where_options
 @click.option(
     "--to", "target", type=click.Path(path_type=Path),
     help="The HTML file (default: <output>/reports/<run>.html).",
@@ -28,16 +27,16 @@ def report(
     from pipeline.layout import Layout
     from pipeline.run_summary import read_run
 
-    config = _config(config_file, output, data, dataset_name)
+    config = where_config(config_file, output, data, dataset_name)
     layout = Layout(config.output)
     if not layout.metadata.exists():
-        _fail(f"no run recorded under {config.output} (no {layout.metadata.name})")
+        fail(f"no run recorded under {config.output} (no {layout.metadata.name})")
     connection = metadata_store_pb2.ConnectionConfig()
     connection.sqlite.filename_uri = str(layout.metadata)
     connection.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
     summary = read_run(connection, config.pipeline_name, 0)
     if summary is None:
-        _fail(f"no run of {config.pipeline_name} recorded under {config.output}")
+        fail(f"no run of {config.pipeline_name} recorded under {config.output}")
     path = html_report.write(
         summary,
         config.pipeline_name,

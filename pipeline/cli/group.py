@@ -1,4 +1,7 @@
-"""The `automl` command.
+"""The `automl` command group and what its commands share: the data options, the config
+they build, one-line failures, the run's execution. Each command lives in its own module of
+this package (run, retrain, kfp, report, predict), which imports this one and never another
+command's.
 
 Errors a user can fix (bad flags, bad config, bad CSV, anomalous data) print one line (plus the
 list of anomalies, when there are some) and exit non-zero, without a stack trace; the full log
@@ -24,10 +27,7 @@ from rich.markup import escape
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from pipeline.api import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_RUN_FAILED  # noqa: F401  (exported)
 from pipeline.terminal import console, errors  # noqa: F401  (the commands' modules use them)
-from pipeline.choices import SCHEDULER_NAMES, SPACE_NAMES, STRATEGY_NAMES
 from pipeline.config import (
-    DEFAULT_ESTIMATOR,
-    DEFAULT_STRATEGY,
     ConfigError,
     PipelineConfig,
     build_config,
@@ -48,7 +48,7 @@ class Duration(click.ParamType):
 DURATION = Duration()
 
 
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """One line on stderr and the exit code. The message is text, never rich markup: it
     quotes the user's paths, columns and values (`trips [v2].csv`, a label `[/x]`)."""
     errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
@@ -131,59 +131,7 @@ def config_from(config_file: Path | None, flags: dict[str, Any]) -> PipelineConf
     try:
         return build_config(config_file, **flags)
     except ConfigError as exc:
-        _fail(str(exc))
-
-
-@main.command()
-@data_options
-@click.option(
-    "--strategy",
-    help=f"Search strategy: {', '.join(STRATEGY_NAMES)} (default {DEFAULT_STRATEGY}).",
-)
-@click.option(
-    "--estimator",
-    help="How trials are measured: " + ", ".join(SCHEDULER_NAMES) + ", optionally +curve "
-    f"and/or +inherit (default {DEFAULT_ESTIMATOR}).",
-)
-@click.option("--space", help="Search space: " + ", ".join(SPACE_NAMES) + ".")
-@click.option("--max-trials", type=int, help="Most trials to run.")
-@click.option(
-    "--time-budget",
-    type=DURATION,
-    help="Wall time of the whole run (600, 90s, 10m, 1.5h): the search gets what the rest "
-    "of the pipeline will not need.",
-)
-@click.option(
-    "--new-study",
-    is_flag=True,
-    help="Start the search afresh even if an interrupted one for the same data is unfinished.",
-)
-def run(
-    config_file: Path | None,
-    strategy: str | None,
-    estimator: str | None,
-    space: str | None,
-    max_trials: int | None,
-    time_budget: float | None,
-    new_study: bool,
-    rerun: bool,
-    verbose: bool,
-    **data_flags: Any,
-) -> None:
-    """Run the whole pipeline locally (LocalDagRunner)."""
-    config = config_from(
-        config_file,
-        {
-            **shared_flags(data_flags),
-            "tuner.strategy": strategy,
-            "tuner.estimator": estimator,
-            "tuner.space": space,
-            "tuner.max_trials": max_trials,
-            "time_budget_s": time_budget,
-            "tuner.resume": False if new_study else None,
-        },
-    )
-    _run(config, rerun, verbose)
+        fail(str(exc))
 
 
 def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
@@ -201,44 +149,38 @@ def shared_flags(flags: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run(config: PipelineConfig, rerun: bool, verbose: bool = False) -> None:
+def execute(config: PipelineConfig, rerun: bool, verbose: bool = False) -> None:
     """The run (pipeline.api.execute), a failure as one line and its exit code."""
     from pipeline import api
 
     try:
         api.execute(config, rerun, verbose)
     except api.RunFailed as exc:
-        _fail(str(exc), exc.exit_code)
+        fail(str(exc), exc.exit_code)
 
 
-@main.command("space")
-@click.option("--space", help="Search space: " + ", ".join(SPACE_NAMES) + ".")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path),
-    help="YAML file whose tuner settings (space, overrides, epochs) apply.",
-)
-def show_space(space: str | None, config_file: Path | None) -> None:
-    """Print a search space as the Tuner will search it (one embedding size per categorical
-    feature is added once Transform has run)."""
-    from components.tuner.plan import PlanError, SearchPlan
-
-    try:
-        config = build_config(config_file, **{"tuner.space": space})
-        plan = SearchPlan.from_settings(config.tuner.model_dump(mode="json"), "classification")
-    except (ConfigError, PlanError) as exc:
-        _fail(str(exc))
-    console.print(f"[bold]{escape(plan.space_name)}[/] space, {len(plan.space)} parameters:")
-    console.print(str(plan.space), highlight=False, markup=False)
+def where_options(command: Any) -> Any:
+    """Which pipeline's output: the same --output/--config/--data a run was given."""
+    for option in reversed(
+        [
+            click.option("--output", type=click.Path(path_type=Path), help="Output folder."),
+            click.option("--config", "config_file", type=click.Path(path_type=Path)),
+            click.option(
+                "--data", type=click.Path(path_type=Path), help="The data the runs used."
+            ),
+            click.option("--dataset-name", help="Instead of --data: the dataset's name."),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
-from pipeline import (  # noqa: E402, F401  (register their commands)
-    kfp_cli,
-    predict_cli,
-    report_cli,
-    retrain_cli,
-)
-
-if __name__ == "__main__":
-    main()
+def where_config(
+    config_file: Path | None, output: Path | None, data: Path | None, name: str | None
+) -> PipelineConfig:
+    # The label does not matter here (only where the pipeline keeps its things), but a
+    # config with --data needs one.
+    label = "unused" if data is not None else None
+    return config_from(
+        config_file, {"output": output, "data": data, "label": label, "dataset_name": name}
+    )
