@@ -80,19 +80,22 @@ def component_windows(output: Path) -> dict[str, tuple[float, float]]:
     return windows
 
 
+def _peak(rss: list[int]) -> float | None:
+    return round(max(rss) / GIB, 2) if rss else None
+
+
 def automl_run(data: Path, rows: int, budget: int) -> dict[str, Any]:
     output = WORK / f"run-{rows}"
     command = [str(AUTOML), "run", "--data", str(data), "--label", "y", "--output", str(output),
                "--time-budget", f"{budget}s", "--rerun"]  # fmt: skip
     wall, code, samples = sampled(command, WORK / f"run-{rows}.log")
     windows = component_windows(output) if code == 0 else {}
-    per_component = {
+    per_component = {  # in the order they ran; a component too short to be sampled has None
         name: {
             "seconds": round(end - start, 1),
-            "peak_rss_gib": round(max((r for t, r in samples if start <= t <= end), default=0)
-                                  / GIB, 2),  # fmt: skip
+            "peak_rss_gib": _peak([r for t, r in samples if start <= t <= end]),
         }
-        for name, (start, end) in windows.items()
+        for name, (start, end) in sorted(windows.items(), key=lambda item: item[1])
     }
     log = (WORK / f"run-{rows}.log").read_text()
     return {
@@ -158,7 +161,7 @@ def report(results: list[dict[str, Any]]) -> str:
         )
     lines += ["", "Per component (seconds, peak RSS GiB of the process tree while it ran):", ""]
     for r in results:
-        parts = [f"{n} {c['seconds']} s / {c['peak_rss_gib']}"
+        parts = [f"{n} {c['seconds']} s / {c['peak_rss_gib'] or '-'}"
                  for n, c in r["automl"]["components"].items()]  # fmt: skip
         lines.append(f"- {r['rows']:,} rows: " + "; ".join(parts))
     return "\n".join(lines) + "\n"
