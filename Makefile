@@ -129,10 +129,10 @@ docker-engine:
 	bash kind-cluster/docker-engine.sh
 
 image: docker-engine
-	mkdir -p image/ca-certificates && rm -f image/ca-certificates/*.crt && \
-	{ cp /usr/local/share/ca-certificates/*.crt image/ca-certificates/ 2>/dev/null || true; } && \
-	base=$$(bash image/base-image.sh $(BASE_IMAGE)) && \
-	docker build --build-arg BASE_IMAGE=$$base -t $(IMAGE) . && \
+	mkdir -p deploy/image/ca-certificates && rm -f deploy/image/ca-certificates/*.crt && \
+	{ cp /usr/local/share/ca-certificates/*.crt deploy/image/ca-certificates/ 2>/dev/null || true; } && \
+	base=$$(bash deploy/image/base-image.sh $(BASE_IMAGE)) && \
+	docker build --build-arg BASE_IMAGE=$$base -f deploy/image/Dockerfile -t $(IMAGE) . && \
 	docker image inspect $(IMAGE) --format '$(IMAGE): {{.Size}} bytes'
 
 compile: $(VENV)/.installed

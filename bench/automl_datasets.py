@@ -60,7 +60,7 @@ def letters_csv(path: Path, rows: int = LETTER_ROWS, seed: int = 26) -> Path:
 
 
 def _penguins(work: Path) -> Path:
-    from pipeline.dataset import embedded_penguins_csv
+    from pipeline.definition.dataset import embedded_penguins_csv
 
     return embedded_penguins_csv()
 

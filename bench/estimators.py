@@ -124,7 +124,7 @@ def retrained(problem: peers.Problem, point: dict[str, Any] | None) -> float | N
     """The selected point trained from scratch for a full trial, as the Trainer would."""
     if point is None:
         return None
-    from components.model import fit
+    from modeling.model import fit
 
     result = fit.fit(
         point,
@@ -151,7 +151,7 @@ def run_dataset(
     method's seeds, so a run cut short still holds whole, comparable methods. Methods whose
     seeds ``kept`` (an earlier run's raw results with the same budget) already holds are not
     run again, which lets a cut-short run be resumed."""
-    from components.spaces import build_space
+    from modeling.spaces import build_space
 
     splits, inputs_info = load_splits(prepared)
     problem = peers.Problem(

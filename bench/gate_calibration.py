@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import automl_datasets  # noqa: E402
 from bench.vs_automl import head_commit  # noqa: E402
 from components.data_gate import checks  # noqa: E402
-from pipeline.create_pipeline import QUANTILE_BUCKETS  # noqa: E402
+from pipeline.definition.create_pipeline import QUANTILE_BUCKETS  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORK = Path(__file__).resolve().parent / "work" / "gate_calibration"

@@ -25,7 +25,7 @@ import tf_keras
 from bench.keras_tuner_2 import kt  # noqa: E402  (before tfx.components)
 
 from bench.meter import Meter  # noqa: E402
-from components.model import build, data  # noqa: E402  (imports tfx.components)
+from modeling.model import build, data  # noqa: E402
 
 
 class CountEpochs(tf_keras.callbacks.Callback):

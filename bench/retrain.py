@@ -57,7 +57,7 @@ def taxi_spans(folder: Path, rows: int) -> Path:
 
 def run(name: str, *args: str) -> dict[str, Any]:
     """One `automl` command, timed, and what its run did (read back from MLMD)."""
-    from pipeline.run_summary import read_run
+    from pipeline.report.run_summary import read_run
     from tfx.orchestration import metadata
 
     output = Path(args[args.index("--output") + 1])

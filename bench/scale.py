@@ -129,7 +129,7 @@ def head_commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent,
                           capture_output=True, text=True)  # fmt: skip
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "pipeline", "components", "search"],
+        ["git", "status", "--porcelain", "pipeline", "components", "modeling", "search"],
         cwd=HERE.parent, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     return done.stdout.strip() + ("+changes" if dirty else "")

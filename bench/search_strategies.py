@@ -49,7 +49,7 @@ def load_splits(prepared: search_datasets.Prepared):
     from tfx.components.trainer import fn_args_utils
     from tfx.types import standard_component_specs
 
-    from components.model import build, data
+    from modeling.model import build, data
 
     fn_args = fn_args_utils.get_common_fn_args(
         artifacts(prepared),

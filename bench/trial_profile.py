@@ -51,21 +51,21 @@ STEPS = [
     ("search.store", "StudyStore.finish", "store: write"),
     ("components.tuner.job", "TunerJob.from_json", "job"),
     ("components.tuner.job", "TunerJob.runner", "data: load"),
-    ("components.model.data", "Splits.load", "data: load"),
-    ("components.model.data", "cached", "data: load"),
-    ("components.model.data", "Splits.train_rows", "data: load"),
-    ("components.model.data", "Splits.training", "data: load"),
-    ("components.model.data", "predictions", "measure: scores"),
-    ("components.model.build", "build_model", "model: build"),
+    ("modeling.model.data", "Splits.load", "data: load"),
+    ("modeling.model.data", "cached", "data: load"),
+    ("modeling.model.data", "Splits.train_rows", "data: load"),
+    ("modeling.model.data", "Splits.training", "data: load"),
+    ("modeling.model.data", "predictions", "measure: scores"),
+    ("modeling.model.build", "build_model", "model: build"),
     ("tf_keras", "Model.fit", "model: fit"),
-    ("components.model.forest", "fit", "model: fit"),
-    ("components.model.forest", "_metrics", "measure: scores"),
-    ("components.model.forest", "Forest.model_size", "measure: size"),
-    ("components.model.measure", "size", "measure: size"),
-    ("components.model.measure", "rows_for_latency", "measure: latency"),
-    ("components.model.measure", "latency_ms", "measure: latency"),
-    ("components.model.morph", "Snapshot.of", "snapshot"),
-    ("components.model.morph", "Snapshot.save", "snapshot"),
+    ("modeling.model.forest", "fit", "model: fit"),
+    ("modeling.model.forest", "_metrics", "measure: scores"),
+    ("modeling.model.forest", "Forest.model_size", "measure: size"),
+    ("modeling.model.measure", "size", "measure: size"),
+    ("modeling.model.measure", "rows_for_latency", "measure: latency"),
+    ("modeling.model.measure", "latency_ms", "measure: latency"),
+    ("modeling.model.morph", "Snapshot.of", "snapshot"),
+    ("modeling.model.morph", "Snapshot.save", "snapshot"),
 ]
 
 
@@ -128,7 +128,7 @@ def run_one(prepared: Any, point: dict[str, Any], epochs: int, context: Any) -> 
     import psutil
 
     from components.tuner.job import TunerJob
-    from pipeline.config import TunerConfig
+    from pipeline.definition.config import TunerConfig
     from search.fidelity import Fidelity
     from search.store import StudyStore, worker_name
     from search.trial import Trial
@@ -180,7 +180,7 @@ def decode_once(prepared: Any) -> float:
     Tuner does once per search before its first trial; absent in code that decodes per trial."""
     import os
 
-    from components.model import data
+    from modeling.model import data
     from components.tuner.job import TunerJob
 
     os.environ[data.CACHE_ENV] = tempfile.mkdtemp(prefix="automl-rows-")
@@ -200,11 +200,11 @@ def arrays(prepared: Any) -> tuple[Any, Any]:
 
 def bare_network(point: dict[str, Any], epochs: int, loaded: Any, task: str) -> float:
     """Seconds for Keras ``fit`` on the trial's training rows held in memory (a small table's
-    epoch is several passes, components.model.data), with the point's learning-rate schedule,
+    epoch is several passes, modeling.model.data), with the point's learning-rate schedule,
     validating every epoch as a plain KerasTuner loop does; the model built by our own builder
     (the same network), outside the timing."""
-    from components.model import build, fit
-    from components.spaces import FAMILIES_SPACE
+    from modeling.model import build, fit
+    from modeling.spaces import FAMILIES_SPACE
 
     splits, inputs_info = loaded
     train, weights = splits.training(1.0, passes=splits.epoch_passes)
@@ -226,12 +226,12 @@ def bare_network(point: dict[str, Any], epochs: int, loaded: Any, task: str) -> 
 
 def bare_forest(point: dict[str, Any], loaded: Any, task: str) -> float:
     """Seconds for ``ydf`` ``train`` of the trial's learner (the same hyperparameters, split
-    kind and seed: components.model.forest.learner) on the same rows, then ``predict`` on the
+    kind and seed: modeling.model.forest.learner) on the same rows, then ``predict`` on the
     eval rows (what a network's bare loop does when it validates, and what any search needs
     to rank the model)."""
     import numpy as np
 
-    from components.model import forest
+    from modeling.model import forest
 
     splits, inputs_info = loaded
     train, weights = splits.training(1.0)
@@ -250,7 +250,7 @@ def bare_forest(point: dict[str, Any], loaded: Any, task: str) -> float:
 def profile(
     name: str, epochs: int, repeats: int, work: Path = DATA, families: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
-    from components.spaces import FAMILIES_SPACE, build_space, trees
+    from modeling.spaces import FAMILIES_SPACE, build_space, trees
     from components.tuner.workers import PRELOAD
 
     (prepared,) = search_datasets.prepare(work, [name])

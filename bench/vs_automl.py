@@ -41,7 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import automl_datasets  # noqa: E402
 from bench.vs_automl_report import write_report  # noqa: E402
-from pipeline.config import TunerConfig  # noqa: E402
+from pipeline.definition.config import TunerConfig  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work" / "vs_automl"
@@ -61,7 +61,8 @@ def head_commit() -> str:
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
     )
     changed = subprocess.run(
-        ["git", "diff", "--quiet", "HEAD", "--", "pipeline", "components", "search"], cwd=HERE
+        ["git", "diff", "--quiet", "HEAD", "--", "pipeline", "components", "modeling", "search"],
+        cwd=HERE,
     )
     return (done.stdout.strip() or "unknown") + ("+changes" if changed.returncode else "")
 

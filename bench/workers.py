@@ -78,7 +78,7 @@ def search(
     """One Tuner search as the executor runs it; its trials and wall seconds."""
     from components.tuner.job import TunerJob
     from components.tuner.workers import Workers
-    from pipeline.config import TunerConfig
+    from pipeline.definition.config import TunerConfig
     from search.store import StudyStore
     from search.warm_start import prior_trials
 
@@ -140,7 +140,7 @@ def throughput(trials: int) -> dict[str, Any]:
 def memory(trials: int) -> dict[str, Any]:
     from bench import peers
     from bench.search_strategies import load_splits
-    from components.spaces import build_space
+    from modeling.spaces import build_space
 
     (prepared,) = search_datasets.prepare(DATA, ["penguins"])
     windows: dict[str, list[int]] = {"ours": [], "KerasTuner": []}

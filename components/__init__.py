@@ -1,17 +1,13 @@
-"""Code that runs inside the pipeline's components (locally or in the KFP container).
+"""The pipeline's TFX components (locally or in the KFP container); the model code they
+train is the ``modeling`` package.
 
-TensorFlow Transform only works with Keras 2 (the tf_keras package) and flips TF_USE_LEGACY_KERAS
-on import if it is unset, so what `tf.keras` means would depend on import order. We choose Keras 2
-once, here, before anything imports TensorFlow, and our own code imports `tf_keras` by name.
-Here too, before anything imports TFX, ``tfx.components`` is set up to skip its package
+``modeling`` is imported first: it chooses Keras 2 before anything imports TensorFlow.
+Then, before anything imports TFX, ``tfx.components`` is set up to skip its package
 ``__init__`` until a name of it is used (components.lazy_tfx).
 """
 
-import os
-
-os.environ["TF_USE_LEGACY_KERAS"] = "1"
-
-from components import lazy_tfx  # noqa: E402  (after the Keras choice: TFX imports TensorFlow)
+import modeling  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+from components import lazy_tfx  # after the Keras choice: TFX imports TensorFlow
 
 lazy_tfx.install()
 

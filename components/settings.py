@@ -1,8 +1,8 @@
 """What every component's settings model shares: strict (an unknown key or a yes/no where a
 number is meant is an error, not a default or a 1) and frozen; ``ConfigError`` is a bad
 setting in one line. Each component owns its settings model beside its code (e.g.
-components/tuner/settings.py); pipeline/config.py composes them into the one config object,
-and an executor validates the settings it is handed with the same model."""
+components/tuner/settings.py); pipeline/definition/config.py composes them into the one config
+object, and an executor validates the settings it is handed with the same model."""
 
 from __future__ import annotations
 

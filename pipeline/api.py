@@ -5,7 +5,7 @@ returned and a failure raised (``RunFailed``) instead of printed as one line and
     summary = api.run("trips.csv", "fare", output="runs/taxi", time_budget_s=300)
     summary.blessed, summary.pushed_to, summary.metrics
 
-Settings are the config's keys (pipeline/config.py), dotted for a section's:
+Settings are the config's keys (pipeline/definition/config.py), dotted for a section's:
 ``api.run(..., **{"tuner.strategy": "tpe", "trainer.ensemble_size": 1})``. The run prints
 what the command prints (its progress and summary) and keeps its log under the output folder;
 it holds the output folder's lock and the run time limit as the command does.
@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import ConfigError, PipelineConfig, build_config
-from pipeline.dataset import DataError
+from pipeline.definition.config import ConfigError, PipelineConfig, build_config
+from pipeline.definition.dataset import DataError
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
@@ -47,7 +47,7 @@ def run(
     **settings: Any,
 ) -> Any:
     """Runs the pipeline (``retrain``: as `automl retrain` does) and returns its RunSummary
-    (pipeline.run_summary); with neither data nor config, on penguins as `make run` does.
+    (pipeline.report.run_summary); with neither data nor config, on penguins as `make run` does.
     ``verbose``: the libraries' own messages reach stderr too, not only the run's log."""
     flags = {
         "data": Path(data) if data is not None else None,
@@ -66,8 +66,8 @@ def run(
 
 def execute(config: PipelineConfig, rerun: bool = False, verbose: bool = False) -> Any:
     """The run of a validated config, under the output folder's lock and the run time limit."""
-    from pipeline.run_limit import run_time_limit
-    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
+    from pipeline.runners.run_limit import run_time_limit
+    from pipeline.runners.run_lock import OutputBusy, OutputUnusable, output_lock
 
     limit = config.run_time_limit_s
     stopped = (
@@ -100,7 +100,9 @@ def _check_search_plan(config: PipelineConfig, tasks: list[str]) -> None:
 
 
 def _execute_locked(config: PipelineConfig, rerun: bool, verbose: bool) -> Any:
-    from pipeline import html_report, layout, progress, report, up_to_date
+    from pipeline.definition import layout
+    from pipeline.report import html_report, messages
+    from pipeline.runners import progress, up_to_date
     from pipeline.terminal import console
 
     started = time.monotonic()
@@ -114,28 +116,29 @@ def _execute_locked(config: PipelineConfig, rerun: bool, verbose: bool) -> Any:
         message = f"cannot stage the data under {config.output}: {exc.strerror or exc}"
         raise RunFailed(message) from None
     _check_search_plan(config, [profile.task])  # now that the task is known
-    console.print(report.data_line(config, profile))
+    console.print(messages.data_line(config, profile))
     if not rerun and (recorded := up_to_date.recorded_summary(config, profile)) is not None:
         page = html_report.default_path(config.output, recorded.run_id)
         seconds = time.monotonic() - started
-        report.print_summary(console, recorded, seconds, None, page if page.exists() else None)
+        messages.print_summary(console, recorded, seconds, None, page if page.exists() else None)
         return recorded
     log_path = layout.Layout(config.output).logs / time.strftime("run-%Y%m%d-%H%M%S.log")
     handlers = progress.install(console, log_path, verbose)
     quiet = contextlib.nullcontext() if verbose else progress.library_output_to(log_path)
     try:
         with quiet:
-            from pipeline import local_run  # TensorFlow and TFX load here, after the data check
+            # TensorFlow and TFX load here, after the data check
+            from pipeline.runners import local_run
 
             summary = local_run.run(config, profile)
             page = _write_report(config, summary)  # TFMA reads the plots back: its lines too
     except Exception as exc:  # noqa: BLE001  (every failure ends as one readable message)
-        raise RunFailed(report.failure_message(exc, log_path), EXIT_RUN_FAILED) from None
+        raise RunFailed(messages.failure_message(exc, log_path), EXIT_RUN_FAILED) from None
     finally:
         for handler in handlers:
             if isinstance(handler, progress.ProgressHandler):
                 handler.stop()
-    report.print_summary(console, summary, time.monotonic() - started, log_path, page)
+    messages.print_summary(console, summary, time.monotonic() - started, log_path, page)
     if summary.blessed is None:
         message = f"the run ended without an evaluation (log: {log_path})"
         raise RunFailed(message, EXIT_RUN_FAILED)
@@ -148,7 +151,7 @@ def _apply_retention(config: PipelineConfig) -> None:
     """After a successful run only: a failed one may be the one an operator must inspect."""
     from rich.markup import escape
 
-    from pipeline import retention
+    from pipeline.runners import retention
     from pipeline.terminal import console
 
     try:
@@ -166,7 +169,7 @@ def _write_report(config: PipelineConfig, summary: Any) -> Path | None:
     cannot be written is said and the run's outcome stands: the model is what matters."""
     from rich.markup import escape
 
-    from pipeline import html_report
+    from pipeline.report import html_report
     from pipeline.terminal import console
 
     try:

@@ -1,9 +1,9 @@
 """The checks a user's CSV must pass before any TFX component sees it, in one streaming
 pass: the header's names, the label (present, learnable, its task, its classes and moments),
-the columns that hold any value. Both the local pre-check (pipeline.dataset, which then stages
-a normalised copy) and the compiled pipeline's first task (components.data_check.component,
-which checks the span a cluster run is about to read) call ``check_source``, so a bad file is
-the same one-line error everywhere.
+the columns that hold any value. Both the local pre-check (pipeline.definition.dataset, which
+then stages a normalised copy) and the compiled pipeline's first task
+(components.data_check.component, which checks the span a cluster run is about to read) call
+``check_source``, so a bad file is the same one-line error everywhere.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ MIN_CLASS_ROWS = 3
 MAX_CLASSES = 1000
 _FEATURE_NAME = re.compile(r"[^A-Za-z0-9_]")
 # Every name of the pipeline's own has a "__" in it (__label__, __label_vocabulary__, the
-# Transform's x__z, x__id, x__missing: components.features), so no user column may.
+# Transform's x__z, x__id, x__missing: modeling.features), so no user column may.
 _RESERVED_RUN = re.compile(r"__+")
 
 

@@ -2,9 +2,9 @@
 file can be malformed is one line that says where.
 
 The bytes are checked first, a megabyte at a time (UTF-8, NUL bytes, nothing but blanks), so
-that the row passes that follow (pipeline.dataset reads the rows twice: once to learn the
-data, once to write the staged copy) meet only text that decodes. Rows come from Python's csv
-module, which keeps quoted newlines and reports the line a problem is on.
+that the row passes that follow (pipeline.definition.dataset reads the rows twice: once to
+learn the data, once to write the staged copy) meet only text that decodes. Rows come from
+Python's csv module, which keeps quoted newlines and reports the line a problem is on.
 """
 
 from __future__ import annotations

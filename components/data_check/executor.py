@@ -1,6 +1,6 @@
 """The data check's executor: the pre-check, as the compiled pipeline's first task.
 
-Locally `automl run` checks the CSV before the pipeline starts (pipeline.dataset). On a
+Locally `automl run` checks the CSV before the pipeline starts (pipeline.definition.dataset). On a
 cluster the data arrives later, into a span folder on the volume, and a scheduled run reads
 whatever span is newest when it starts: this task finds that span as ExampleGen will (TFX's
 own span resolution, on the same pattern), checks its files with the same checks, and fails

@@ -17,8 +17,8 @@ from typing import Any
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components.guardrails.checks import Finding
+from modeling.class_weights import BALANCED
 
-BALANCED = "balanced"
 REPORT_FILE = "guardrails.json"  # the findings artifact's file: Decision.as_dict()
 
 _KEPT_HOW = {
@@ -75,7 +75,7 @@ class Decision:
 
 def decide(findings: Iterable[Finding], settings: Mapping[str, Any]) -> Decision:
     """The handling of every finding under the config's ``guardrails`` section
-    (pipeline.config.GuardrailsConfig, as JSON)."""
+    (pipeline.definition.config.GuardrailsConfig, as JSON)."""
     keep = set(settings["keep_features"])
     excluding = set(settings["exclude_kinds"])
     weights = bool(settings["class_weights"])
@@ -125,10 +125,3 @@ def without_columns(schema: schema_pb2.Schema, columns: Sequence[str]) -> schema
         raise ValueError(f"columns not in the schema: {', '.join(sorted(wanted))}")
     return edited
 
-
-def balanced_weights(counts: Mapping[int, int]) -> dict[int, float]:
-    """Weights n / (k * count): every class contributes equally to the training loss, and
-    the weights average to one over the rows (scikit-learn's "balanced")."""
-    present = {c: n for c, n in counts.items() if n > 0}
-    total, k = sum(present.values()), len(present)
-    return {c: total / (k * n) for c, n in sorted(present.items())}

@@ -23,9 +23,9 @@ class SafePusherSpec(ComponentSpec):
         # The study store's URL: publishing takes a lease there (search.lease), so that two
         # runs sharing a serving folder across pods publish one after the other.
         "lease_store": ExecutionParameter(type=str, optional=True),
-        # On a cluster, where no run prunes afterwards (pipeline.retention runs locally): after
-        # a push, keep this many served versions (0: prune nothing) and the snapshots of the
-        # newest keep_runs studies under snapshot_dir (components.pusher.pruning).
+        # On a cluster, where no run prunes afterwards (pipeline.runners.retention runs
+        # locally): after a push, keep this many served versions (0: prune nothing) and the
+        # snapshots of the newest keep_runs studies under snapshot_dir (components.pusher.pruning).
         "keep_versions": ExecutionParameter(type=int, optional=True),
         "keep_runs": ExecutionParameter(type=int, optional=True),
         "snapshot_dir": ExecutionParameter(type=str, optional=True),

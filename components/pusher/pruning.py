@@ -1,7 +1,7 @@
 """Pruning the folders a run leaves behind: served versions, runs' logs, span and study
 folders. Files only, no MLMD, so the Pusher can prune the serving folder and the search's
 snapshots on a cluster's volume (where tasks have no MLMD) as the local run does after it
-finishes (pipeline.retention, which adds the artifacts MLMD knows).
+finishes (pipeline.runners.retention, which adds the artifacts MLMD knows).
 
 A version leaves serving by a rename to a hidden folder first, so TF Serving never sees half
 of one; a prune a kill interrupted is finished by the next.

@@ -4,7 +4,7 @@ best trials of the search, whichever is best on the evaluation split.
 Each candidate is retrained the way the selected point is (its epochs, early stopping), and
 where the search kept its model, that searched model joins as a candidate of its own
 (components.tuner.snapshots: it carries its parents' training, which a retrain does not);
-components.model.ensemble_selection compares each alone, their average and Caruana's greedy
+modeling.model.ensemble_selection compares each alone, their average and Caruana's greedy
 weights, and an ensemble wins only when it is strictly better, so the ensemble is never the
 worse choice on the data it was chosen on. That data is the evaluation split the Tuner
 already ranked the trials on; the Evaluator judges the choice on the test split, which
@@ -18,9 +18,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from components.model import build, data, ensemble_selection
-from components.model.ensemble import EnsembleModel
-from components.spaces.families import family_of, is_forest
+from modeling.model import build, data, ensemble_selection
+from modeling.model.ensemble import EnsembleModel
+from modeling.spaces.families import family_of, is_forest
 
 log = logging.getLogger("automl.trainer")
 SHORT_BY = 2.0  # a retrain foreseen past this many times its share of the time is not started
@@ -135,7 +135,7 @@ def choose(
     """(model to export, the fit result of the best single candidate, the record of the
     choice). ``candidates``: [{"trial", "params"[, "searched"]}], the selected first;
     ``train`` fits one (or restores its searched network) and returns its
-    components.model.fit.FitResult."""
+    modeling.model.fit.FitResult."""
     results = [train(c) for c in candidates]
     if len(results) == 1:
         record = {

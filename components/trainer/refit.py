@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.model import data, fit
-from components.model.ensemble import EnsembleModel
-from components.spaces import FeatureSet
-from components.spaces.families import is_forest
+from modeling.model import data, fit
+from modeling.model.ensemble import EnsembleModel
+from modeling.spaces import FeatureSet
+from modeling.spaces.families import is_forest
 from components.trainer import ensembling
 
 log = logging.getLogger("automl.trainer")

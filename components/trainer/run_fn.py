@@ -14,8 +14,8 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_transform as tft
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from components.model import build, data, explain, export, fit
-from components.spaces.families import family_of
+from modeling.model import build, data, explain, export, fit
+from modeling.spaces.families import family_of
 from components.settings import validated
 from components.trainer import ensembling, refit
 from components.trainer.settings import TrainerConfig

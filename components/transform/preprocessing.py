@@ -21,7 +21,7 @@ import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from components import features
+from modeling import features
 
 MAX_VOCABULARY = 1000
 MISSING_CATEGORY = "__missing__"

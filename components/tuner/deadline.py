@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
-from components.spaces.families import is_forest
+from modeling.spaces.families import is_forest
 from search.budget import Budget
 from search.trial import Trial
 

@@ -74,7 +74,7 @@ def best_so_far(plan: SearchPlan, trials: Sequence[Trial]) -> str:
 
 def log_trial(plan: SearchPlan, trial: Trial, trials: Sequence[Trial] = ()) -> None:
     """One line per finished trial, with the best so far among ``trials`` (the study's);
-    pipeline.progress reads these."""
+    pipeline.runners.progress reads these."""
     of = f" of {plan.budget.max_trials}" if plan.budget.max_trials else ""
     where = describe_fidelity(trial)
     best = best_so_far(plan, trials)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from components.spaces.families import is_forest
+from modeling.spaces.families import is_forest
 from components.tuner import snapshots
 from components.tuner.plan import SearchPlan
 from search.trial import Trial

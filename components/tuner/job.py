@@ -21,10 +21,10 @@ from tfx import types
 from tfx.components.trainer import fn_args_utils
 from tfx.types import artifact_utils, standard_component_specs
 
-from components import features
+from modeling import features
 from components.guardrails.executor import read_report
-from components.model import build, data
-from components.spaces import FeatureSet, portfolio, trees
+from modeling.model import build, data
+from modeling.spaces import FeatureSet, portfolio, trees
 from components.tuner.plan import SearchPlan
 from components.tuner.trials import TrialRunner
 from search.space import SearchSpace
@@ -59,7 +59,7 @@ RESUMABLE = frozenset(
 
 def family_openers(space: SearchSpace, prior: Sequence[Trial]) -> list[dict[str, Any]]:
     """The families space opens with one middle-of-the-ranges point per family, then the
-    portfolio's known-good points (components.spaces.portfolio), but for the families
+    portfolio's known-good points (modeling.spaces.portfolio), but for the families
     an earlier study (warm start) already measured: whatever the budget, and however fast
     the strategy concentrates, every family is compared."""
     if trees.FAMILY not in {p.name for p in space}:
@@ -170,7 +170,7 @@ class TunerJob:
         return path
 
     def decode_data(self) -> None:
-        """Decodes both splits into the machine's cache of columns (components.model.data)
+        """Decodes both splits into the machine's cache of columns (modeling.model.data)
         before any trial starts, so the trial processes map them instead of each decoding."""
         for files in (self.fn_args.train_files, self.fn_args.eval_files):
             data.cached(files, self.fn_args.data_accessor, self.transform_output)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.spaces import FeatureSet, build_space
+from modeling.spaces import FeatureSet, build_space
 from search.budget import Budget
 from search.estimator import Estimator, EstimatorSettings, create_estimator
 from search.fidelity import Fidelity

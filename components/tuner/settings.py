@@ -154,7 +154,7 @@ class TunerConfig(StrictSettings):
     @field_validator("space")
     @classmethod
     def _known_space(cls, value: str) -> str:
-        from components.spaces import SPACE_NAMES
+        from modeling.spaces import SPACE_NAMES
 
         if value not in SPACE_NAMES:
             raise ValueError(f"unknown space '{value}' (choose from: {', '.join(SPACE_NAMES)})")

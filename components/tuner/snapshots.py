@@ -51,7 +51,7 @@ def trial_trained_in_full(trial: Trial, full: Fidelity) -> bool:
 
 
 def snapshot_name(number: int) -> str:
-    """A network's weights (components.model.morph.Snapshot)."""
+    """A network's weights (modeling.model.morph.Snapshot)."""
     return f"trial_{number}.npz"
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tf_keras
 
-from components.model import data, fit, measure, morph
-from components.spaces import FeatureSet
-from components.spaces.families import family_of, is_forest
+from modeling.model import data, fit, measure, morph
+from modeling.spaces import FeatureSet
+from modeling.spaces.families import family_of, is_forest
 from components.tuner.snapshots import forest_name, snapshot_name
 from search.curves import CurveStopping
 from search.fidelity import TRAIN_SECONDS, Fidelity, trial_cost

@@ -49,12 +49,12 @@ log = logging.getLogger("automl.tuner")
 # trial (importing this module alone, for run_tuner_trial, took 0.5 s of every trial).
 PRELOAD = (
     "components.tuner.job",
-    "components.model.forest",
+    "modeling.model.forest",
     "components.tuner.workers",
     "sqlalchemy.dialects.sqlite",
 )
 _WATCH_S = 1.0
-# The run's log file (pipeline.progress sets it): where trial processes write their output.
+# The run's log file (pipeline.runners.progress sets it): where trial processes write their output.
 RUN_LOG_ENV = "AUTOML_RUN_LOG"
 TRIAL_MEMORY = 3 * 2**30 // 2  # a trial process's peak on 100k rows, with headroom
 
@@ -130,7 +130,7 @@ def _share_cores(parallel: int) -> None:
         return
     import tensorflow as tf
 
-    from components.model import forest
+    from modeling.model import forest
 
     threads = max(1, available_cores() // parallel)
     forest.THREADS = threads

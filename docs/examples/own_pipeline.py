@@ -22,7 +22,7 @@ from tfx import v1 as tfx
 from tfx.proto import trainer_pb2
 
 from components.tuner.component import AutoMLTuner
-from pipeline.config import TrainerConfig, TunerConfig
+from pipeline.definition.config import TrainerConfig, TunerConfig
 
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
 RUN_FN = "components.trainer.run_fn.run_fn"

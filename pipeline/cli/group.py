@@ -27,7 +27,7 @@ from rich.markup import escape
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 from pipeline.api import EXIT_BAD_INPUT, EXIT_BUSY, EXIT_RUN_FAILED  # noqa: F401  (exported)
 from pipeline.terminal import console, errors  # noqa: F401  (the commands' modules use them)
-from pipeline.config import (
+from pipeline.definition.config import (
     ConfigError,
     PipelineConfig,
     build_config,

@@ -14,10 +14,10 @@ import click
 import yaml
 from rich.markup import escape
 
-from pipeline import ir_runner, kfp_entrypoint, kfp_package
+from pipeline.runners import ir_runner, kfp_entrypoint, kfp_package
 from pipeline.cli.group import EXIT_RUN_FAILED, console, fail, main
-from pipeline.config import ConfigError, build_config
-from pipeline.dataset import DataError
+from pipeline.definition.config import ConfigError, build_config
+from pipeline.definition.dataset import DataError
 
 PACKAGE_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -85,7 +85,7 @@ def compile_command(
     Also lays out the volume's contents: the CSV as checked and cleaned for the pipeline
     (what CsvExampleGen must read), to copy onto the claim (make kfp-run does) or to give
     ``run-ir --volume``."""
-    from pipeline import layout
+    from pipeline.definition import layout
 
     if output.suffix not in PACKAGE_SUFFIXES:
         fail(f"--output must end in {', '.join(PACKAGE_SUFFIXES)}, not '{output.name}'")
@@ -103,8 +103,8 @@ def compile_command(
         profile = layout.profile_data(config)
     except (ConfigError, DataError) as exc:
         fail(str(exc))
-    from pipeline import kubeflow
-    from pipeline.local_run import data_facts
+    from pipeline.runners import kubeflow
+    from pipeline.runners.local_run import data_facts
 
     volume = kubeflow.Volume(
         claim=volume_claim or kubeflow.DEFAULT_VOLUME.claim,

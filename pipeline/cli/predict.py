@@ -2,7 +2,7 @@
 
 The model is the one serving now, the newest version under ``<output>/serving/<pipeline>/``
 (a rollback publishes its choice as the newest), or a SavedModel folder named with --model.
-The CSV is read as `automl run` reads its data (pipeline.dataset: the same missing-value
+The CSV is read as `automl run` reads its data (pipeline.definition.dataset: the same missing-value
 tokens, the same column renames), so each column reaches the signature under the name the
 model was trained with; columns the model does not take (the label, an id) are passed over,
 and a column it takes that the CSV lacks is an error. TF-DF's ops are registered before the
@@ -30,10 +30,10 @@ import click
 from rich.markup import escape
 
 from pipeline.cli.group import config_from, console, fail, main
-from pipeline.dataset import MISSING_TOKENS, DataError, read_rows, sanitised_names
+from pipeline.definition.dataset import MISSING_TOKENS, DataError, read_rows, sanitised_names
 
 BATCH = 8192
-LABEL_VOCABULARY_ASSET = "__label_vocabulary__"  # components.features.LABEL_VOCABULARY
+LABEL_VOCABULARY_ASSET = "__label_vocabulary__"  # modeling.features.LABEL_VOCABULARY
 
 
 def served_model(output: Path, pipeline_name: str | None) -> Path:

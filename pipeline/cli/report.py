@@ -23,9 +23,9 @@ def report(
     """Write the latest run's report: leaderboard, curves, importances, evaluation, lineage."""
     from ml_metadata.proto import metadata_store_pb2
 
-    from pipeline import html_report
-    from pipeline.layout import Layout
-    from pipeline.run_summary import read_run
+    from pipeline.report import html_report
+    from pipeline.definition.layout import Layout
+    from pipeline.report.run_summary import read_run
 
     config = where_config(config_file, output, data, dataset_name)
     layout = Layout(config.output)

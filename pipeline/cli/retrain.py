@@ -52,8 +52,8 @@ def rollback(
     """
     from components import history
     from components.pusher import versions as served
-    from pipeline.layout import history_dir, serving_dir
-    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
+    from pipeline.definition.layout import history_dir, serving_dir
+    from pipeline.runners.run_lock import OutputBusy, OutputUnusable, output_lock
 
     config = where_config(config_file, output, data, dataset_name)
     base = serving_dir(config)
@@ -109,8 +109,8 @@ def unpin(
 ) -> None:
     """Let runs push blessed models again after a pinned rollback."""
     from components.pusher import versions as served
-    from pipeline.layout import serving_dir
-    from pipeline.run_lock import OutputBusy, OutputUnusable, output_lock
+    from pipeline.definition.layout import serving_dir
+    from pipeline.runners.run_lock import OutputBusy, OutputUnusable, output_lock
 
     config = where_config(config_file, output, data, dataset_name)
     base = serving_dir(config)
@@ -136,7 +136,7 @@ def show_history(
     """Runs and their decisions (data gate, blessing, push) and the pushed versions."""
     from components import history
     from components.pusher.versions import pinned, read_record, versions
-    from pipeline.layout import history_dir, serving_dir
+    from pipeline.definition.layout import history_dir, serving_dir
 
     config = where_config(config_file, output, data, dataset_name)
     folder = str(history_dir(config))

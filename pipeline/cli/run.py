@@ -8,11 +8,16 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from pipeline.choices import SCHEDULER_NAMES, SPACE_NAMES, STRATEGY_NAMES
+from pipeline.definition.choices import SCHEDULER_NAMES, SPACE_NAMES, STRATEGY_NAMES
 from pipeline.cli.group import (
     DURATION, config_from, console, data_options, execute, fail, main, shared_flags,
 )  # fmt: skip
-from pipeline.config import DEFAULT_ESTIMATOR, DEFAULT_STRATEGY, ConfigError, build_config
+from pipeline.definition.config import (
+    DEFAULT_ESTIMATOR,
+    DEFAULT_STRATEGY,
+    ConfigError,
+    build_config,
+)
 
 
 @main.command()

@@ -6,7 +6,7 @@ import csv
 import math
 from pathlib import Path
 
-from pipeline.dataset import embedded_penguins_csv
+from pipeline.definition.dataset import embedded_penguins_csv
 
 
 def pushed_versions(serving: Path) -> list[Path]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.dataset import embedded_penguins_csv
+from pipeline.definition.dataset import embedded_penguins_csv
 
 ROWS = 400
 NUMERIC = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")

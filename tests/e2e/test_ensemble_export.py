@@ -19,8 +19,8 @@ def transformed_splits(output):
     import tensorflow as tf
     import tensorflow_transform as tft
 
-    from components import features
-    from components.model import data
+    from modeling import features
+    from modeling.model import data
 
     (graph,) = glob.glob(str(output / "pipeline_root/Transform/transform_graph/*"))
     (examples,) = glob.glob(str(output / "pipeline_root/Transform/transformed_examples/*"))
@@ -42,9 +42,9 @@ def transformed_splits(output):
 
 
 def test_a_network_and_trees_ensemble_serves_raw_rows(penguins_run, tmp_path):
-    from components.model import build, export, fit
-    from components.model.ensemble import EnsembleModel
-    from components.spaces import build_space
+    from modeling.model import build, export, fit
+    from modeling.model.ensemble import EnsembleModel
+    from modeling.spaces import build_space
 
     output, _ = penguins_run
     transform, splits = transformed_splits(output)

@@ -38,7 +38,7 @@ def run(output: Path, *args: str) -> tuple[str, dict, dict]:
 
 
 def test_the_default_pair_spends_the_default_compute_and_selects_at_full_fidelity(output):
-    from pipeline.config import DEFAULT_ESTIMATOR, TunerConfig
+    from pipeline.definition.config import DEFAULT_ESTIMATOR, TunerConfig
     from search.estimator import parse_estimator_name
 
     text, study, training = run(output)  # exactly what `make run` does

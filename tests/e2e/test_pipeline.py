@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dataset import embedded_penguins_csv
+from pipeline.definition.dataset import embedded_penguins_csv
 from tests.conftest import run_automl
 from tests.e2e.serving import (
     load,
@@ -305,7 +305,7 @@ def test_a_split_is_decoded_once_and_mapped_by_later_readers(penguins_run, tmp_p
     from tfx.components.trainer import fn_args_utils
     from tfx.types import standard_artifacts
 
-    from components.model import data
+    from modeling.model import data
 
     output, _ = penguins_run
     root = output / "pipeline_root"

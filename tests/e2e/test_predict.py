@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dataset import embedded_penguins_csv
+from pipeline.definition.dataset import embedded_penguins_csv
 from tests.conftest import REPO, run_automl
 
 pytestmark = pytest.mark.e2e

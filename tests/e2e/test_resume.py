@@ -73,7 +73,7 @@ def test_a_run_killed_mid_search_resumes_and_refuses_another_space(tmp_path):
 
 
 def test_a_retrain_on_new_data_warm_starts_from_the_last_study(tmp_path):
-    from pipeline.dataset import embedded_penguins_csv
+    from pipeline.definition.dataset import embedded_penguins_csv
 
     rows = embedded_penguins_csv().read_text().splitlines(keepends=True)
     older, newer = tmp_path / "older.csv", tmp_path / "newer.csv"

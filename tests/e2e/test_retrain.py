@@ -20,7 +20,7 @@ import pytest
 
 from components.baseline.pushed import latest_pushed_version
 from components.pusher.versions import STAGING_PREFIX, read_record, versions
-from pipeline.run_lock import output_lock
+from pipeline.runners.run_lock import output_lock
 from tests.conftest import AUTOML, REPO, run_automl
 from tests.e2e.spans import write_span
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import kfp_package
+from pipeline.runners import kfp_package
 from search.store_url import PASSWORD_ENV
 from tests.conftest import run_automl
 from tests.workers import postgres

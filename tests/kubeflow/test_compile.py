@@ -9,7 +9,7 @@ import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from pipeline import kfp_package, kubeflow
+from pipeline.runners import kfp_package, kubeflow
 from tests.conftest import run_automl
 
 COMPONENTS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ir_runner, kfp_entrypoint
+from pipeline.runners import ir_runner, kfp_entrypoint
 
 
 def job(tasks: dict, executors: dict, components: dict, parameters: dict | None = None) -> dict:

@@ -65,7 +65,7 @@ def test_manifests_are_least_privilege_and_bounded():
 
 
 def test_volume_claim_is_what_compile_mounts():
-    from pipeline import kubeflow
+    from pipeline.runners import kubeflow
 
     documents = rendered_by_kind_and_name()
     assert ("PersistentVolumeClaim", kubeflow.DEFAULT_VOLUME.claim) in documents

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import fit, measure, network
-from components.model.ensemble import EnsembleModel
-from components.spaces import build_space
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.model import fit, measure, network
+from modeling.model.ensemble import EnsembleModel
+from modeling.spaces import build_space
 from tests.model.test_forest import INPUTS, splits
 
 
@@ -46,8 +46,8 @@ def test_an_ensemble_without_weight_is_refused():
 
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_the_trainer_serves_an_ensemble_only_when_it_beats_each_candidate_alone(task):
-    from components.model import data, scoring
-    from components.model.build import label_scale
+    from modeling.model import data, scoring
+    from modeling.model.build import label_scale
     from components.trainer import ensembling
 
     data_splits = splits(task, 3)
@@ -103,8 +103,8 @@ def test_a_searched_network_is_served_as_it_was_trained_when_it_beats_its_retrai
     """Weight inheritance: the search's network of a trial (its parents' training and its
     own) is restored exactly from the Tuner's snapshot and weighed against the trial's
     retrain; only the better one is served, never an ensemble of the two takes."""
-    from components.model import data, morph, scoring
-    from components.model.build import label_scale
+    from modeling.model import data, morph, scoring
+    from modeling.model.build import label_scale
     from components.trainer import ensembling
 
     data_splits = splits("classification", 3)
@@ -142,7 +142,7 @@ def test_a_searched_network_is_served_as_it_was_trained_when_it_beats_its_retrai
 def test_a_candidate_the_search_trained_in_full_is_reused_not_retrained(tmp_path):
     """The Tuner marks a candidate whose searched network had a full trial's training; the
     Trainer then weighs that network alone for it, and retrains only the others."""
-    from components.model import morph
+    from modeling.model import morph
     from components.trainer import ensembling
 
     data_splits = splits("classification", 3)

@@ -4,8 +4,8 @@ chooses on, an ensemble only when it helps, weights that sum to one."""
 import numpy as np
 import pytest
 
-from components.model.ensemble_selection import greedy_weights, select
-from components.model.scoring import score
+from modeling.model.ensemble_selection import greedy_weights, select
+from modeling.model.scoring import score
 
 ROWS, CLASSES = 600, 3
 

@@ -1,12 +1,12 @@
-"""A network's epoch on a small table is several passes over it (components.model.data), so
+"""A network's epoch on a small table is several passes over it (modeling.model.data), so
 five epochs are enough training to compare a network with a forest; a large table's epoch
 stays one pass."""
 
 import numpy as np
 import pytest
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import data
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.model import data
 
 
 def rows(count: int) -> data.Rows:
@@ -41,8 +41,8 @@ def test_a_trial_keeps_its_best_epochs_network_not_its_last():
     """A search trial (no early stopping) returns the weights of the epoch its validation
     metrics come from: the snapshot the Trainer reuses and a child inherits is what the trial
     was ranked by. A constant learning rate too high to settle makes a later epoch worse."""
-    from components.model import fit
-    from components.spaces import build_space
+    from modeling.model import fit
+    from modeling.spaces import build_space
     from tests.model.test_forest import INPUTS, splits
 
     data_splits = splits("classification")
@@ -68,8 +68,8 @@ def test_a_fit_reports_its_training_apart_from_the_build_and_tracing():
     YDF's training alone (not the scoring after it)."""
     import time
 
-    from components.model import fit
-    from components.spaces import build_space
+    from modeling.model import fit
+    from modeling.spaces import build_space
     from tests.model.test_forest import INPUTS, forest_point, splits
 
     data_splits = splits("classification")

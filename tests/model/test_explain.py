@@ -4,9 +4,9 @@ CSV's columns (a column's derived features shuffled together), for a forest and 
 import numpy as np
 import pytest
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import build, data, explain, fit
-from components.spaces import FeatureSet, build_space
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.model import build, data, explain, fit
+from modeling.spaces import FeatureSet, build_space
 
 INPUTS = FeatureSet(
     numeric=("noise__z", "x1__missing", "x1__z", "x2__z"), categorical={"colour__id": 3}

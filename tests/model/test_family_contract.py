@@ -1,4 +1,4 @@
-"""Every registered model family (components.spaces.families) inherits this suite: adding a
+"""Every registered model family (modeling.spaces.families) inherits this suite: adding a
 family is one module and one registry line, and this is what it must honour. Its
 hyperparameters exist only under it; a point trains at a fidelity through fit() with the
 history names, scale and charge every family shares; its outputs cover every class; a model
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import fit
-from components.spaces import build_space
-from components.spaces.families import FAMILIES, FAMILY, family_of
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.model import fit
+from modeling.spaces import build_space
+from modeling.spaces.families import FAMILIES, FAMILY, family_of
 from search.space import Condition
 from tests.model.test_forest import INPUTS, splits
 

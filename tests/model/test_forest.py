@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import data, fit, measure
-from components.spaces import FeatureSet, build_space
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.model import data, fit, measure
+from modeling.spaces import FeatureSet, build_space
 
 INPUTS = FeatureSet(numeric=("x1__z", "x2__z"), categorical={"colour__id": 3})
 ROWS = 600
@@ -135,7 +135,7 @@ def test_a_forest_grown_in_full_is_kept_and_reused_by_the_trainer_as_it_was(tmp_
     validates it as it is instead of growing it again, and serves the same predictions. A
     forest of a lower rung is saved too while it may still be a candidate, and not once
     CANDIDATES trials of its rung beat it."""
-    from components.model import forest
+    from modeling.model import forest
     from components.trainer import ensembling
     from components.tuner import snapshots
     from components.tuner.trials import CANDIDATES, TrialRunner
@@ -180,7 +180,7 @@ def test_a_time_bound_ends_a_network_after_the_epoch_that_passes_it_and_bounds_a
     """The Trainer under a run's time budget: a network stops after the epoch that passes
     ``max_seconds``, and a forest's learner is given YDF's own training-time limit (it keeps
     the trees grown by then)."""
-    from components.model import forest
+    from modeling.model import forest
 
     space = build_space("families", INPUTS, max_epochs=4)
     network = next(iter(space.grid({"family": "nn"})))
@@ -207,7 +207,7 @@ def test_a_sparse_oblique_forest_serves_through_tensorflow_as_ydf_predicts(task,
     carry: the served function answers as YDF does on rows it never saw."""
     point = {**forest_point("gbt"), "gbt_split": "sparse_oblique"}
     result = fit.fit(point, "families", splits(task, n_classes), INPUTS, task, seed=1)
-    from components.model import forest
+    from modeling.model import forest
 
     learner = forest.learner(point, 1.0, task, INPUTS, 1, weighted=False)
     assert learner.hyperparameters["split_axis"] == "SPARSE_OBLIQUE"
@@ -250,7 +250,7 @@ def test_a_trial_measures_what_costs_time_only_when_the_plan_names_it(family):
 
 def test_the_plan_measures_its_objectives_constraints_and_selection_cost():
     from components.tuner.plan import SearchPlan
-    from pipeline.config import TunerConfig
+    from pipeline.definition.config import TunerConfig
 
     settings = TunerConfig(
         objectives=("val_loss",), selection="fastest", constraints={"size_bytes": 1e6}

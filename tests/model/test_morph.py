@@ -7,8 +7,8 @@ by one morphism, inherits, and compares predictions on the same rows.
 import numpy as np
 import pytest
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.spaces import FeatureSet
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.spaces import FeatureSet
 
 INPUTS = FeatureSet(numeric=("bill__z", "mass__z"), categorical={"island__id": 4, "sex__id": 3})
 ROWS = 128
@@ -50,7 +50,7 @@ def data(seed=0):
 
 
 def trained(point, space):
-    from components.model import build
+    from modeling.model import build
 
     model = build.build_model(point, space, INPUTS, "classification", n_classes=3)
     features, labels = data()
@@ -60,7 +60,7 @@ def trained(point, space):
 
 
 def morphed(parent_point, child_point, space):
-    from components.model import build, morph
+    from modeling.model import build, morph
 
     parent = trained(parent_point, space)
     snapshot = morph.Snapshot.of(parent)
@@ -126,7 +126,7 @@ def test_an_unpreservable_change_still_inherits_a_warm_start():
 
 
 def test_a_snapshot_survives_the_disk(tmp_path):
-    from components.model import build, morph
+    from modeling.model import build, morph
 
     parent = trained(MACRO, "macro")
     path = str(tmp_path / "parent.npz")
@@ -142,7 +142,7 @@ def test_a_snapshot_survives_the_disk(tmp_path):
 
 
 def test_a_child_that_inherits_trains_from_there():
-    from components.model import build, morph
+    from modeling.model import build, morph
 
     parent = trained(MACRO, "macro")
     child_point = {**MACRO, "blocks": 3, "width_3": 16, "width_1": 32}

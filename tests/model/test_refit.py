@@ -6,10 +6,10 @@ stays as chosen, and a time budget too short for a refit leaves the model as it 
 import numpy as np
 import pytest
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.model import fit, scoring
-from components.model.ensemble import EnsembleModel
-from components.spaces import build_space
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.model import fit, scoring
+from modeling.model.ensemble import EnsembleModel
+from modeling.spaces import build_space
 from components.trainer import ensembling, refit
 from tests.model.test_forest import INPUTS, forest_point, splits
 

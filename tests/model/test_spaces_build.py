@@ -6,9 +6,9 @@ import itertools
 import numpy as np
 import pytest
 
-import components  # noqa: F401  (Keras 2 before TensorFlow)
-from components.spaces import SPACE_NAMES, FeatureSet, build_space, network_of
-from components.spaces.micro import OPERATIONS
+import modeling  # noqa: F401  (Keras 2 before TensorFlow)
+from modeling.spaces import SPACE_NAMES, FeatureSet, build_space, network_of
+from modeling.spaces.micro import OPERATIONS
 
 INPUTS = FeatureSet(numeric=("bill__z", "mass__z"), categorical={"island__id": 4, "sex__id": 3})
 ROWS = 64
@@ -53,7 +53,7 @@ def cell_points():
 @pytest.mark.parametrize("task", ["classification", "regression"])
 @pytest.mark.parametrize("space_name", sorted(SPACE_NAMES))
 def test_sampled_points_build_train_one_step_and_predict(space_name, task):
-    from components.model import build
+    from modeling.model import build
 
     space, points = sampled_points(space_name)
     rng = np.random.default_rng(2)
@@ -71,7 +71,7 @@ def test_sampled_points_build_train_one_step_and_predict(space_name, task):
 
 
 def test_every_cell_operation_and_combination_builds():
-    from components.model import build
+    from modeling.model import build
 
     space, points = cell_points()
     rng = np.random.default_rng(3)
@@ -85,7 +85,7 @@ def test_every_cell_operation_and_combination_builds():
 
 
 def test_size_and_latency_are_measured_and_grow_with_the_model():
-    from components.model import build, measure
+    from modeling.model import build, measure
 
     space = build_space("macro", INPUTS, max_epochs=4)
     small_point = next(iter(space.grid()))
@@ -101,7 +101,7 @@ def test_size_and_latency_are_measured_and_grow_with_the_model():
 
 
 def test_optimizers_and_schedules_follow_the_point():
-    from components.model import build
+    from modeling.model import build
 
     point = {"optimizer": "sgd", "learning_rate": 0.01, "weight_decay": 1e-4}
     optimizer = build.optimizer(point)

@@ -47,7 +47,7 @@ def test_every_strategy_starts_with_one_trial_per_family(strategy, estimator):
 
 
 def test_a_warm_start_that_measured_a_family_skips_its_opener():
-    from components.spaces import FeatureSet, build_space
+    from modeling.spaces import FeatureSet, build_space
     from components.tuner.job import family_openers
 
     space = build_space("families", FeatureSet(numeric=("a__z",), categorical={}), 5)
@@ -61,7 +61,7 @@ def test_the_portfolio_opens_after_the_middles_with_valid_points():
     """The known-good points (a wide network, boosting as HistGradientBoosting defaults
     it) follow the families' middle points, each a valid point of the space that differs
     where it says."""
-    from components.spaces import FeatureSet, build_space, portfolio
+    from modeling.spaces import FeatureSet, build_space, portfolio
     from components.tuner.job import family_openers
 
     space = build_space("families", FeatureSet(numeric=("a__z",), categorical={}), 5)

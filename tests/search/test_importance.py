@@ -43,8 +43,8 @@ def test_the_run_summary_names_the_most_important_parameters_of_each_scope():
 
     from rich.console import Console
 
-    from pipeline.report import print_summary
-    from pipeline.run_summary import RunSummary
+    from pipeline.report.messages import print_summary
+    from pipeline.report.run_summary import RunSummary
 
     found = [asdict(i) for i in importances(PROBLEMS["families"].space, sampled("families", 150))]
     search = {
@@ -60,7 +60,7 @@ def test_the_run_summary_names_the_most_important_parameters_of_each_scope():
 
 
 def test_the_tuners_real_spaces_are_assessed_without_error():
-    from components.spaces import SPACE_NAMES, FeatureSet, build_space
+    from modeling.spaces import SPACE_NAMES, FeatureSet, build_space
 
     inputs = FeatureSet(numeric=("a__z",), categorical={"b__id": 5})
     rng = np.random.default_rng(1)

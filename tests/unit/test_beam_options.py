@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import layout
-from pipeline.config import ConfigError, build_config
+from pipeline.definition import layout
+from pipeline.definition.config import ConfigError, build_config
 
 BEAM = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
 
@@ -16,7 +16,7 @@ def beam_args_by_node(config, tmp_path) -> dict[str, list[str]]:
     from tfx.dsl.compiler.compiler import Compiler
     from tfx.proto.orchestration import executable_spec_pb2, pipeline_pb2
 
-    from pipeline import local_run
+    from pipeline.runners import local_run
 
     profile = layout.profile_data(config)
     built = local_run.local_pipeline(config, profile, layout.Layout(tmp_path / "out"))

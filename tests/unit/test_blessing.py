@@ -10,8 +10,8 @@ from tfx.components.evaluator import constants
 from tfx.types import standard_artifacts
 
 from components.baseline.strategy import BLESSING, CANDIDATE, MODEL, LatestBlessedBaselineStrategy
-from pipeline.config import EvaluatorConfig
-from pipeline.evaluation import eval_config
+from pipeline.definition.config import EvaluatorConfig
+from pipeline.definition.evaluation import eval_config
 
 
 def thresholds(config: tfma.EvalConfig) -> dict[str, tfma.MetricThreshold]:

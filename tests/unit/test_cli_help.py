@@ -1,14 +1,14 @@
 """`automl --help` and `--version` answer without importing the search engine or TensorFlow
-(their import is seconds; the names the help lists come from pipeline.choices, checked here
-against the registries they mirror)."""
+(their import is seconds; the names the help lists come from pipeline.definition.choices,
+checked here against the registries they mirror)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from components.spaces import SPACE_NAMES
-from pipeline import choices
+from modeling.spaces import SPACE_NAMES
+from pipeline.definition import choices
 from search.estimator import SCHEDULER_NAMES
 from search.strategies import STRATEGIES
 from tests.conftest import REPO, run_automl

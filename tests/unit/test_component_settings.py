@@ -1,4 +1,4 @@
-"""Each component owns its settings model (components/*/settings.py), pipeline/config.py
+"""Each component owns its settings model (components/*/settings.py), pipeline/definition/config.py
 composes them, and an executor validates the settings it is handed before it reads an input:
 a compiled pipeline's parameters can be edited in the KFP UI, so a bad value there is one
 line naming the setting, not a KeyError or a wrong search."""
@@ -15,7 +15,7 @@ from components.settings import ConfigError
 from components.tuner.executor import Executor as TunerExecutor
 from components.tuner.settings import TunerConfig
 from components.tuner.worker_executor import Executor as WorkerExecutor
-from pipeline import config
+from pipeline.definition import config
 
 
 def test_the_config_is_composed_of_the_components_own_models():

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pipeline.config import ConfigError, PipelineConfig, build_config
+from pipeline.definition.config import ConfigError, PipelineConfig, build_config
 
 
 def test_defaults_run_the_embedded_penguins():
@@ -90,7 +90,7 @@ def test_without_a_budget_the_search_gets_four_full_trials_or_eight_minutes():
 def test_the_default_estimator_is_the_one_the_benchmark_chose():
     import json
 
-    from pipeline.config import DEFAULT_ESTIMATOR, TunerConfig
+    from pipeline.definition.config import DEFAULT_ESTIMATOR, TunerConfig
 
     results = Path(__file__).parents[2] / "bench" / "results" / "estimators.json"
     # "ours <strategy> / <estimator>", then the estimation settings it ran with, if any:
@@ -109,7 +109,7 @@ def test_the_default_estimator_is_the_one_the_benchmark_chose():
     "text, seconds", [("600", 600.0), ("90s", 90.0), ("10m", 600.0), ("1.5h", 5400.0)]
 )
 def test_a_time_budget_reads_as_a_duration(text, seconds):
-    from pipeline.config import parse_duration
+    from pipeline.definition.config import parse_duration
 
     assert parse_duration(text) == seconds
     config = PipelineConfig.model_validate({"tuner": {"time_budget_s": text}})
@@ -118,7 +118,7 @@ def test_a_time_budget_reads_as_a_duration(text, seconds):
 
 @pytest.mark.parametrize("text", ["ten", "10 minutes", "-5m", "m"])
 def test_a_time_budget_that_is_not_a_duration_is_refused(text):
-    from pipeline.config import parse_duration
+    from pipeline.definition.config import parse_duration
 
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)

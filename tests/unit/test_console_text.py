@@ -9,10 +9,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipeline import progress, report
-from pipeline.config import PipelineConfig
-from pipeline.dataset import DatasetProfile
-from pipeline.run_summary import RunSummary
+from pipeline.report import messages
+
+from pipeline.runners import progress
+from pipeline.definition.config import PipelineConfig
+from pipeline.definition.dataset import DatasetProfile
+from pipeline.report.run_summary import RunSummary
 from tests.conftest import run_automl
 
 
@@ -29,12 +31,12 @@ def test_the_data_line_and_summary_print_the_users_text_as_it_is(tmp_path: Path)
         class_counts={"[/x]": 10, "y": 10},
     )  # fmt: skip
     console = recording()
-    console.print(report.data_line(config, profile))
+    console.print(messages.data_line(config, profile))
     summary = RunSummary(
         run_id="1", blessed=False, failed_checks=["accuracy [/x] below 0.9"],
         pushed_to=str(tmp_path / "serving [v2]"), metrics={"accuracy": 0.5},
     )  # fmt: skip
-    report.print_summary(console, summary, 3.0, tmp_path / "run [1].log")
+    messages.print_summary(console, summary, 3.0, tmp_path / "run [1].log")
     shown = console.file.getvalue()
     assert str(data) in shown and "label 'fare[/x]'" in shown
     assert "'[bold]b'->'b'" in shown and "out [1]" in shown

@@ -12,7 +12,7 @@ import pytest
 from components.data_check.component import DataCheckReport
 from components.data_check.csv_reading import DataError
 from components.data_check.executor import REPORT_FILE, Executor
-from pipeline.spans import KFP_PATTERN
+from pipeline.definition.spans import KFP_PATTERN
 
 HEADER = "species,bill_mm,island\n"
 

@@ -11,7 +11,7 @@ import pytest
 import tensorflow_data_validation as tfdv
 
 from components.data_gate import checks
-from pipeline.config import ConfigError, build_config
+from pipeline.definition.config import ConfigError, build_config
 
 THRESHOLDS = {"drift": {"default": 0.25, "features": {}}, "skew": {"default": None}}
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dataset import DataError, embedded_penguins_csv, profile_and_stage
+from pipeline.definition.dataset import DataError, embedded_penguins_csv, profile_and_stage
 
 GOOD_HEADER = "x,colour,y\n"
 
@@ -156,8 +156,8 @@ def test_embedded_penguins_profile(tmp_path):
 def test_rows_of_classes_too_rare_to_split_are_dropped_and_said(write_csv):
     """A class needs a row in train, eval and test: one with fewer than 3 rows is dropped
     (the console's data line says which), the others are kept as they are."""
-    from pipeline import report
-    from pipeline.config import PipelineConfig
+    from pipeline.report import messages
+    from pipeline.definition.config import PipelineConfig
 
     rare = {3: "rare", 4: "odd", 5: "odd"}
     path = write_csv(GOOD_HEADER + rows(30, lambda i: rare.get(i, "ab"[i % 2])))
@@ -166,7 +166,7 @@ def test_rows_of_classes_too_rare_to_split_are_dropped_and_said(write_csv):
     assert profile.class_counts == {"a": 14, "b": 13} and profile.n_rows == 27
     staged = (profile.staged_dir / "data.csv").read_text()
     assert "rare" not in staged and "odd" not in staged
-    line = report.data_line(PipelineConfig(data=path, label="y"), profile)
+    line = messages.data_line(PipelineConfig(data=path, label="y"), profile)
     assert "rows of classes too rare to learn dropped: 'odd' (2), 'rare' (1)" in line
 
 

@@ -19,7 +19,7 @@ import json, sys
 from pathlib import Path
 
 import pytest
-from pipeline.dataset import profile_and_stage
+from pipeline.definition.dataset import profile_and_stage
 profile = profile_and_stage(Path(sys.argv[1]), "y", None, Path(sys.argv[2]))
 print(json.dumps({"rows": profile.n_rows, "task": profile.task, "classes": profile.class_counts,
                   "staged": str(profile.staged_dir), "columns": list(profile.columns)}))

@@ -6,8 +6,9 @@ import pytest
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from components.guardrails.checks import Finding
-from components.guardrails.handling import balanced_weights, decide, without_columns
-from pipeline.config import GuardrailsConfig
+from components.guardrails.handling import decide, without_columns
+from modeling.class_weights import balanced_weights
+from pipeline.definition.config import GuardrailsConfig
 
 FOUND = [
     Finding("imbalance", "label", "class 'rare' is 5% of rows", 0.05),
@@ -80,7 +81,7 @@ def test_balanced_weights_equalise_the_classes_and_average_to_one():
 def test_weighted_training_rows_carry_their_class_weight():
     import numpy as np
 
-    from components.model.data import Rows, Splits
+    from modeling.model.data import Rows, Splits
 
     labels = np.array([0, 0, 0, 1, 2, 0], dtype=np.int64)
     rows = Rows({"x": labels.astype(float)}, labels)

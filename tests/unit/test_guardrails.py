@@ -59,7 +59,7 @@ def test_many_distinct_strings_that_repeat_are_high_cardinality_not_ids():
 
 
 def test_the_embedded_penguins_are_clean():
-    from pipeline.dataset import embedded_penguins_csv
+    from pipeline.definition.dataset import embedded_penguins_csv
 
     frame = pd.read_csv(embedded_penguins_csv())
     assert findings(stats_of(frame), "species", "classification") == []
@@ -93,7 +93,7 @@ def test_a_regression_label_recomputed_from_a_column_leaks():
 
 def test_the_embedded_penguins_have_no_leak():
     from components.guardrails.leakage import leaking_columns
-    from pipeline.dataset import embedded_penguins_csv
+    from pipeline.definition.dataset import embedded_penguins_csv
 
     frame = pd.read_csv(embedded_penguins_csv())
     assert leaking_columns(frame, "species", "classification") == []

@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
 
-PACKAGES = ("pipeline", "components", "search")
+PACKAGES = ("pipeline", "components", "modeling", "search")
 NO_DEPS = {"tfx", "ml-pipelines-sdk"}  # requirements/no-deps.txt
 
 

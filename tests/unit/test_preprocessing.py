@@ -10,7 +10,7 @@ import tensorflow as tf
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, schema_utils
 
-from components import features
+from modeling import features
 from components.transform.preprocessing import MISSING_CATEGORY, preprocessing_fn
 
 RAW = [

@@ -10,7 +10,7 @@ from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from components.pusher import pruning, versions
-from pipeline import retention
+from pipeline.runners import retention
 
 
 def test_versions_keep_the_newest_the_serving_and_the_pinned(tmp_path):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from components.spaces import FeatureSet
+from modeling.spaces import FeatureSet
 from components.tuner.executor import weights_root
 from components.tuner.hyperparameters import (
     best_hyperparameters_config,
@@ -11,7 +11,7 @@ from components.tuner.hyperparameters import (
 )
 from components.tuner.plan import SearchPlan
 from components.tuner.snapshots import keep
-from pipeline.config import TunerConfig
+from pipeline.definition.config import TunerConfig
 from search.fidelity import Fidelity
 from search.trial import Trial
 

@@ -16,7 +16,7 @@ import psutil
 
 from components import history
 from components.pusher import versions
-from pipeline.run_lock import LOCK_FILE, output_lock
+from pipeline.runners.run_lock import LOCK_FILE, output_lock
 from tests.conftest import AUTOML, REPO, run_automl
 
 PENGUINS = "species,bill_length_mm,island\n" + "".join(

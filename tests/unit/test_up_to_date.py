@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import up_to_date
-from pipeline.config import build_config
-from pipeline.dataset import profile_and_stage
-from pipeline.layout import Layout
-from pipeline.run_summary import RunSummary
+from pipeline.runners import up_to_date
+from pipeline.definition.config import build_config
+from pipeline.definition.dataset import profile_and_stage
+from pipeline.definition.layout import Layout
+from pipeline.report.run_summary import RunSummary
 
 CSV = "x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(20))
 

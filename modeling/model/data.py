@@ -1,0 +1,292 @@
+"""Reading Transform's output for the Tuner and the Trainer, the same way in both.
+
+A split is decoded once into columns in memory (``Rows``) and every trial, epoch and
+prediction slices those arrays. Why not a tf.data pipeline per trial: decoding tf.Examples
+and passing rows one at a time through tf.data cost more than training a small network on
+them (on 80k rows, 25 s to decode row by row against 4 s for five epochs of an MLP), and a
+trial process would pay it again. The decoded columns are kept as .npy files (see
+``cached``): the trial processes of a search map the same files instead of decoding again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import tensorflow_transform as tft
+from tfx_bsl.public import tfxio
+
+from modeling import features
+from modeling.class_weights import BALANCED, balanced_weights
+
+if TYPE_CHECKING:  # TFX's type only: importing tfx.components here would load all of TFX
+    from tfx.components.trainer.fn_args_utils import DataAccessor
+
+DECODE_BATCH = 8192
+PREDICT_BATCH = 8192
+SUBSET_SEED = 20_170_531  # fixed: every low-fidelity trial trains on the same rows
+# A network's epoch is at least this many examples (modeling.model.fit), at most this many
+# passes over a small table.
+MIN_EPOCH_EXAMPLES = 100_000
+MAX_EPOCH_PASSES = 20
+CACHE_ENV = "AUTOML_ROWS_CACHE"  # where decoded splits are kept (default: the temp folder)
+CACHE_KEPT = 8  # decoded datasets kept in the cache, newest first
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One split's transformed rows as columns: each feature's values, and the label's."""
+
+    features: dict[str, np.ndarray]
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def take(self, index: Any) -> Rows:
+        """The rows at ``index`` (positions, a mask or a slice)."""
+        return Rows({k: v[index] for k, v in self.features.items()}, self.labels[index])
+
+    def fraction(self, share: float) -> Rows:
+        """The same ``share`` of the rows on every call, spread over the whole split.
+
+        A fixed random draw per row, so every low-fidelity trial sees the same rows (results
+        stay comparable) and a CSV sorted by time or by label is sampled evenly, which taking
+        its first rows would not."""
+        if share >= 1.0:
+            return self
+        draw = np.random.default_rng(SUBSET_SEED).random(len(self))
+        return self.take(np.flatnonzero(draw < share))
+
+    def concat(self, other: Rows) -> Rows:
+        """These rows, then ``other``'s (the same columns)."""
+        return Rows(
+            {k: np.concatenate([v, other.features[k]]) for k, v in self.features.items()},
+            np.concatenate([self.labels, other.labels]),
+        )
+
+    def batches(self, size: int = PREDICT_BATCH) -> Iterator[Rows]:
+        for start in range(0, len(self), size):
+            yield self.take(slice(start, start + size))
+
+
+def decode(
+    file_pattern: list[str], data_accessor: DataAccessor, transform_output: tft.TFTransformOutput
+) -> Rows:
+    """The transformed examples of one split as columns, decoded in large batches."""
+    dataset = data_accessor.tf_dataset_factory(
+        file_pattern,
+        tfxio.TensorFlowDatasetOptions(
+            batch_size=DECODE_BATCH, label_key=features.LABEL_KEY, num_epochs=1, shuffle=False
+        ),
+        transform_output.transformed_metadata.schema,
+    )
+    columns: dict[str, list[np.ndarray]] = {}
+    labels = []
+    for batch, label in dataset:
+        for name, values in batch.items():
+            columns.setdefault(name, []).append(np.asarray(values).reshape(len(label), -1))
+        labels.append(np.asarray(label).reshape(-1))
+    if not labels:
+        raise ValueError(f"no examples in {file_pattern}")
+    return Rows(
+        {k: _column(np.concatenate(v)) for k, v in columns.items()}, np.concatenate(labels)
+    )
+
+
+def _column(values: np.ndarray) -> np.ndarray:
+    """One value per row stays a vector (what the models' inputs and YDF take)."""
+    return values[:, 0] if values.shape[1] == 1 else values
+
+
+def _cache_key(files: list[str]) -> str:
+    """The split's files as they are (path, size, modification time): another run's output,
+    or these files rewritten, is another key."""
+    described = []
+    for pattern in files:
+        for name in sorted(tf_glob(pattern)):
+            status = os.stat(name)
+            described.append([name, status.st_size, status.st_mtime_ns])
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:24]
+
+
+def tf_glob(pattern: str) -> list[str]:
+    import tensorflow as tf
+
+    return tf.io.gfile.glob(pattern)
+
+
+def cache_root() -> str:
+    return os.environ.get(CACHE_ENV) or os.path.join(tempfile.gettempdir(), "automl-rows")
+
+
+def cached(
+    file_pattern: list[str], data_accessor: DataAccessor, transform_output: tft.TFTransformOutput
+) -> Rows:
+    """``decode``, once per machine: the columns are written as .npy files and every later
+    call (another trial process, the Trainer) maps them read-only, so the page cache holds
+    one copy that all of them share. Written to a temporary folder and renamed, so a reader
+    never sees half a split; files on a bucket are decoded without a cache."""
+    local = all("://" not in p for p in file_pattern)
+    folder = os.path.join(cache_root(), _cache_key(file_pattern)) if local else None
+    if folder and os.path.isdir(folder):
+        os.utime(folder)  # newest first when the cache is pruned
+        return _read(folder)
+    rows = decode(file_pattern, data_accessor, transform_output)
+    if folder:
+        _write(folder, rows)
+    return rows
+
+
+def _write(folder: str, rows: Rows) -> None:
+    os.makedirs(os.path.dirname(folder), exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".staging-", dir=os.path.dirname(folder))
+    try:
+        for name, values in rows.features.items():
+            np.save(os.path.join(staging, f"f.{name}.npy"), values)
+        np.save(os.path.join(staging, "label.npy"), rows.labels)
+        os.rename(staging, folder)
+    except OSError:  # another process published the same split first, or the disk is full
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    _prune(os.path.dirname(folder))
+
+
+def _read(folder: str) -> Rows:
+    names = sorted(n for n in os.listdir(folder) if n.startswith("f."))
+    return Rows(
+        {n[2:-4]: np.load(os.path.join(folder, n), mmap_mode="r") for n in names},
+        np.load(os.path.join(folder, "label.npy"), mmap_mode="r"),
+    )
+
+
+def _prune(root: str) -> None:
+    entries = [os.path.join(root, n) for n in os.listdir(root) if not n.startswith(".")]
+    entries.sort(key=os.path.getmtime, reverse=True)
+    for stale in entries[CACHE_KEPT:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@dataclass
+class Splits:
+    """Train and eval rows, read once and shared by every model trained on them, with what
+    the model's head needs to know about the label."""
+
+    train: Rows
+    eval: Rows
+    n_classes: int = 1  # classification: the label vocabulary's size
+    label_mean: float = 0.0  # regression: the label's moments on the training split
+    label_std: float = 1.0
+    # classification, an imbalanced label (components/guardrails): weight of each class id
+    class_weights: dict[int, float] | None = None
+
+    @property
+    def train_rows(self) -> int:
+        return len(self.train)
+
+    @property
+    def epoch_passes(self) -> float:
+        """Passes over the training rows that make one epoch of a network.
+
+        An epoch is the unit of a network's fidelity and of the search's compute, and five of
+        them are a full trial; on a small table five passes are a few hundred gradient steps,
+        far from converged (letters26, 17k training rows: an MLP needs ~45 passes; digits,
+        1k rows, more than 100), so the search compared networks stopped long before their
+        best against forests grown in full. A floor on the examples per epoch, the way
+        ``steps_per_epoch`` sets an epoch on a repeated dataset, keeps a large table's epoch
+        one pass and gives a small one more, at most ``MAX_EPOCH_PASSES``."""
+        return min(MAX_EPOCH_PASSES, max(1.0, MIN_EPOCH_EXAMPLES / max(1, len(self.train))))
+
+    def training(self, rows: float = 1.0, passes: float = 1.0) -> tuple[Rows, np.ndarray | None]:
+        """The training rows a model fits (a fraction of them for a low-fidelity trial), and
+        each row's class weight when classes are weighted. ``passes`` > 1 repeats the rows
+        that many times (a fractional pass adds a fixed random draw of them), which makes one
+        Keras epoch that many passes (:attr:`epoch_passes`)."""
+        train = self.train.fraction(rows)
+        if passes > 1.0:
+            train = train.take(_repeated(len(train), passes))
+        if not self.class_weights:
+            return train, None
+        table = np.array(
+            [self.class_weights.get(c, 1.0) for c in range(self.n_classes)], np.float32
+        )
+        return train, table[train.labels.astype(int)]
+
+    def with_eval_rows(self, task: str) -> Splits:
+        """Train and eval together as the training rows (the label's moments and the class
+        weights computed again over them), for a final refit whose choices were all made on
+        eval; eval stays eval, so the refit model's eval scores are no longer unseen."""
+        weighting = BALANCED if self.class_weights else None
+        return Splits.of(self.train.concat(self.eval), self.eval, task, self.n_classes, weighting)
+
+    @classmethod
+    def load(
+        cls,
+        fn_args,
+        tf_transform_output: tft.TFTransformOutput,
+        task: str,
+        class_weighting: str | None = None,
+    ) -> Splits:
+        """``class_weighting``: "balanced" weights classes inversely to their frequency in
+        training (the guardrails' handling of an imbalanced label)."""
+        train = cached(fn_args.train_files, fn_args.data_accessor, tf_transform_output)
+        evaluation = cached(fn_args.eval_files, fn_args.data_accessor, tf_transform_output)
+        n_classes = class_count(tf_transform_output) if task == "classification" else 1
+        return cls.of(train, evaluation, task, n_classes, class_weighting)
+
+    @classmethod
+    def of(
+        cls,
+        train: Rows,
+        evaluation: Rows,
+        task: str,
+        n_classes: int = 1,
+        class_weighting: str | None = None,
+    ) -> Splits:
+        """The splits of these rows, with the label's classes or moments filled in."""
+        splits = cls(train, evaluation)
+        if task == "classification":
+            splits.n_classes = n_classes
+            if class_weighting == BALANCED:
+                splits.class_weights = balanced_weights(class_counts(train))
+        else:
+            splits.label_mean, splits.label_std = label_moments(train)
+        return splits
+
+
+def _repeated(count: int, passes: float) -> np.ndarray:
+    """Positions of ``count`` rows taken ``passes`` times: every row ``int(passes)`` times,
+    then a fixed random share of them once more."""
+    whole = np.tile(np.arange(count), int(passes))
+    extra = round((passes - int(passes)) * count)
+    draw = np.random.default_rng(SUBSET_SEED).permutation(count)[:extra]
+    return np.concatenate([whole, np.sort(draw)])
+
+
+def predictions(model, rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+    """A model's outputs on a split, and the split's labels (one per row)."""
+    predicted = [np.asarray(model(batch.features)) for batch in rows.batches()]
+    return np.concatenate(predicted), np.asarray(rows.labels).reshape(-1)
+
+
+def class_count(tf_transform_output: tft.TFTransformOutput) -> int:
+    return tf_transform_output.vocabulary_size_by_name(features.LABEL_VOCABULARY)
+
+
+def class_counts(rows: Rows) -> dict[int, int]:
+    """Rows per class id in a split."""
+    ids, counts = np.unique(np.asarray(rows.labels).astype(int), return_counts=True)
+    return {int(i): int(n) for i, n in zip(ids, counts, strict=True)}
+
+
+def label_moments(rows: Rows) -> tuple[float, float]:
+    """Mean and standard deviation of a regression label on the training split."""
+    labels = np.asarray(rows.labels, dtype=np.float64)
+    return float(labels.mean()), float(labels.std())

@@ -1,0 +1,113 @@
+"""Runs the pipeline with TFX's LocalDagRunner and an MLMD sqlite store under the output folder."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
+import psutil
+from ml_metadata.proto import metadata_store_pb2
+from tfx.orchestration import metadata
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+from tfx.orchestration.pipeline import Pipeline
+
+from components.tuner import deadline, workers
+from pipeline.definition import dataset
+from pipeline.definition.config import PipelineConfig
+from pipeline.definition.create_pipeline import DataFacts, create_pipeline
+from pipeline.definition.layout import Layout, history_dir, serving_dir
+from pipeline.report.run_summary import RunSummary, read_run
+from search.store_url import export_password
+
+# No Beam arguments: Beam's default is the in-memory DirectRunner with one worker, which on
+# small data and 2 cores beats a process pool, and with empty arguments TFX also skips building
+# an sdist of itself for remote Beam workers before every Beam component (~2.5 s each).
+BEAM_ARGS: list[str] = []
+
+
+def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
+    return DataFacts(
+        data_root=str(profile.staged_dir.resolve()),
+        label=profile.label,
+        task=profile.task,
+        n_classes=len(profile.class_counts),
+        baseline_accuracy=profile.majority_fraction,
+        minority_ratio=profile.minority_ratio,
+        baseline_rmse=profile.label_std,
+        label_range=profile.label_range,
+        span=profile.span,
+    )
+
+
+def metadata_config(layout: Layout) -> metadata_store_pb2.ConnectionConfig:
+    return metadata.sqlite_metadata_connection_config(str(layout.metadata))
+
+
+# What follows the search under a run time budget, besides the Trainer's retrains and refits
+# (counted in the search's own trial times): the Trainer's validation of the searched
+# candidates, ensemble selection, importance and export with the transform graph, TFMA's
+# evaluation, push, summary and report. Measured on 2 cores (bench-automl, 2026-12-03): 51 s
+# on digits (1.4k rows; the Trainer 24 s reusing three networks, TFMA 18 s), 45 s on taxi
+# (12k rows; 21 s and 15 s), 52 s on letters26 (24k rows, after its retrains); on 80k rows
+# (interactions_100k) up to 47 s besides its retrains; TFMA grows with the rows. A reserve of
+# 30 s had those runs end 13-21 s past their budget, with no time left to refit a forest.
+AFTER_SEARCH_S = 45.0
+AFTER_SEARCH_S_PER_ROW = 2e-4
+
+
+def run_deadline(config: PipelineConfig, profile: dataset.DatasetProfile) -> deadline.RunDeadline:
+    """The whole run's deadline, counted from this process's start (the imports and the data
+    check are part of the run a user waits for)."""
+    assert config.time_budget_s is not None
+    return deadline.RunDeadline(
+        ends_at=psutil.Process().create_time() + config.time_budget_s,
+        reserve_s=AFTER_SEARCH_S + AFTER_SEARCH_S_PER_ROW * profile.n_rows,
+        reserve_trials=float(config.trainer.ensemble_size),
+        refit_ratio=refit_ratio(config),
+        refit_forests=config.trainer.refit_forests,
+        refit_networks=config.trainer.refit_networks,
+    )
+
+
+def refit_ratio(config: PipelineConfig) -> float:
+    """Rows a refit on train+eval trains over the training split's (the hash buckets')."""
+    split = config.split
+    return (split.train_buckets + split.eval_buckets) / split.train_buckets
+
+
+def local_pipeline(
+    config: PipelineConfig, profile: dataset.DatasetProfile, layout: Layout
+) -> Pipeline:
+    """The pipeline LocalDagRunner runs, under the output folder's layout."""
+    return create_pipeline(
+        config,
+        data_facts(profile),
+        pipeline_root=str(layout.pipeline_root),
+        serving_dir=str(serving_dir(config).resolve()),
+        history_dir=str(history_dir(config).resolve()),
+        metadata_connection_config=metadata_config(layout),
+        beam_pipeline_args=list(config.beam.args) or BEAM_ARGS,
+    )
+
+
+def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
+    if config.time_budget_s is not None:
+        os.environ[deadline.ENV] = run_deadline(config, profile).to_env()
+    else:
+        os.environ.pop(deadline.ENV, None)
+    # The password is taken out of the store URL that the pipeline records; the Tuner and
+    # its trials (children of the fork server, started next) find it in the environment.
+    export_password(config.tuner.study_store)
+    # The trials' fork server imports TensorFlow (about 20 s on 2 cores) while ExampleGen,
+    # StatisticsGen and Transform run, instead of after them.
+    workers.start_fork_server()
+    layout = Layout(config.output.resolve())
+    layout.pipeline_root.mkdir(parents=True, exist_ok=True)
+    built = local_pipeline(config, profile, layout)
+    started_ms = int(time.time() * 1000) - 1000
+    LocalDagRunner().run(built)
+    summary = read_run(metadata_config(layout), config.pipeline_name, started_ms)
+    if summary is None:
+        raise RuntimeError("the run finished but left no record in the metadata store")
+    return summary
