@@ -173,14 +173,25 @@ class TunerJob:
         """Decodes both splits into the machine's cache of columns (modeling.model.data)
         before any trial starts, so the trial processes map them instead of each decoding."""
         for files in (self.fn_args.train_files, self.fn_args.eval_files):
-            data.cached(files, self.fn_args.data_accessor, self.transform_output)
+            data.cached(files, self.fn_args.data_accessor, self.transform_output, self.max_bytes)
+
+    @property
+    def max_bytes(self) -> int:
+        """What each split may hold in a trial's memory (TunerSettings.search_data_mb)."""
+        return int(float(self.settings.get("search_data_mb", 512.0)) * 2**20)
 
     def runner(self, history: Sequence[Trial], study_id: int) -> TrialRunner:
         """The objective, reading the data (once per process that calls it)."""
         estimator = self.plan.estimator()
         return TrialRunner(
             self.plan.space_name,
-            data.Splits.load(self.fn_args, self.transform_output, self.task, self.class_weighting),
+            data.Splits.load(
+                self.fn_args,
+                self.transform_output,
+                self.task,
+                self.class_weighting,
+                self.max_bytes,
+            ),
             self.inputs_info,
             self.task,
             self.plan.primary,

@@ -73,6 +73,10 @@ class TunerConfig(StrictSettings):
     # budget is given, that of four full trials.
     max_total_epochs: float | None = Field(None, gt=0)
     epochs_per_trial: int = Field(5, ge=1, le=1000)  # a full-fidelity trial's epochs
+    # The most each split's decoded rows may hold in the search's memory, in MiB: a larger
+    # split is searched on a fixed random sample of that size (modeling.model.data.Sample),
+    # so a worker's memory stays flat in the rows; the Trainer trains the chosen model on all.
+    search_data_mb: float = Field(512.0, gt=0)
     objectives: tuple[str, ...] = ("val_loss", "latency_ms", "params")
     constraints: dict[str, float] = {}
     selection: Literal["best", "fastest", "smallest"] = "best"

@@ -65,6 +65,12 @@ class Rows:
         draw = np.random.default_rng(SUBSET_SEED).random(len(self))
         return self.take(np.flatnonzero(draw < share))
 
+    @property
+    def bytes_per_row(self) -> int:
+        """What one row holds in memory, over every column and the label."""
+        arrays = [*self.features.values(), self.labels]
+        return sum(a.itemsize * (a.size // max(1, len(self))) for a in arrays)
+
     def concat(self, other: Rows) -> Rows:
         """These rows, then ``other``'s (the same columns)."""
         return Rows(
@@ -78,9 +84,16 @@ class Rows:
 
 
 def decode(
-    file_pattern: list[str], data_accessor: DataAccessor, transform_output: tft.TFTransformOutput
+    file_pattern: list[str],
+    data_accessor: DataAccessor,
+    transform_output: tft.TFTransformOutput,
+    max_bytes: int | None = None,
 ) -> Rows:
-    """The transformed examples of one split as columns, decoded in large batches."""
+    """The transformed examples of one split as columns, decoded in large batches.
+
+    With ``max_bytes``, a split whose columns would hold more is kept as a fixed random
+    sample that holds at most that (``Sample``): memory stays flat however many rows the
+    split has, while every row has the same chance to be in it."""
     dataset = data_accessor.tf_dataset_factory(
         file_pattern,
         tfxio.TensorFlowDatasetOptions(
@@ -88,16 +101,70 @@ def decode(
         ),
         transform_output.transformed_metadata.schema,
     )
-    columns: dict[str, list[np.ndarray]] = {}
-    labels = []
+    sample = Sample(max_bytes)
     for batch, label in dataset:
-        for name, values in batch.items():
-            columns.setdefault(name, []).append(np.asarray(values).reshape(len(label), -1))
-        labels.append(np.asarray(label).reshape(-1))
-    if not labels:
+        labels = np.asarray(label).reshape(-1)
+        sample.add(
+            Rows(
+                {k: _column(np.asarray(v).reshape(len(labels), -1)) for k, v in batch.items()},
+                labels,
+            )
+        )
+    if not sample.seen:
         raise ValueError(f"no examples in {file_pattern}")
+    return sample.rows()
+
+
+class Sample:
+    """Rows added batch by batch, kept whole or, past ``max_bytes``, as a bottom-k sample.
+
+    Each row gets a fixed pseudo-random key from its position (the same rows on every
+    decode of the same files); the rows with the ``k`` smallest keys are a uniform random
+    sample, with ``k`` as many rows as ``max_bytes`` holds. The buffer is cut back to ``k``
+    whenever it reaches ``k`` plus a quarter, so at most about 2.25x ``max_bytes`` is held
+    while the cut copies (the kept rows, the buffer, and the copy); the rows keep their
+    order in the split."""
+
+    def __init__(self, max_bytes: int | None) -> None:
+        self.max_bytes = max_bytes
+        self.seen = 0
+        self.limit: int | None = None
+        self._parts: list[Rows] = []
+        self._keys: list[np.ndarray] = []
+        self.held = 0
+
+    def add(self, rows: Rows) -> None:
+        if self.max_bytes is not None and self.limit is None:
+            self.limit = max(1, self.max_bytes // max(1, rows.bytes_per_row))
+        key = np.random.default_rng([SUBSET_SEED, self.seen]).random(len(rows))
+        self._parts.append(rows)
+        self._keys.append(key)
+        self.seen += len(rows)
+        self.held += len(rows)
+        if self.limit is not None and self.held >= self.limit + max(self.limit // 4, 1):
+            self._cut()
+
+    def _cut(self) -> None:
+        rows, keys = _joined(self._parts), np.concatenate(self._keys)
+        assert self.limit is not None
+        if len(rows) > self.limit:
+            kept = np.sort(np.argpartition(keys, self.limit - 1)[: self.limit])
+            rows, keys = rows.take(kept), keys[kept]
+        self._parts, self._keys, self.held = [rows], [keys], len(rows)
+
+    def rows(self) -> Rows:
+        """The rows kept: all of them, or the sample."""
+        if self.limit is not None:
+            self._cut()
+        return _joined(self._parts)
+
+
+def _joined(parts: list[Rows]) -> Rows:
+    if len(parts) == 1:
+        return parts[0]
     return Rows(
-        {k: _column(np.concatenate(v)) for k, v in columns.items()}, np.concatenate(labels)
+        {k: np.concatenate([p.features[k] for p in parts]) for k in parts[0].features},
+        np.concatenate([p.labels for p in parts]),
     )
 
 
@@ -128,18 +195,23 @@ def cache_root() -> str:
 
 
 def cached(
-    file_pattern: list[str], data_accessor: DataAccessor, transform_output: tft.TFTransformOutput
+    file_pattern: list[str],
+    data_accessor: DataAccessor,
+    transform_output: tft.TFTransformOutput,
+    max_bytes: int | None = None,
 ) -> Rows:
     """``decode``, once per machine: the columns are written as .npy files and every later
     call (another trial process, the Trainer) maps them read-only, so the page cache holds
     one copy that all of them share. Written to a temporary folder and renamed, so a reader
-    never sees half a split; files on a bucket are decoded without a cache."""
+    never sees half a split; files on a bucket are decoded without a cache. A sample
+    (``max_bytes``) is cached apart from the whole split."""
     local = all("://" not in p for p in file_pattern)
-    folder = os.path.join(cache_root(), _cache_key(file_pattern)) if local else None
+    key = _cache_key(file_pattern) + (f"-max{max_bytes}" if max_bytes else "")
+    folder = os.path.join(cache_root(), key) if local else None
     if folder and os.path.isdir(folder):
         os.utime(folder)  # newest first when the cache is pruned
         return _read(folder)
-    rows = decode(file_pattern, data_accessor, transform_output)
+    rows = decode(file_pattern, data_accessor, transform_output, max_bytes)
     if folder:
         _write(folder, rows)
     return rows
@@ -233,11 +305,15 @@ class Splits:
         tf_transform_output: tft.TFTransformOutput,
         task: str,
         class_weighting: str | None = None,
+        max_bytes: int | None = None,
     ) -> Splits:
         """``class_weighting``: "balanced" weights classes inversely to their frequency in
-        training (the guardrails' handling of an imbalanced label)."""
-        train = cached(fn_args.train_files, fn_args.data_accessor, tf_transform_output)
-        evaluation = cached(fn_args.eval_files, fn_args.data_accessor, tf_transform_output)
+        training (the guardrails' handling of an imbalanced label). ``max_bytes``: the most
+        each split may hold in memory; a larger one is a fixed random sample of its rows."""
+        train = cached(fn_args.train_files, fn_args.data_accessor, tf_transform_output, max_bytes)
+        evaluation = cached(
+            fn_args.eval_files, fn_args.data_accessor, tf_transform_output, max_bytes
+        )
         n_classes = class_count(tf_transform_output) if task == "classification" else 1
         return cls.of(train, evaluation, task, n_classes, class_weighting)
 

@@ -332,3 +332,11 @@ def test_a_split_is_decoded_once_and_mapped_by_later_readers(penguins_run, tmp_p
     half = mapped.fraction(0.5)
     np.testing.assert_array_equal(half.labels, mapped.fraction(0.5).labels)
     assert 0.35 < len(half) / len(mapped) < 0.65
+
+    # A cap on memory keeps a sample of the real split, cached apart from the whole one.
+    cap = 100 * decoded.bytes_per_row
+    sampled = data.cached(fn_args.train_files, fn_args.data_accessor, transform, cap)
+    assert len(sampled) == 100 and len(list(tmp_path.iterdir())) == 2
+    assert sampled.bytes_per_row == decoded.bytes_per_row
+    again = data.cached(fn_args.train_files, fn_args.data_accessor, transform, cap)
+    np.testing.assert_array_equal(again.labels, sampled.labels)
