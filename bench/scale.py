@@ -9,8 +9,13 @@ whole process tree (sampled every 0.2 s), overall and while each component ran.
 Targets: ingestion at most 1.5x the bare job; peak RSS at most 4 GiB at 1M and 10M rows
 (memory must not grow with the rows); the 10M-row run within its budget + 10 % and blessed.
 
-Usage: python bench/scale.py [--rows 1000000 10000000] [--budget 900] [--report]
-Results: bench/results/scale.{json,md}; data and runs under bench/work/scale/.
+With ``--runners``, instead: the bare job on Beam's in-memory DirectRunner against its
+multi-processing mode with one worker per core, at each size, to find where the pool starts
+to pay (what the pipeline's default runner follows: pipeline/runners/local_run.py).
+
+Usage: python bench/scale.py [--rows 1000000 10000000] [--budget 900] [--runners] [--report]
+Results: bench/results/scale.{json,md} (--runners: beam_runners.{json,md}); data and runs
+under bench/work/scale/.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from bench import scale_data  # noqa: E402
 
 WORK = HERE / "work" / "scale"
 RESULTS = HERE / "results" / "scale.json"
+RUNNER_RESULTS = HERE / "results" / "beam_runners.json"
 AUTOML = HERE.parent / ".venv" / "bin" / "automl"
 INGESTION = ("CsvExampleGen", "StatisticsGen", "Transform")
 GIB = 2**30
@@ -109,12 +115,12 @@ def automl_run(data: Path, rows: int, budget: int) -> dict[str, Any]:
     }
 
 
-def bare_run(data: Path, rows: int) -> dict[str, Any]:
-    out = WORK / f"bare-{rows}"
+def bare_run(data: Path, rows: int, *beam_args: str, name: str = "bare") -> dict[str, Any]:
+    out = WORK / f"{name}-{rows}"
     command = [sys.executable, str(HERE / "scale_bare.py"), str(data), "y", "classification",
-               str(out)]  # fmt: skip
-    wall, code, samples = sampled(command, WORK / f"bare-{rows}.log")
-    lines = (WORK / f"bare-{rows}.log").read_text().strip().splitlines()
+               str(out), *beam_args]  # fmt: skip
+    wall, code, samples = sampled(command, WORK / f"{name}-{rows}.log")
+    lines = (WORK / f"{name}-{rows}.log").read_text().strip().splitlines()
     timed = json.loads(lines[-1]) if code == 0 else {}
     return {
         "wall_s": round(wall, 1),
@@ -167,12 +173,66 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def multi_processing_args() -> tuple[str, ...]:
+    return ("--direct_running_mode=multi_processing",
+            f"--direct_num_workers={psutil.cpu_count()}")  # fmt: skip
+
+
+def runners(rows: int) -> dict[str, Any]:
+    """The bare job at ``rows`` rows in memory, then on a pool of one process per core."""
+    data = WORK / f"rows-{rows}.csv"
+    if not data.exists():
+        scale_data.write(rows, data)
+    return {
+        "rows": rows, "code": head_commit(), "ran_on": datetime.date.today().isoformat(),
+        "csv_gib": round(data.stat().st_size / GIB, 3),
+        "in_memory": bare_run(data, rows, name="bare-in-memory"),
+        "multi_processing": bare_run(data, rows, *multi_processing_args(), name="bare-pool"),
+    }  # fmt: skip
+
+
+def runners_report(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "# bench-scale --runners: Beam's DirectRunner in memory or on a process pool",
+        "",
+        f"Measured {', '.join(sorted({r['ran_on'] for r in results}))} on "
+        f"{platform.machine()}, {psutil.cpu_count()} cores; the bare TFDV + tf.Transform job "
+        "(bench/scale_bare.py) on the same generated CSV, in memory (Beam's default) and with "
+        f"`{' '.join(multi_processing_args())}`.",
+        "",
+        "| rows | CSV GiB | code | in memory s (stats + transform) | pool s | pool / in memory "
+        "| in memory peak RSS GiB | pool peak RSS GiB |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        one, pool = r["in_memory"], r["multi_processing"]
+        ratio = pool["seconds"] / one["seconds"] if one.get("seconds") else float("nan")
+        lines.append(
+            f"| {r['rows']:,} | {r['csv_gib']:.2f} | {r['code']} | {one['seconds']} "
+            f"({one.get('statistics_s')} + {one.get('transform_s')}) | {pool['seconds']} "
+            f"({pool.get('statistics_s')} + {pool.get('transform_s')}) | {ratio:.2f} | "
+            f"{one['peak_rss_gib']} | {pool['peak_rss_gib']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--budget", type=int, default=900)
+    parser.add_argument("--runners", action="store_true", help="In memory against a pool.")
     parser.add_argument("--report", action="store_true", help="Only write the report.")
     args = parser.parse_args()
+    if args.runners:
+        done = json.loads(RUNNER_RESULTS.read_text()) if RUNNER_RESULTS.exists() else []
+        WORK.mkdir(parents=True, exist_ok=True)
+        for rows in [] if args.report else args.rows:
+            done = [r for r in done if r["rows"] != rows] + [runners(rows)]
+            RUNNER_RESULTS.write_text(json.dumps(done, indent=1))
+            print(json.dumps(done[-1]), flush=True)
+        report_md = runners_report(sorted(done, key=lambda r: r["rows"]))
+        RUNNER_RESULTS.with_suffix(".md").write_text(report_md)
+        return
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     if not args.report:
         WORK.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,9 @@ transformed rows as tf.Examples in TFRecords, as TFX's Transform does. The bare 
 analyses and transforms every row; the pipeline splits them first, analyses the train split
 and transforms train and eval: slightly less transform work, plus the split.
 
-Usage: python bench/scale_bare.py CSV LABEL TASK OUT_DIR  (prints one JSON line of seconds)
+Usage: python bench/scale_bare.py CSV LABEL TASK OUT_DIR [BEAM_OPTION ...]
+(prints one JSON line of seconds; Beam options, e.g. --direct_running_mode=multi_processing
+--direct_num_workers=2, go to both TFDV's and tf.Transform's pipeline)
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import components  # noqa: E402,F401  (Keras 2 before TensorFlow)
 
 
-def main(source: str, label: str, task: str, out: str) -> dict[str, float]:
+def main(source: str, label: str, task: str, out: str, *beam_args: str) -> dict[str, float]:
     import apache_beam as beam
     import tensorflow_data_validation as tfdv
     import tensorflow_transform.beam as tft_beam
     from tfx_bsl.coders import example_coder
+    from apache_beam.options.pipeline_options import PipelineOptions
     from tfx_bsl.public import tfxio
 
     from components.transform.preprocessing import preprocessing_fn
@@ -36,7 +39,9 @@ def main(source: str, label: str, task: str, out: str) -> dict[str, float]:
     os.makedirs(out, exist_ok=True)
     started = time.monotonic()
     stats = tfdv.generate_statistics_from_csv(
-        source, output_path=os.path.join(out, "stats.tfrecord")
+        source,
+        output_path=os.path.join(out, "stats.tfrecord"),
+        pipeline_options=PipelineOptions(list(beam_args)),
     )
     statistics_s = time.monotonic() - started
     schema = tfdv.infer_schema(stats, infer_feature_shape=True)
@@ -46,7 +51,7 @@ def main(source: str, label: str, task: str, out: str) -> dict[str, float]:
     config = {"label": label, "task": task, "categorical_features": []}
 
     started = time.monotonic()
-    with beam.Pipeline() as pipeline, tft_beam.Context(
+    with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline, tft_beam.Context(
         temp_dir=os.path.join(out, "tmp"), force_tf_compat_v1=True
     ):
         raw = pipeline | "Read" >> rows.BeamSource()
@@ -71,4 +76,4 @@ def main(source: str, label: str, task: str, out: str) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(*sys.argv[1:5])), flush=True)
+    print(json.dumps(main(*sys.argv[1:])), flush=True)

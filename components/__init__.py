@@ -3,11 +3,11 @@ train is the ``modeling`` package.
 
 ``modeling`` is imported first: it chooses Keras 2 before anything imports TensorFlow.
 Then, before anything imports TFX, ``tfx.components`` is set up to skip its package
-``__init__`` until a name of it is used (components.lazy_tfx).
+``__init__`` until a name of it is used (components.common.lazy_tfx).
 """
 
 import modeling  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
-from components import lazy_tfx  # after the Keras choice: TFX imports TensorFlow
+from components.common import lazy_tfx  # after the Keras choice: TFX imports TensorFlow
 
 lazy_tfx.install()
 

@@ -3,7 +3,8 @@
 TFX's ExampleValidator only records anomalies (the pipeline carries on and trains on the bad
 data) and compares nothing across spans. This component reads its anomalies, measures drift
 against the previous accepted span and skew between the splits (checks.py), fails the run
-with a readable list, and keeps the span history (components.history). Transform depends on it.
+with a readable list, and keeps the span history (components.common.history). Transform
+depends on it.
 """
 
 from __future__ import annotations

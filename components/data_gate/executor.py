@@ -22,7 +22,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
-from components import history
+from components.common import history
 from components.data_gate import checks
 
 log = logging.getLogger("automl.data_gate")

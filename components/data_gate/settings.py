@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, field_validator
 
-from components.settings import StrictSettings
+from components.common.settings import StrictSettings
 
 
 # A data gate threshold: a distance in (0, 1], or "auto": from the compared samples' sizes

@@ -25,7 +25,7 @@ from tfx.utils import io_utils
 
 from components.guardrails import checks, handling, identifiers, leakage
 from components.guardrails.settings import GuardrailsConfig
-from components.settings import validated
+from components.common.settings import validated
 
 log = logging.getLogger("automl.guardrails")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from components.settings import StrictSettings
+from components.common.settings import StrictSettings
 
 GuardrailKind = Literal["constant", "id_like", "leakage"]
 

@@ -24,8 +24,8 @@ from tfx.proto import pusher_pb2
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils, proto_utils
 
-from components import history
-from components.model_evaluation import read_evaluation
+from components.common import history
+from components.common.model_evaluation import read_evaluation
 from components.pusher import pruning
 from components.pusher.versions import pinned, publish
 

@@ -21,7 +21,7 @@ import shutil
 import time
 from typing import Any
 
-from components import durable
+from components.common import durable
 
 VERSION_FILE = "automl_version.json"
 PIN_FILE = "PINNED.json"

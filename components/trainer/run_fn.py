@@ -16,7 +16,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from modeling.model import build, data, explain, export, fit
 from modeling.spaces.families import family_of
-from components.settings import validated
+from components.common.settings import validated
 from components.trainer import ensembling, refit
 from components.trainer.settings import TrainerConfig
 from components.tuner import deadline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from components.settings import StrictSettings
+from components.common.settings import StrictSettings
 
 
 class TrainerConfig(StrictSettings):

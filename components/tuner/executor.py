@@ -25,7 +25,7 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.settings import validated
+from components.common.settings import validated
 from components.tuner import deadline, record, snapshots
 from components.tuner.hyperparameters import BEST_HYPERPARAMETERS_FILE, best_hyperparameters_config
 from components.tuner.job import TunerJob

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.settings import ConfigError, StrictSettings
+from components.common.settings import ConfigError, StrictSettings
 
 DEFAULT_FULL_TRIALS = 4  # no budget given: the compute of this many full-fidelity trials
 # ... or this many seconds of search, whichever ends first: compute scales with the rows, so

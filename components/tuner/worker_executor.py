@@ -27,7 +27,7 @@ from tfx import types
 from tfx.dsl.components.base import base_executor
 
 from components.tuner.executor import log_trial, warm_start_prior
-from components.settings import validated
+from components.common.settings import validated
 from components.tuner.job import TunerJob
 from components.tuner.settings import TunerConfig
 from components.tuner.workers import Workers

@@ -50,7 +50,7 @@ def rollback(
     model further back. The rollback is pinned unless --no-pin, so that the next scheduled
     retrain cannot push over the operator's choice.
     """
-    from components import history
+    from components.common import history
     from components.pusher import versions as served
     from pipeline.definition.layout import history_dir, serving_dir
     from pipeline.runners.run_lock import OutputBusy, OutputUnusable, output_lock
@@ -134,7 +134,7 @@ def show_history(
     output: Path | None, config_file: Path | None, data: Path | None, dataset_name: str | None
 ) -> None:
     """Runs and their decisions (data gate, blessing, push) and the pushed versions."""
-    from components import history
+    from components.common import history
     from components.pusher.versions import pinned, read_record, versions
     from pipeline.definition.layout import history_dir, serving_dir
 

@@ -22,7 +22,7 @@ from pydantic import (
 
 from components.data_gate.settings import GateFile, GatesConfig, GateThreshold
 from components.guardrails.settings import GuardrailKind, GuardrailsConfig
-from components.settings import ConfigError, StrictSettings, one_line
+from components.common.settings import ConfigError, StrictSettings, one_line
 from components.trainer.settings import TrainerConfig
 from components.tuner.settings import (
     DEFAULT_ESTIMATOR, DEFAULT_FULL_TRIALS, DEFAULT_SEARCH_SECONDS, DEFAULT_STRATEGY,

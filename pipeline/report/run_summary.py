@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.guardrails.handling import REPORT_FILE as GUARDRAILS_FILE
-from components.model_evaluation import read_failures, read_slices
+from components.common.model_evaluation import read_failures, read_slices
 from pipeline.report import data_summary
 
 from ml_metadata import metadata_store

@@ -24,7 +24,7 @@ import psutil
 import pytest
 from tfx.utils import path_utils
 
-from components import history
+from components.common import history
 from components.pusher import versions
 from tests.conftest import AUTOML, REPO
 from tests.e2e.spans import write_span

@@ -252,7 +252,7 @@ def test_the_evaluator_judges_on_the_test_split_that_no_selection_saw(penguins_r
     from tfx.components.statistics_gen import stats_artifact_utils
     from tfx.types import standard_artifacts
 
-    from components.model_evaluation import read_slices
+    from components.common.model_evaluation import read_slices
 
     output, result = penguins_run
     root = output / "pipeline_root"

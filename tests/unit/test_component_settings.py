@@ -11,7 +11,7 @@ import pytest
 
 from components.guardrails.executor import Executor as GuardrailsExecutor
 from components.guardrails.settings import GuardrailsConfig
-from components.settings import ConfigError
+from components.common.settings import ConfigError
 from components.tuner.executor import Executor as TunerExecutor
 from components.tuner.settings import TunerConfig
 from components.tuner.worker_executor import Executor as WorkerExecutor

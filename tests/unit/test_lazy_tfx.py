@@ -1,6 +1,6 @@
 """``tfx.components``' package __init__ (every TFX component, the Kubernetes client and
 KerasTuner among them) runs only when one of its top-level names is used
-(components/lazy_tfx.py); its modules import as usual. A fresh interpreter each: what was
+(components/common/lazy_tfx.py); its modules import as usual. A fresh interpreter each: what was
 imported is the point."""
 
 import subprocess

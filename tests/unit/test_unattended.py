@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from components import history
+from components.common import history
 from components.pusher import versions
 from pipeline.runners.run_lock import LOCK_FILE, output_lock
 from tests.conftest import AUTOML, REPO, run_automl

@@ -21,7 +21,7 @@ import tempfile
 import time
 from typing import Any
 
-from components import durable
+from components.common import durable
 
 STATS_FILE = "train_stats.pb"
 _SPAN = re.compile(r"^span-(\d+)$")
