@@ -180,10 +180,10 @@ def decode_once(prepared: Any) -> float:
     Tuner does once per search before its first trial; absent in code that decodes per trial."""
     import os
 
-    from modeling.model import data
+    from modeling.model import row_cache
     from components.tuner.job import TunerJob
 
-    os.environ[data.CACHE_ENV] = tempfile.mkdtemp(prefix="automl-rows-")
+    os.environ[row_cache.CACHE_ENV] = tempfile.mkdtemp(prefix="automl-rows-")
     job = TunerJob(artifacts(prepared), {}, prepared.task)
     started = time.perf_counter()
     if hasattr(job, "decode_data"):

@@ -1,20 +1,17 @@
 """Reading Transform's output for the Tuner and the Trainer, the same way in both.
 
-A split is decoded once into columns in memory (``Rows``) and every trial, epoch and
-prediction slices those arrays. Why not a tf.data pipeline per trial: decoding tf.Examples
-and passing rows one at a time through tf.data cost more than training a small network on
-them (on 80k rows, 25 s to decode row by row against 4 s for five epochs of an MLP), and a
-trial process would pay it again. The decoded columns are kept as .npy files (see
-``cached``): the trial processes of a search map the same files instead of decoding again.
+A split is decoded once into columns (``Rows``) and every trial, epoch and prediction slices
+those arrays. Why not a tf.data pipeline per trial: decoding tf.Examples and passing rows one
+at a time through tf.data cost more than training a small network on them (on 80k rows, 25 s
+to decode row by row against 4 s for five epochs of an MLP), and a trial process would pay it
+again. The decoded columns are written to the machine's cache as they are decoded
+(``cached``, modeling.model.row_cache): the trial processes of a search and the Trainer map
+the same files instead of decoding again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +22,7 @@ from tfx_bsl.public import tfxio
 
 from modeling import features
 from modeling.class_weights import BALANCED, balanced_weights
+from modeling.model import row_cache
 
 if TYPE_CHECKING:  # TFX's type only: importing tfx.components here would load all of TFX
     from tfx.components.trainer.fn_args_utils import DataAccessor
@@ -36,8 +34,6 @@ SUBSET_SEED = 20_170_531  # fixed: every low-fidelity trial trains on the same r
 # passes over a small table.
 MIN_EPOCH_EXAMPLES = 100_000
 MAX_EPOCH_PASSES = 20
-CACHE_ENV = "AUTOML_ROWS_CACHE"  # where decoded splits are kept (default: the temp folder)
-CACHE_KEPT = 8  # decoded datasets kept in the cache, newest first
 
 
 @dataclass(frozen=True)
@@ -83,17 +79,10 @@ class Rows:
             yield self.take(slice(start, start + size))
 
 
-def decode(
-    file_pattern: list[str],
-    data_accessor: DataAccessor,
-    transform_output: tft.TFTransformOutput,
-    max_bytes: int | None = None,
-) -> Rows:
-    """The transformed examples of one split as columns, decoded in large batches.
-
-    With ``max_bytes``, a split whose columns would hold more is kept as a fixed random
-    sample that holds at most that (``Sample``): memory stays flat however many rows the
-    split has, while every row has the same chance to be in it."""
+def batches(
+    file_pattern: list[str], data_accessor: DataAccessor, transform_output: tft.TFTransformOutput
+) -> Iterator[Rows]:
+    """The transformed examples of one split as columns, in large batches."""
     dataset = data_accessor.tf_dataset_factory(
         file_pattern,
         tfxio.TensorFlowDatasetOptions(
@@ -101,15 +90,29 @@ def decode(
         ),
         transform_output.transformed_metadata.schema,
     )
-    sample = Sample(max_bytes)
     for batch, label in dataset:
         labels = np.asarray(label).reshape(-1)
-        sample.add(
-            Rows(
-                {k: _column(np.asarray(v).reshape(len(labels), -1)) for k, v in batch.items()},
-                labels,
-            )
+        yield Rows(
+            {k: _column(np.asarray(v).reshape(len(labels), -1)) for k, v in batch.items()},
+            labels,
         )
+
+
+def decode(
+    file_pattern: list[str],
+    data_accessor: DataAccessor,
+    transform_output: tft.TFTransformOutput,
+    max_bytes: int | None = None,
+) -> Rows:
+    """The transformed examples of one split as columns in memory (``cached`` without a
+    cache: files on a bucket).
+
+    With ``max_bytes``, a split whose columns would hold more is kept as a fixed random
+    sample that holds at most that (``Sample``): memory stays flat however many rows the
+    split has, while every row has the same chance to be in it."""
+    sample = Sample(max_bytes)
+    for rows in batches(file_pattern, data_accessor, transform_output):
+        sample.add(rows)
     if not sample.seen:
         raise ValueError(f"no examples in {file_pattern}")
     return sample.rows()
@@ -173,15 +176,13 @@ def _column(values: np.ndarray) -> np.ndarray:
     return values[:, 0] if values.shape[1] == 1 else values
 
 
-def _cache_key(files: list[str]) -> str:
-    """The split's files as they are (path, size, modification time): another run's output,
-    or these files rewritten, is another key."""
+def _described(files: list[str]) -> list[list]:
     described = []
     for pattern in files:
         for name in sorted(tf_glob(pattern)):
             status = os.stat(name)
             described.append([name, status.st_size, status.st_mtime_ns])
-    return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:24]
+    return described
 
 
 def tf_glob(pattern: str) -> list[str]:
@@ -190,60 +191,50 @@ def tf_glob(pattern: str) -> list[str]:
     return tf.io.gfile.glob(pattern)
 
 
-def cache_root() -> str:
-    return os.environ.get(CACHE_ENV) or os.path.join(tempfile.gettempdir(), "automl-rows")
-
-
 def cached(
     file_pattern: list[str],
     data_accessor: DataAccessor,
     transform_output: tft.TFTransformOutput,
     max_bytes: int | None = None,
 ) -> Rows:
-    """``decode``, once per machine: the columns are written as .npy files and every later
-    call (another trial process, the Trainer) maps them read-only, so the page cache holds
-    one copy that all of them share. Written to a temporary folder and renamed, so a reader
-    never sees half a split; files on a bucket are decoded without a cache. A sample
-    (``max_bytes``) is cached apart from the whole split."""
-    local = all("://" not in p for p in file_pattern)
-    key = _cache_key(file_pattern) + (f"-max{max_bytes}" if max_bytes else "")
-    folder = os.path.join(cache_root(), key) if local else None
-    if folder and os.path.isdir(folder):
-        os.utime(folder)  # newest first when the cache is pruned
-        return _read(folder)
-    rows = decode(file_pattern, data_accessor, transform_output, max_bytes)
-    if folder:
-        _write(folder, rows)
-    return rows
+    """``decode``, once per machine: the columns are written to the cache batch by batch as
+    they are decoded, and every call (this one, another trial process, the Trainer) maps them
+    read-only, so the page cache holds one copy that all of them share and decoding holds
+    one batch. A sample (``max_bytes``) is cached apart from the whole split; files on a
+    bucket are decoded into memory without a cache."""
+    if any("://" in p for p in file_pattern):
+        return decode(file_pattern, data_accessor, transform_output, max_bytes)
+    folder = row_cache.folder(_described(file_pattern), max_bytes)
+    if not os.path.isdir(folder):
+        try:
+            _decode_into(folder, file_pattern, data_accessor, transform_output, max_bytes)
+        except OSError:  # the cache's disk is full or read-only: decode into memory
+            return decode(file_pattern, data_accessor, transform_output, max_bytes)
+    os.utime(folder)  # newest first when the cache is pruned
+    return Rows(*row_cache.read(folder))
 
 
-def _write(folder: str, rows: Rows) -> None:
-    os.makedirs(os.path.dirname(folder), exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".staging-", dir=os.path.dirname(folder))
+def _decode_into(
+    folder: str,
+    file_pattern: list[str],
+    data_accessor: DataAccessor,
+    transform_output: tft.TFTransformOutput,
+    max_bytes: int | None,
+) -> None:
+    writer = row_cache.Writer(folder)
     try:
-        for name, values in rows.features.items():
-            np.save(os.path.join(staging, f"f.{name}.npy"), values)
-        np.save(os.path.join(staging, "label.npy"), rows.labels)
-        os.rename(staging, folder)
-    except OSError:  # another process published the same split first, or the disk is full
-        shutil.rmtree(staging, ignore_errors=True)
-        return
-    _prune(os.path.dirname(folder))
-
-
-def _read(folder: str) -> Rows:
-    names = sorted(n for n in os.listdir(folder) if n.startswith("f."))
-    return Rows(
-        {n[2:-4]: np.load(os.path.join(folder, n), mmap_mode="r") for n in names},
-        np.load(os.path.join(folder, "label.npy"), mmap_mode="r"),
-    )
-
-
-def _prune(root: str) -> None:
-    entries = [os.path.join(root, n) for n in os.listdir(root) if not n.startswith(".")]
-    entries.sort(key=os.path.getmtime, reverse=True)
-    for stale in entries[CACHE_KEPT:]:
-        shutil.rmtree(stale, ignore_errors=True)
+        if max_bytes is None:
+            for rows in batches(file_pattern, data_accessor, transform_output):
+                writer.add(rows.features, rows.labels)
+        else:
+            sample = decode(file_pattern, data_accessor, transform_output, max_bytes)
+            writer.add(sample.features, sample.labels)
+        if not writer.rows:
+            raise ValueError(f"no examples in {file_pattern}")
+    except BaseException:
+        writer.discard()
+        raise
+    writer.publish()  # False: another process published the same split first; it is read
 
 
 @dataclass

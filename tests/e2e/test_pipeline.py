@@ -297,15 +297,16 @@ def test_a_time_budget_bounds_the_whole_run(tmp_path):
 
 
 def test_a_split_is_decoded_once_and_mapped_by_later_readers(penguins_run, tmp_path, monkeypatch):
-    """The Tuner decodes each split into the cache of columns; a trial process or the Trainer
-    then maps the same files read-only (same rows, no decoding), and a low-fidelity share of
-    the rows is the same rows on every call."""
+    """The Tuner decodes each split into the cache of columns, written batch by batch; a trial
+    process or the Trainer then maps the same files read-only (same rows as decoding into
+    memory, no second decoding), and a low-fidelity share of the rows is the same rows on
+    every call."""
     import numpy as np
     import tensorflow_transform as tft
     from tfx.components.trainer import fn_args_utils
     from tfx.types import standard_artifacts
 
-    from modeling.model import data
+    from modeling.model import data, row_cache
 
     output, _ = penguins_run
     root = output / "pipeline_root"
@@ -318,16 +319,20 @@ def test_a_split_is_decoded_once_and_mapped_by_later_readers(penguins_run, tmp_p
         {"train_args": "{}", "eval_args": "{}"},
     )
     transform = tft.TFTransformOutput(graph.uri)
-    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(row_cache.CACHE_ENV, str(tmp_path))
 
-    decoded = data.cached(fn_args.train_files, fn_args.data_accessor, transform)
-    assert not isinstance(decoded.labels, np.memmap)  # decoded here
-    assert len(list(tmp_path.iterdir())) == 1  # one folder of columns, published whole
+    decoded = data.decode(fn_args.train_files, fn_args.data_accessor, transform)
+    assert not isinstance(decoded.labels, np.memmap)  # in memory, no cache
+    first = data.cached(fn_args.train_files, fn_args.data_accessor, transform)
+    (folder,) = tmp_path.iterdir()  # one folder of columns, published whole
+    index = (folder / row_cache.INDEX).stat().st_mtime_ns
     mapped = data.cached(fn_args.train_files, fn_args.data_accessor, transform)
-    assert isinstance(mapped.labels, np.memmap)  # read from the cache, not decoded
+    assert (folder / row_cache.INDEX).stat().st_mtime_ns == index  # not decoded again
+    assert isinstance(first.labels, np.memmap) and isinstance(mapped.labels, np.memmap)
     assert set(mapped.features) == set(decoded.features) and len(mapped) > 200
     for name, values in decoded.features.items():
         np.testing.assert_array_equal(mapped.features[name], values)
+        assert mapped.features[name].dtype == values.dtype
     np.testing.assert_array_equal(mapped.labels, decoded.labels)
     half = mapped.fraction(0.5)
     np.testing.assert_array_equal(half.labels, mapped.fraction(0.5).labels)
