@@ -17,6 +17,11 @@ from modeling.model.fit import (
 )  # fmt: skip
 from modeling.spaces import FeatureSet
 
+# A training split larger than this in memory is fed to Keras batch by batch (RowBatches);
+# the search's splits are capped at tuner.search_data_mb (512 MiB), so only the Trainer's
+# full split of a large table is.
+STREAM_FROM_BYTES = 512 * 2**20
+
 
 def fit(
     point: Mapping[str, Any],
@@ -73,13 +78,7 @@ def fit(
     train, weights = splits.training(rows, passes=splits.epoch_passes)
     started = time.monotonic()
     history = model.fit(
-        train.features,
-        train.labels,
-        sample_weight=weights,
-        batch_size=batch_size,
-        shuffle=True,
-        validation_data=(splits.eval.features, splits.eval.labels),
-        validation_batch_size=max(batch_size, VALIDATION_BATCH),
+        **_feed(train, weights, splits.eval, batch_size, seed),
         initial_epoch=initial_epoch,
         epochs=initial_epoch + epochs,
         verbose=0,
@@ -96,6 +95,65 @@ def fit(
         inheritance=inheritance,
         train_s=max(0.0, time.monotonic() - started - clock.tracing),
     )
+
+
+def _feed(
+    train: data.Rows, weights: np.ndarray | None, evaluation: data.Rows, batch_size: int, seed: int
+) -> dict[str, Any]:
+    """What ``fit`` is given: the arrays themselves, or for a split past STREAM_FROM_BYTES,
+    batches drawn from its mapped columns (RowBatches)."""
+    validation_batch = max(batch_size, VALIDATION_BATCH)
+    if len(train) * train.bytes_per_row <= STREAM_FROM_BYTES:
+        return {
+            "x": train.features,
+            "y": train.labels,
+            "sample_weight": weights,
+            "batch_size": batch_size,
+            "shuffle": True,
+            "validation_data": (evaluation.features, evaluation.labels),
+            "validation_batch_size": validation_batch,
+        }
+    return {
+        "x": RowBatches(train, batch_size, weights, seed=seed),
+        "validation_data": RowBatches(evaluation, validation_batch, shuffle=False),
+    }
+
+
+class RowBatches(tf_keras.utils.Sequence):
+    """A split fed to Keras a batch at a time from its columns, in a new random order every
+    epoch. Keras turns arrays it is handed whole into tensors, a copy of the split; for a
+    split decoded into the mapped cache (modeling.model.row_cache) that is its size again in
+    memory, so past STREAM_FROM_BYTES a batch is gathered from the mapped columns when
+    Keras asks for it, and memory holds the batch (the page cache holds the file)."""
+
+    def __init__(
+        self,
+        rows: data.Rows,
+        batch_size: int,
+        weights: np.ndarray | None = None,
+        *,
+        shuffle: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.rows, self.batch_size, self.weights, self.shuffle = rows, batch_size, weights, shuffle
+        self.order = np.arange(len(rows))
+        self._rng = np.random.default_rng(seed)
+        self.on_epoch_end()
+
+    def __len__(self) -> int:
+        return -(-len(self.rows) // self.batch_size)
+
+    def __getitem__(self, number: int) -> tuple:
+        index = np.sort(self.order[number * self.batch_size : (number + 1) * self.batch_size])
+        batch = self.rows.take(index)
+        x = {name: np.asarray(values) for name, values in batch.features.items()}
+        y = np.asarray(batch.labels)
+        return (x, y) if self.weights is None else (x, y, self.weights[index])
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self._rng.shuffle(self.order)
 
 
 def save(result: FitResult, path: str) -> None:
