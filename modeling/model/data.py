@@ -139,9 +139,9 @@ class Sample:
     def add(self, rows: Rows) -> None:
         if self.max_bytes is not None and self.limit is None:
             self.limit = max(1, self.max_bytes // max(1, rows.bytes_per_row))
-        key = np.random.default_rng([SUBSET_SEED, self.seen]).random(len(rows))
         self._parts.append(rows)
-        self._keys.append(key)
+        if self.max_bytes is not None:
+            self._keys.append(np.random.default_rng([SUBSET_SEED, self.seen]).random(len(rows)))
         self.seen += len(rows)
         self.held += len(rows)
         if self.limit is not None and self.held >= self.limit + max(self.limit // 4, 1):
