@@ -204,7 +204,7 @@ class PipelineConfig(StrictSettings):
     def resolved_schema_dir(self) -> Path:
         if self.schema_dir is not None:
             return self.schema_dir
-        return Path(__file__).resolve().parent.parent / "schemas"
+        return Path(__file__).resolve().parents[2] / "schemas"
 
     def gate_thresholds(self) -> dict[str, dict[str, Any]]:
         """The data gates' thresholds: per feature from gates.yaml beside the curated schema

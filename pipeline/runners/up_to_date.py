@@ -31,6 +31,7 @@ from pipeline.report.run_summary import RunSummary
 
 RECORD = "last_run.json"
 _OWN_PACKAGES = ("pipeline", "components", "modeling", "search")
+CODE_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds _OWN_PACKAGES
 _EXECUTING_LIBRARIES = (
     "tfx",
     "tensorflow",
@@ -45,10 +46,9 @@ _EXECUTING_LIBRARIES = (
 @functools.cache  # read once per process: both the check and the record need it
 def _code_digest() -> str:
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
     for package in _OWN_PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode())
+        for path in sorted((CODE_ROOT / package).rglob("*.py")):
+            digest.update(str(path.relative_to(CODE_ROOT)).encode())
             digest.update(path.read_bytes())
     for library in _EXECUTING_LIBRARIES:
         digest.update(f"{library}=={metadata.version(library)}".encode())

@@ -78,3 +78,22 @@ def test_code_change_changes_the_fingerprint(recorded, monkeypatch):
     assert up_to_date.fingerprint(config, profile) != before
     record = json.loads((config.output / up_to_date.RECORD).read_text())
     assert record["fingerprint"] == before
+
+
+def test_the_code_digest_reads_every_package_of_ours(tmp_path, monkeypatch):
+    """The code the fingerprint covers is found where it is (a moved module must not leave
+    it hashing nothing), and an edit in any of our packages changes it."""
+    for package in up_to_date._OWN_PACKAGES:
+        assert (up_to_date.CODE_ROOT / package / "__init__.py").is_file(), package
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "module.py").write_text("x = 1\n")
+    monkeypatch.setattr(up_to_date, "CODE_ROOT", tmp_path)
+    digests = []
+    for package in up_to_date._OWN_PACKAGES:
+        up_to_date._code_digest.cache_clear()
+        digests.append(up_to_date._code_digest())
+        (tmp_path / package / "module.py").write_text("x = 2\n")
+    up_to_date._code_digest.cache_clear()
+    digests.append(up_to_date._code_digest())
+    up_to_date._code_digest.cache_clear()
+    assert len(set(digests)) == len(digests)
