@@ -26,7 +26,7 @@ def test_every_row_comes_once_an_epoch_with_its_label_and_weight_in_a_new_order(
     batches = network.RowBatches(split, 64, weights, seed=3)
     assert len(batches) == 16
     seen, orders = [], []
-    for epoch in range(2):
+    for _epoch in range(2):
         positions = []
         for number in range(len(batches)):
             x, y, w = batches[number]
