@@ -141,30 +141,47 @@ def head_commit() -> str:
     return done.stdout.strip() + ("+changes" if dirty else "")
 
 
-def report(results: list[dict[str, Any]]) -> str:
-    lines = [
-        "# bench-scale",
-        "",
+def measured(results: list[dict[str, Any]]) -> str:
+    """When and on what the results were measured."""
+    return (
         f"Measured {', '.join(sorted({r['ran_on'] for r in results}))} on "
         f"{platform.machine()}, {psutil.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / GIB:.0f} GiB; `automl run --time-budget T` at "
-        "its defaults otherwise; Beam's in-memory DirectRunner for both the pipeline and the "
-        "bare job (bench/scale_bare.py: TFDV generate_statistics_from_csv + tf.Transform with "
-        "the pipeline's preprocessing_fn).",
-        "",
-        "| rows | CSV GiB | code | ingestion s (ours) | bare TFDV + tft s | ratio (<= 1.5) | "
-        "run wall s / budget | blessed | peak RSS GiB (<= 4) | bare peak RSS GiB |",
-        "|---:|---:|---|---:|---:|---:|---|---|---:|---:|",
-    ]
-    for r in results:
-        ours, bare = r["automl"], r["bare"]
-        ratio = ours["ingestion_s"] / bare["seconds"] if bare.get("seconds") else float("nan")
-        lines.append(
-            f"| {r['rows']:,} | {r['csv_gib']:.2f} | {r['code']} | {ours['ingestion_s']} | "
-            f"{bare.get('seconds')} | {ratio:.2f} | {ours['wall_s']} / {r['budget_s']} | "
-            f"{'yes' if ours['blessed'] else 'no'} | {ours['peak_rss_gib']} | "
-            f"{bare['peak_rss_gib']} |"
-        )
+        f"{psutil.virtual_memory().total / GIB:.0f} GiB"
+    )
+
+
+def ratio(numerator: float, denominator: float | None) -> float:
+    return numerator / denominator if denominator else float("nan")
+
+
+def table(title: str, about: str, columns: list[str], rows: list[list[Any]]) -> list[str]:
+    """A results page's head and table: a column named with a leading ">" is right-aligned."""
+    return [
+        f"# {title}", "", about, "",
+        "| " + " | ".join(c.lstrip(">") for c in columns) + " |",
+        "|" + "|".join("---:" if c.startswith(">") else "---" for c in columns) + "|",
+        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
+    ]  # fmt: skip
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    about = (
+        f"{measured(results)}; `automl run --time-budget T` at its defaults otherwise; Beam's "
+        "in-memory DirectRunner for both the pipeline and the bare job (bench/scale_bare.py: "
+        "TFDV generate_statistics_from_csv + tf.Transform with the pipeline's preprocessing_fn)."
+    )
+    columns = [">rows", ">CSV GiB", "code", ">ingestion s (ours)", ">bare TFDV + tft s",
+               ">ratio (<= 1.5)", "run wall s / budget", "blessed", ">peak RSS GiB (<= 4)",
+               ">bare peak RSS GiB"]  # fmt: skip
+    rows = [
+        [f"{r['rows']:,}", f"{r['csv_gib']:.2f}", r["code"], r["automl"]["ingestion_s"],
+         r["bare"].get("seconds"),
+         f"{ratio(r['automl']['ingestion_s'], r['bare'].get('seconds')):.2f}",
+         f"{r['automl']['wall_s']} / {r['budget_s']}", "yes" if r["automl"]["blessed"] else "no",
+         r["automl"]["peak_rss_gib"], r["bare"]["peak_rss_gib"]]
+        for r in results
+    ]  # fmt: skip
+    lines = table("bench-scale", about, columns, rows)
     lines += ["", "Per component (seconds, peak RSS GiB of the process tree while it ran):", ""]
     for r in results:
         parts = [f"{n} {c['seconds']} s / {c['peak_rss_gib'] or '-'}"
@@ -192,28 +209,26 @@ def runners(rows: int) -> dict[str, Any]:
 
 
 def runners_report(results: list[dict[str, Any]]) -> str:
-    lines = [
-        "# bench-scale --runners: Beam's DirectRunner in memory or on a process pool",
-        "",
-        f"Measured {', '.join(sorted({r['ran_on'] for r in results}))} on "
-        f"{platform.machine()}, {psutil.cpu_count()} cores; the bare TFDV + tf.Transform job "
-        "(bench/scale_bare.py) on the same generated CSV, in memory (Beam's default) and with "
-        f"`{' '.join(multi_processing_args())}`.",
-        "",
-        "| rows | CSV GiB | code | in memory s (stats + transform) | pool s | pool / in memory "
-        "| in memory peak RSS GiB | pool peak RSS GiB |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        one, pool = r["in_memory"], r["multi_processing"]
-        ratio = pool["seconds"] / one["seconds"] if one.get("seconds") else float("nan")
-        lines.append(
-            f"| {r['rows']:,} | {r['csv_gib']:.2f} | {r['code']} | {one['seconds']} "
-            f"({one.get('statistics_s')} + {one.get('transform_s')}) | {pool['seconds']} "
-            f"({pool.get('statistics_s')} + {pool.get('transform_s')}) | {ratio:.2f} | "
-            f"{one['peak_rss_gib']} | {pool['peak_rss_gib']} |"
-        )
-    return "\n".join(lines) + "\n"
+    about = (
+        f"{measured(results)}; the bare TFDV + tf.Transform job (bench/scale_bare.py) on the "
+        "same generated CSV, in memory (Beam's default) and with "
+        f"`{' '.join(multi_processing_args())}`."
+    )
+    columns = [">rows", ">CSV GiB", "code", ">in memory s (stats + transform)", ">pool s",
+               ">pool / in memory", ">in memory peak RSS GiB", ">pool peak RSS GiB"]  # fmt: skip
+
+    def seconds(run: dict[str, Any]) -> str:
+        return f"{run['seconds']} ({run.get('statistics_s')} + {run.get('transform_s')})"
+
+    rows = [
+        [f"{r['rows']:,}", f"{r['csv_gib']:.2f}", r["code"], seconds(r["in_memory"]),
+         seconds(r["multi_processing"]),
+         f"{ratio(r['multi_processing']['seconds'], r['in_memory'].get('seconds')):.2f}",
+         r["in_memory"]["peak_rss_gib"], r["multi_processing"]["peak_rss_gib"]]
+        for r in results
+    ]  # fmt: skip
+    title = "bench-scale --runners: Beam's DirectRunner in memory or on a process pool"
+    return "\n".join(table(title, about, columns, rows)) + "\n"
 
 
 def main() -> None:
