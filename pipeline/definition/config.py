@@ -90,8 +90,9 @@ class BeamConfig(StrictSettings):
     the Evaluator, the data gate), locally and in the compiled KFP pipeline, passed as they
     are: e.g. ``["--runner=FlinkRunner", "--flink_master=host:8081"]``, or Dataflow's
     ``--runner=DataflowRunner --project=... --region=... --temp_location=gs://...``. None:
-    Beam's in-memory DirectRunner, the fastest on one machine for small data (pipeline/
-    local_run.py's BEAM_ARGS says why)."""
+    locally, Beam's in-memory DirectRunner for a small table and a pool of one process per
+    core for a large one (pipeline/runners/local_run.py's beam_args says where and why);
+    in the compiled pipeline, the in-memory runner in each task's pod."""
 
     args: tuple[str, ...] = ()
 

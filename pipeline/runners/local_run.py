@@ -20,10 +20,24 @@ from pipeline.definition.layout import Layout, history_dir, serving_dir
 from pipeline.report.run_summary import RunSummary, read_run
 from search.store_url import export_password
 
-# No Beam arguments: Beam's default is the in-memory DirectRunner with one worker, which on
-# small data and 2 cores beats a process pool, and with empty arguments TFX also skips building
-# an sdist of itself for remote Beam workers before every Beam component (~2.5 s each).
-BEAM_ARGS: list[str] = []
+# Beam's in-memory DirectRunner (no arguments) for a small table, a pool of one process per
+# core from POOL_FROM_ROWS rows up. bench-scale --runners (bench/results/beam_runners.md,
+# 2026-12-07, 2 cores, the bare TFDV + tf.Transform job): the pool takes 1.44x the in-memory
+# runner's time at 100k rows, breaks even at 300k, and takes 0.65x at 1M (162 s -> 105 s),
+# for 1.5-2 GiB more memory (each worker loads TensorFlow). With no arguments TFX also skips
+# building an sdist of itself for remote Beam workers before every Beam component (~2.5 s
+# each), one more reason to keep small tables in memory.
+POOL_FROM_ROWS = 500_000
+
+
+def beam_args(config: PipelineConfig, profile: dataset.DatasetProfile) -> list[str]:
+    """The user's Beam options if any (beam.args), else the runner for the data's size."""
+    if config.beam.args:
+        return list(config.beam.args)
+    cores = workers.available_cores()
+    if profile.n_rows < POOL_FROM_ROWS or cores < 2:
+        return []
+    return ["--direct_running_mode=multi_processing", f"--direct_num_workers={cores}"]
 
 
 def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
@@ -87,7 +101,7 @@ def local_pipeline(
         serving_dir=str(serving_dir(config).resolve()),
         history_dir=str(history_dir(config).resolve()),
         metadata_connection_config=metadata_config(layout),
-        beam_pipeline_args=list(config.beam.args) or BEAM_ARGS,
+        beam_pipeline_args=beam_args(config, profile),
     )
 
 

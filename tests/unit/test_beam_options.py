@@ -48,3 +48,32 @@ def test_without_options_beam_runs_in_memory(tmp_path):
 def test_a_beam_option_must_look_like_one(bad):
     with pytest.raises(ConfigError, match="is not a Beam option"):
         build_config(**{"beam.args": (bad,)})
+
+
+def test_a_large_table_runs_beam_on_a_pool_of_one_process_per_core(tmp_path):
+    """From POOL_FROM_ROWS rows up (where bench-scale --runners found the pool faster), every
+    Beam component runs on one worker process per core; options given win over the choice."""
+    from components.tuner.workers import available_cores
+    from pipeline.runners import local_run
+
+    rows = local_run.POOL_FROM_ROWS
+    data = tmp_path / "large.csv"
+    with data.open("w") as handle:
+        handle.write("x,z,y\n")
+        handle.writelines(f"{i % 97},{i % 13},{'ab'[i % 2]}\n" for i in range(rows))
+    cores = available_cores()
+    pool = ["--direct_running_mode=multi_processing", f"--direct_num_workers={cores}"]
+    config = build_config(data=data, label="y", output=tmp_path / "out")
+    found = beam_args_by_node(config, tmp_path)
+    assert {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator"} <= set(found)
+    assert all(args == (pool if cores > 1 else []) for args in found.values()), found
+    given = build_config(
+        data=data,
+        label="y",
+        output=tmp_path / "out",
+        **{"beam.args": ("--direct_running_mode=in_memory",)},
+    )
+    assert all(
+        args == ["--direct_running_mode=in_memory"]
+        for args in beam_args_by_node(given, tmp_path).values()
+    )
