@@ -28,6 +28,7 @@ import platform
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ RESULTS = HERE / "results" / "scale.json"
 RUNNER_RESULTS = HERE / "results" / "beam_runners.json"
 AUTOML = HERE.parent / ".venv" / "bin" / "automl"
 INGESTION = ("CsvExampleGen", "StatisticsGen", "Transform")
+# What ran the measured work, named in each report (the lock pins them).
+VERSIONED = ("tfx", "tensorflow-data-validation", "tensorflow-transform", "apache-beam")
 GIB = 2**30
 
 
@@ -147,7 +150,8 @@ def measured(results: list[dict[str, Any]]) -> str:
     return (
         f"Measured {', '.join(sorted({r['ran_on'] for r in results}))} on "
         f"{platform.machine()}, {psutil.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / GIB:.0f} GiB"
+        f"{psutil.virtual_memory().total / GIB:.0f} GiB; "
+        + ", ".join(f"{name} {version(name)}" for name in VERSIONED)
     )
 
 
