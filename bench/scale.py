@@ -197,17 +197,19 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pipeline_runner(rows: int) -> tuple[str, ...]:
+def pipeline_runner(rows: int) -> list[str]:
     """The Beam options the pipeline picks for a table of ``rows`` rows on this machine, so
     the bare job runs on the same runner."""
-    from pipeline.runners.local_run import POOL_FROM_ROWS
+    from pipeline.runners.local_run import runner_for
 
-    return multi_processing_args() if rows >= POOL_FROM_ROWS and psutil.cpu_count() > 1 else ()
+    return runner_for(rows)
 
 
-def multi_processing_args() -> tuple[str, ...]:
-    return ("--direct_running_mode=multi_processing",
-            f"--direct_num_workers={psutil.cpu_count()}")  # fmt: skip
+def multi_processing_args() -> list[str]:
+    """The pool the pipeline runs large tables on (imports TFX: a second or more)."""
+    from pipeline.runners.local_run import pool_args
+
+    return pool_args()
 
 
 def runners(rows: int) -> dict[str, Any]:

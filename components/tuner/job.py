@@ -26,6 +26,7 @@ from components.guardrails.executor import read_report
 from modeling.model import build, data
 from modeling.spaces import FeatureSet, portfolio, trees
 from components.tuner.plan import SearchPlan
+from components.tuner.settings import TunerConfig
 from components.tuner.trials import TrialRunner
 from search.space import SearchSpace
 from search.study import Study
@@ -178,7 +179,8 @@ class TunerJob:
     @property
     def max_bytes(self) -> int:
         """What each split may hold in a trial's memory (TunerSettings.search_data_mb)."""
-        return int(float(self.settings.get("search_data_mb", 512.0)) * 2**20)
+        default = TunerConfig.model_fields["search_data_mb"].default  # a record from before it
+        return int(float(self.settings.get("search_data_mb", default)) * 2**20)
 
     def runner(self, history: Sequence[Trial], study_id: int) -> TrialRunner:
         """The objective, reading the data (once per process that calls it)."""

@@ -69,10 +69,7 @@ class Rows:
 
     def concat(self, other: Rows) -> Rows:
         """These rows, then ``other``'s (the same columns)."""
-        return Rows(
-            {k: np.concatenate([v, other.features[k]]) for k, v in self.features.items()},
-            np.concatenate([self.labels, other.labels]),
-        )
+        return _joined([self, other])
 
     def batches(self, size: int = PREDICT_BATCH) -> Iterator[Rows]:
         for start in range(0, len(self), size):
@@ -163,6 +160,7 @@ class Sample:
 
 
 def _joined(parts: list[Rows]) -> Rows:
+    """The parts' rows one after another (the same columns)."""
     if len(parts) == 1:
         return parts[0]
     return Rows(

@@ -32,12 +32,18 @@ POOL_FROM_ROWS = 500_000
 
 def beam_args(config: PipelineConfig, profile: dataset.DatasetProfile) -> list[str]:
     """The user's Beam options if any (beam.args), else the runner for the data's size."""
-    if config.beam.args:
-        return list(config.beam.args)
-    cores = workers.available_cores()
-    if profile.n_rows < POOL_FROM_ROWS or cores < 2:
-        return []
-    return ["--direct_running_mode=multi_processing", f"--direct_num_workers={cores}"]
+    return list(config.beam.args) or runner_for(profile.n_rows)
+
+
+def runner_for(n_rows: int) -> list[str]:
+    """In memory (no options) below POOL_FROM_ROWS or on one core, else the pool."""
+    return pool_args() if n_rows >= POOL_FROM_ROWS and workers.available_cores() > 1 else []
+
+
+def pool_args() -> list[str]:
+    """Beam's multi-processing DirectRunner with one worker per core this process may use."""
+    return ["--direct_running_mode=multi_processing",
+            f"--direct_num_workers={workers.available_cores()}"]  # fmt: skip
 
 
 def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
