@@ -16,6 +16,7 @@ import logging
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from tfx import types
 from tfx.components.statistics_gen import stats_artifact_utils
@@ -30,18 +31,42 @@ from components.common.settings import validated
 log = logging.getLogger("automl.guardrails")
 
 SCHEMA_FILE = "schema.pbtxt"
+READ_BATCH = 8192  # records read from the split at a time
 
 
-def split_rows(split_dir: str, limit: int | None = None) -> pd.DataFrame:
-    """Up to ``limit`` rows of one split of an Examples artifact (gzipped tf.Examples) as a
-    frame: numbers as floats (NaN when missing), strings as str (None when missing)."""
+def _records(split_dir: str, limit: int | None, seed: int = 0) -> list[bytes]:
+    """The split's serialized records, or ``limit`` of them drawn evenly over the whole split
+    (the smallest of a seeded random key per record, kept in the files' order): ExampleGen
+    writes rows in the CSV's order, so the first rows of a file sorted by time or label
+    would be its oldest, or one class."""
     import tensorflow as tf
 
     files = sorted(glob.glob(os.path.join(split_dir, "*")))
-    records = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    batches = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(READ_BATCH)
+    rng = np.random.default_rng(seed)
+    kept: list[bytes] = []
+    keys = np.empty(0)
+    for batch in batches:
+        raw = list(batch.numpy())
+        kept += raw
+        if limit is None:
+            continue
+        keys = np.concatenate([keys, rng.random(len(raw))])
+        if len(kept) > limit:
+            chosen = np.sort(np.argpartition(keys, limit - 1)[:limit])
+            kept, keys = [kept[i] for i in chosen], keys[chosen]
+    return kept
+
+
+def split_rows(split_dir: str, limit: int | None = None) -> pd.DataFrame:
+    """Up to ``limit`` rows of one split of an Examples artifact (gzipped tf.Examples), drawn
+    over the whole split, as a frame: numbers as floats (NaN when missing), strings as str
+    (None when missing)."""
+    import tensorflow as tf
+
     rows = []
-    for record in records.take(limit) if limit is not None else records:
-        example = tf.train.Example.FromString(record.numpy())
+    for record in _records(split_dir, limit):
+        example = tf.train.Example.FromString(record)
         row: dict[str, Any] = {}
         for name, feature in example.features.feature.items():
             kind = feature.WhichOneof("kind")

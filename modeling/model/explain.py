@@ -54,10 +54,12 @@ def permutation_importance(
         count = max(
             min(count, MIN_ROWS), min(count, int(max_seconds / (per_row * shuffled_copies)))
         )
-    sample = rows.take(slice(0, count))
+    rng = np.random.default_rng(seed)
+    # Drawn over the whole split: the split's files keep the CSV's order (ExampleGen writes
+    # them unshuffled), so its first rows may be its oldest, or one class.
+    sample = rows.take(np.sort(rng.choice(len(rows), count, replace=False)))
     columns = {k: np.asarray(v) for k, v in sample.features.items()}
     labels = np.asarray(sample.labels).reshape(-1)
-    rng = np.random.default_rng(seed)
     # The sample, then a shuffled copy of it per column and repeat: made as they are
     # predicted, a few at a time, since all of them at once would not fit in memory.
     copies = itertools.chain(

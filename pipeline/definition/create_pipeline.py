@@ -15,7 +15,6 @@ from typing import Literal
 
 import components  # noqa: F401  (selects Keras 2 before TensorFlow is imported)
 import tensorflow_data_validation as tfdv
-from tfx.components.example_gen.csv_example_gen.component import CsvExampleGen
 from tfx.components.example_validator.component import ExampleValidator
 from tfx.components.schema_gen.component import SchemaGen
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
@@ -35,6 +34,7 @@ from components.baseline.pushed import BaselineTolerantEvaluator, LatestPushedMo
 from components.baseline.strategy import LatestBlessedBaselineStrategy
 from components.data_check.component import DataCheck
 from components.data_gate.component import DataGate
+from components.example_gen.component import CsvExampleGen
 from components.guardrails.checks import IMBALANCE_RATIO
 from components.guardrails.component import Guardrails
 from components.pusher.component import SafePusher

@@ -110,3 +110,24 @@ def test_a_numeric_key_seen_through_a_split_is_id_like_and_a_quantity_is_not():
     found = id_like_integers(frame, "label")
     assert [(f.kind, f.feature) for f in found] == [("id_like", "customer_id")]
     assert "a distinct integer in each of 400 sampled rows" in found[0].detected
+
+
+def test_the_leakage_sample_is_drawn_over_the_whole_split(tmp_path):
+    """ExampleGen writes rows in the CSV's order: a sample of a split sorted by row number
+    must reach its end, not stop after its first rows."""
+    import tensorflow as tf
+
+    from components.guardrails.executor import split_rows
+
+    rows, limit = 30_000, 2_000
+    with tf.io.TFRecordWriter(str(tmp_path / "data.gz"), options="GZIP") as writer:
+        for index in range(rows):
+            feature = {"row": tf.train.Feature(int64_list=tf.train.Int64List(value=[index]))}
+            example = tf.train.Example(features=tf.train.Features(feature=feature))
+            writer.write(example.SerializeToString())
+    sample = split_rows(str(tmp_path), limit)["row"].to_numpy()
+    assert len(sample) == limit and len(set(sample)) == limit
+    assert list(sample) == sorted(sample)  # kept in the files' order
+    quarters = np.histogram(sample, bins=4, range=(0, rows))[0]
+    assert quarters.min() > limit / 4 * 0.8  # every quarter of the split is in the sample
+    assert len(split_rows(str(tmp_path))) == rows

@@ -1,0 +1,1 @@
+"""CSV in, tf.Examples out: TFX's CsvExampleGen with an Arrow reader."""
