@@ -24,6 +24,8 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import tensorflow as tf
+from apache_beam.io import filebasedsink, tfrecordio
+from apache_beam.io.filesystem import CompressionTypes
 from tfx import types
 from tfx.components.example_gen import utils as example_gen_utils
 from tfx.components.example_gen import write_split
@@ -38,6 +40,7 @@ from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 from components.example_gen.columns import ColumnType, batch_type, feature_lists, widest
 
 BLOCK_BYTES = 8 << 20  # Arrow reads (and a worker holds) this much of a file at a time
+SHARD_BYTES = 16 << 20  # records per output file (uncompressed): ~5 files for 1M rows' train split
 
 
 def _blocks(path: str, column_names: list[str]) -> Iterator[pa.RecordBatch]:
@@ -142,15 +145,33 @@ def _CsvToExamples(  # noqa: N802  (a Beam PTransform, named as TFX's are)
     )
 
 
+class _TFRecordShards(filebasedsink.FileBasedSink):
+    """Gzipped TFRecord files of at most SHARD_BYTES (uncompressed) each, as Beam's
+    WriteToTFRecord writes them but for the size limit: a gzip file is read by one worker,
+    so a split in one file would leave StatisticsGen, Transform and the Evaluator one worker
+    of the pool."""
+
+    def __init__(self, file_path_prefix: str):
+        super().__init__(
+            file_path_prefix,
+            coder=beam.coders.BytesCoder(),
+            file_name_suffix=".gz",
+            compression_type=CompressionTypes.AUTO,
+            max_bytes_per_shard=SHARD_BYTES,
+        )
+
+    def write_encoded_record(self, file_handle: Any, value: bytes) -> None:
+        tfrecordio._TFRecordUtil.write_record(file_handle, value)  # noqa: SLF001  (Beam's framing)
+
+
 @beam.ptransform_fn
 def _WriteSplit(records: beam.PCollection, split_uri: str) -> beam.pvalue.PDone:  # noqa: N802
     """TFX's WriteSplit without its Reshuffle, which on a local runner holds every record
     of the split in memory at once (the peak of a large run) only to shuffle the order of
     the rows in the files; every reader of ours draws its rows by a random key per row
     (modeling.model.data), so the order does not matter to them."""
-    return records | "Write" >> beam.io.WriteToTFRecord(
-        os.path.join(split_uri, write_split.DEFAULT_FILE_NAME), file_name_suffix=".gz"
-    )
+    prefix = os.path.join(split_uri, write_split.DEFAULT_FILE_NAME)
+    return records | "Write" >> beam.io.Write(_TFRecordShards(prefix))
 
 
 class Executor(BaseExampleGenExecutor):
