@@ -25,6 +25,7 @@ import argparse
 import datetime
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -96,6 +97,7 @@ def _peak(rss: list[int]) -> float | None:
 
 def automl_run(data: Path, rows: int, budget: int) -> dict[str, Any]:
     output = WORK / f"run-{rows}"
+    shutil.rmtree(output, ignore_errors=True)  # a fresh run: no warm start from an earlier one
     command = [str(AUTOML), "run", "--data", str(data), "--label", "y", "--output", str(output),
                "--time-budget", f"{budget}s", "--rerun"]  # fmt: skip
     wall, code, samples = sampled(command, WORK / f"run-{rows}.log")
