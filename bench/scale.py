@@ -123,6 +123,7 @@ def automl_run(data: Path, rows: int, budget: int) -> dict[str, Any]:
 
 def bare_run(data: Path, rows: int, *beam_args: str, name: str = "bare") -> dict[str, Any]:
     out = WORK / f"{name}-{rows}"
+    shutil.rmtree(out, ignore_errors=True)  # tf.Transform will not publish over an old output
     command = [sys.executable, str(HERE / "scale_bare.py"), str(data), "y", "classification",
                str(out), *beam_args]  # fmt: skip
     wall, code, samples = sampled(command, WORK / f"{name}-{rows}.log")
