@@ -26,7 +26,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
 from components.common.settings import validated
-from components.tuner import deadline, record, snapshots
+from components.tuner import deadline, record, snapshots, workers
 from components.tuner.hyperparameters import BEST_HYPERPARAMETERS_FILE, best_hyperparameters_config
 from components.tuner.job import TunerJob
 from components.tuner.plan import SearchPlan
@@ -218,6 +218,7 @@ class Executor(base_executor.BaseExecutor):
             cut_off=cut_off,
             trial_time_limit_s=float(settings.get("trial_time_limit_s", 3600.0)),
         ).run()
+        workers.stop_fork_server()
         study.trials = store.trials(stored.id)
         store.close(stored.id)  # a rerun after this point starts a new study
         finalists = estimator.final_trials(study.trials)

@@ -136,16 +136,20 @@ def create_pipeline(
     beam_pipeline_args: list[str] | None = None,
     target: Target = "local",
     task_schema_dir: str | None = None,
+    example_gen_beam_args: list[str] | None = None,
 ) -> Pipeline:
     """The pipeline for either runner. For ``kubeflow`` the data folder and the search budgets
     are run-time parameters (a scheduled run can point at new data), and the Evaluator's
     baseline is found in the serving folder instead of MLMD (components.baseline.pushed).
-    ``task_schema_dir``: where the tasks find the curated schemas, if not where we do."""
+    ``task_schema_dir``: where the tasks find the curated schemas, if not where we do.
+    ``example_gen_beam_args``: ExampleGen's own Beam options, after (so over) the pipeline's."""
     kubeflow = target == "kubeflow"
     data_root: str | data_types.RuntimeParameter = facts.data_root
     if kubeflow:
         data_root = data_types.RuntimeParameter("data_root", ptype=str, default=facts.data_root)
     example_gen = _example_gen(config, data_root, facts.span, kubeflow)
+    if example_gen_beam_args:
+        example_gen.with_beam_pipeline_args(example_gen_beam_args)
     first: list[BaseNode] = []
     if kubeflow:  # locally the CLI checked the data before the pipeline was built
         first.append(DataCheck(data_root, _input_pattern(facts.span, kubeflow)[0], facts.label,

@@ -66,6 +66,8 @@ def test_a_large_table_runs_beam_on_a_pool_of_one_process_per_core(tmp_path):
     config = build_config(data=data, label="y", output=tmp_path / "out")
     found = beam_args_by_node(config, tmp_path)
     assert {"CsvExampleGen", "StatisticsGen", "Transform", "Evaluator"} <= set(found)
+    in_memory = ["--direct_running_mode=in_memory"] if cores > 1 else []
+    assert found.pop("CsvExampleGen") == (pool + in_memory if cores > 1 else [])  # one file
     assert all(args == (pool if cores > 1 else []) for args in found.values()), found
     given = build_config(
         data=data,

@@ -54,26 +54,40 @@ def _write_odd_table(path: Path, copies: int) -> None:
                 writer.writerow([*row, copy * 10 + index])
 
 
-def _run(executor: type, input_base: Path, pattern: str, out: Path) -> dict[str, list[bytes]]:
+def _run(
+    executor: type,
+    input_base: Path,
+    pattern: str | dict[str, str],
+    out: Path,
+    partition_feature: str | None = None,
+) -> dict[str, list[bytes]]:
     """Runs ``executor`` as TFX runs it (Do, on a local Beam) and returns each split's
-    records, each in its deterministic form, sorted."""
+    records, each in its deterministic form, sorted. ``pattern``: one input split, cut into
+    train, eval and test by hash (of the record, or of ``partition_feature``); or input
+    splits by name, each written as it is."""
     examples = standard_artifacts.Examples()
     examples.uri = str(out)
-    buckets = {"train": 16, "eval": 2, "test": 2}
+    if isinstance(pattern, dict):
+        inputs = [example_gen_pb2.Input.Split(name=n, pattern=p) for n, p in pattern.items()]
+        buckets = dict.fromkeys(pattern, 0)
+    else:
+        inputs = [example_gen_pb2.Input.Split(name="d", pattern=pattern)]
+        buckets = {"train": 16, "eval": 2, "test": 2}
+    split_config = example_gen_pb2.SplitConfig(
+        splits=[
+            example_gen_pb2.SplitConfig.Split(name=name, hash_buckets=count)
+            for name, count in buckets.items()
+            if count
+        ],
+        partition_feature_name=partition_feature,
+    )
     exec_properties = {
         standard_component_specs.INPUT_BASE_KEY: str(input_base),
         standard_component_specs.INPUT_CONFIG_KEY: proto_utils.proto_to_json(
-            example_gen_pb2.Input(splits=[example_gen_pb2.Input.Split(name="d", pattern=pattern)])
+            example_gen_pb2.Input(splits=inputs)
         ),
         standard_component_specs.OUTPUT_CONFIG_KEY: proto_utils.proto_to_json(
-            example_gen_pb2.Output(
-                split_config=example_gen_pb2.SplitConfig(
-                    splits=[
-                        example_gen_pb2.SplitConfig.Split(name=name, hash_buckets=count)
-                        for name, count in buckets.items()
-                    ]
-                )
-            )
+            example_gen_pb2.Output(split_config=split_config if split_config.splits else None)
         ),
         standard_component_specs.OUTPUT_DATA_FORMAT_KEY: example_gen_pb2.FORMAT_TF_EXAMPLE,
     }
@@ -127,6 +141,22 @@ def test_same_examples_in_the_same_splits_as_tfx(tmp_path, source, pattern):
             "int_then_text": "bytes_list",
             "empty": None,
         }
+
+
+@pytest.mark.parametrize(
+    ("pattern", "partition_feature"),
+    [
+        pytest.param("csv/*", "trip_start_hour", id="split-by-a-feature"),
+        pytest.param(
+            {"first": "csv/data.csv", "second": "csv/data2.csv"}, None, id="input-splits"
+        ),
+    ],
+)
+def test_the_other_split_configs_split_as_tfx_does(tmp_path, pattern, partition_feature):
+    ours = _run(arrow_csv.Executor, TFX_TESTDATA, pattern, tmp_path / "ours", partition_feature)
+    theirs = _run(tfx_csv.Executor, TFX_TESTDATA, pattern, tmp_path / "tfx", partition_feature)
+    assert set(ours) == set(theirs) and all(theirs.values())
+    assert ours == theirs
 
 
 def test_a_row_with_too_many_cells_is_an_error_naming_the_file(tmp_path):

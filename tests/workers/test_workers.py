@@ -185,3 +185,30 @@ def test_a_slot_is_filled_again_when_its_trial_ends_not_at_the_next_poll(tmp_pat
     supervise(url, str(events), 4, 1, sleep_s=0.0, poll_s=60.0)
     assert time.monotonic() - began < 60
     assert [t.status for t in StudyStore(url).trials(1)] == [TrialStatus.COMPLETE] * 4
+
+
+def _exit_with(code: int) -> None:
+    raise SystemExit(code)
+
+
+def test_the_fork_server_stops_after_a_search_and_a_later_one_starts_anew():
+    """The Tuner ends the trials' fork server when its search is over (its imports would
+    otherwise add to the Evaluator's peak memory); a later search must still fork trials."""
+    import multiprocessing
+    import os
+    from multiprocessing import forkserver
+
+    from components.tuner.workers import start_fork_server, stop_fork_server
+
+    start_fork_server(("json",))
+    first = forkserver._forkserver._forkserver_pid  # noqa: SLF001
+    assert first is not None
+    stop_fork_server()
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # gone, and reaped
+    child = multiprocessing.get_context("forkserver").Process(target=_exit_with, args=(7,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 7
+    assert forkserver._forkserver._forkserver_pid not in (None, first)  # noqa: SLF001
+    stop_fork_server()
