@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
 OUTPUT ?= automl-output
 
-.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-trials bench-automl bench-scale lint clean \
+.PHONY: run test test-fast test-e2e bench bench-search bench-estimators bench-workers bench-retrain bench-trials bench-automl bench-scale bench-example-gen lint clean \
 	image compile docker-engine test-tools kind-up kfp-ui kfp-run kfp-schedule kind-down
 
 # The environment is rebuilt only when the lock files change.
@@ -118,6 +118,9 @@ bench-automl: $(VENV)/.installed $(PEERS)/.installed
 # tf.Transform, and `automl run --time-budget 15m` end to end with peak RSS; hours, alone.
 bench-scale: $(VENV)/.installed
 	$(VPY) bench/scale.py $(BENCH_SCALE_ARGS)
+
+bench-example-gen: $(VENV)/.installed
+	$(VPY) bench/example_gen.py $(BENCH_EXAMPLE_GEN_ARGS)
 
 # The Kubernetes path (docs/kubernetes.md). The image is built on BASE_IMAGE, or,
 # where no registry answers, on a Debian bookworm base made here with debootstrap.

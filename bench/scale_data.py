@@ -1,5 +1,6 @@
-"""A large table, generated (issue 24): as many rows as asked (1M, 10M: about 1.2 GB of CSV),
-written a block at a time so that the generator's memory does not grow with the rows.
+"""A large table, generated (issue 24): as many rows as asked (1M rows are 75 MiB of CSV, 10M
+about 0.75 GB), written a block at a time so that the generator's memory does not grow with
+the rows.
 
 Columns: eight numeric (two with 5 % missing), a categorical of 50,000 values (high
 cardinality; its value carries signal through a hidden per-value effect), a categorical of
