@@ -124,13 +124,6 @@ def _values(values: pa.Array, kind: ColumnType) -> pa.Array:
     return pc.cast(doubles, pa.float32(), safe=False)
 
 
-_LIST_VALUE_TYPES = {
-    ColumnType.INT: pa.int64(),
-    ColumnType.FLOAT: pa.float32(),
-    ColumnType.STRING: pa.large_binary(),
-}
-
-
 def feature_lists(column: pa.Array, kind: ColumnType) -> pa.LargeListArray:
     """One column as the list array tfx_bsl's encoder turns into a feature per row: a value
     per non-empty cell, an empty list of the column's kind for an empty one (as
@@ -139,10 +132,8 @@ def feature_lists(column: pa.Array, kind: ColumnType) -> pa.LargeListArray:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if kind is ColumnType.UNKNOWN:
-        nulls = pa.nulls(len(column), pa.large_list(pa.large_binary()))
-        return nulls
+        return pa.nulls(len(column), pa.large_list(pa.large_binary()))
     present = pc.is_valid(column).to_numpy(zero_copy_only=False)
     offsets = np.zeros(len(column) + 1, dtype=np.int64)
     np.cumsum(present, out=offsets[1:])
-    values = _values(pc.drop_null(column), kind)
-    return pa.LargeListArray.from_arrays(pa.array(offsets), values.cast(_LIST_VALUE_TYPES[kind]))
+    return pa.LargeListArray.from_arrays(pa.array(offsets), _values(pc.drop_null(column), kind))

@@ -74,11 +74,11 @@ class _FileColumnTypes(beam.DoFn):
         self._column_names = column_names
 
     def process(self, path: str) -> Iterator[dict[str, ColumnType]]:
-        types = dict.fromkeys(self._column_names, ColumnType.UNKNOWN)
+        found = dict.fromkeys(self._column_names, ColumnType.UNKNOWN)
         for block in _blocks(path, self._column_names):
             for name in self._column_names:
-                types[name] = batch_type(block.column(name), types[name])
-        yield types
+                found[name] = batch_type(block.column(name), found[name])
+        yield found
 
 
 class _WidestColumnTypes(beam.CombineFn):
@@ -87,8 +87,8 @@ class _WidestColumnTypes(beam.CombineFn):
     def create_accumulator(self) -> dict[str, ColumnType]:
         return {}
 
-    def add_input(self, accumulator: dict[str, ColumnType], types: dict[str, ColumnType]):
-        return widest([accumulator, types])
+    def add_input(self, accumulator: dict[str, ColumnType], found: dict[str, ColumnType]):
+        return widest([accumulator, found])
 
     def merge_accumulators(self, accumulators: Any) -> dict[str, ColumnType]:
         return widest(accumulators)
@@ -112,11 +112,11 @@ class _EncodeExamples(beam.DoFn):
     def setup(self) -> None:
         self._encoder = RecordBatchToExamplesEncoder()
 
-    def process(self, path: str, types: dict[str, ColumnType]) -> Iterator[Block]:
+    def process(self, path: str, column_types: dict[str, ColumnType]) -> Iterator[Block]:
         assert self._encoder is not None
         names = sorted(self._column_names)
         for block in _blocks(path, self._column_names):
-            lists = [feature_lists(block.column(name), types[name]) for name in names]
+            lists = [feature_lists(block.column(name), column_types[name]) for name in names]
             by_split: dict[int, list[bytes]] = {}
             for encoded in self._encoder.encode(pa.RecordBatch.from_arrays(lists, names)):
                 # The C++ encoder writes the feature map in hash order; TFX splits on (and
@@ -141,7 +141,7 @@ def _CsvToBlocks(  # noqa: N802  (a Beam PTransform, named as TFX's are)
     for path in files[1:]:
         if io_utils.load_csv_column_names(path) != column_names:
             raise RuntimeError(f"Files in same split {pattern} have different header.")
-    types = beam.pvalue.AsSingleton(
+    column_types = beam.pvalue.AsSingleton(
         pipeline
         | "TypeFiles" >> beam.Create(files)
         | "FileColumnTypes" >> beam.ParDo(_FileColumnTypes(column_names))
@@ -150,7 +150,7 @@ def _CsvToBlocks(  # noqa: N802  (a Beam PTransform, named as TFX's are)
     return (
         pipeline
         | "EncodeFiles" >> beam.Create(files)
-        | "EncodeExamples" >> beam.ParDo(_EncodeExamples(column_names, rule), types)
+        | "EncodeExamples" >> beam.ParDo(_EncodeExamples(column_names, rule), column_types)
     )
 
 

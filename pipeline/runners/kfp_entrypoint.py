@@ -30,7 +30,11 @@ from components.data_check.csv_reading import DataError
 
 LOCAL_PREFIXES = {"minio://": "/minio/", "s3://": "/s3/", "gs://": "/gcs/"}
 INVOCATION_FLAG = "--json_serialized_invocation_args"
-EXAMPLE_GEN_EXECUTORS = ("tfx.components.example_gen.csv_example_gen.executor.Executor",)
+# File-based ExampleGens' executors, whose driver resolves a span: TFX's and ours (Arrow).
+EXAMPLE_GEN_EXECUTORS = (
+    "tfx.components.example_gen.csv_example_gen.executor.Executor",
+    "components.example_gen.executor.Executor",
+)
 
 
 def local_path(uri: str) -> str:

@@ -240,3 +240,16 @@ def test_run_ir_refuses_bad_input_in_one_line(package, tmp_path, content, args, 
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "work").exists()
+
+
+def test_the_entry_point_puts_the_span_back_on_examplegens_output(package):
+    """The task's entry point restores the span the driver resolved only for the executors
+    it knows as file-based ExampleGens: ours must be one, or the data gate judges every span
+    as span 0 with no previous one (and so finds no drift)."""
+    from pipeline.runners.kfp_entrypoint import EXAMPLE_GEN_EXECUTORS
+
+    spec = kfp_package.read(package[0])["pipelineSpec"]
+    tasks = spec["root"]["dag"]["tasks"]
+    label = spec["components"][tasks["CsvExampleGen"]["componentRef"]["name"]]["executorLabel"]
+    args = spec["deploymentSpec"]["executors"][label]["container"]["args"]
+    assert args[args.index("--executor_class_path") + 1] in EXAMPLE_GEN_EXECUTORS
