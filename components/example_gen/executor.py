@@ -154,6 +154,20 @@ def _CsvToBlocks(  # noqa: N802  (a Beam PTransform, named as TFX's are)
     )
 
 
+def _configs(
+    exec_properties: dict[str, Any],
+) -> tuple[example_gen_pb2.Input, example_gen_pb2.Output]:
+    """The component's input and output configs (JSON in its execution properties)."""
+    input_config, output_config = example_gen_pb2.Input(), example_gen_pb2.Output()
+    proto_utils.json_to_proto(
+        exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config
+    )
+    proto_utils.json_to_proto(
+        exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config
+    )
+    return input_config, output_config
+
+
 class Executor(BaseExampleGenExecutor):
     """TFX's base ExampleGen (driver, configs, output artifact) with the Arrow reader above
     and blocks of records for Beam's elements."""
@@ -168,14 +182,7 @@ class Executor(BaseExampleGenExecutor):
     ) -> dict[str, beam.PCollection]:
         """Each output split's blocks of records (TFX's returns records): the output splits
         of the one input split by hash, or else each input split as it is."""
-        input_config = example_gen_pb2.Input()
-        proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config
-        )
-        output_config = example_gen_pb2.Output()
-        proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config
-        )
+        input_config, output_config = _configs(exec_properties)
         names = example_gen_utils.generate_output_split_names(input_config, output_config)
         input_base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
         if not output_config.split_config.splits:
@@ -206,14 +213,7 @@ class Executor(BaseExampleGenExecutor):
         """TFX's BaseExampleGenExecutor.Do with blocks for records (shards.WriteSplit for its
         writer); the same output artifact (split names, payload and file format)."""
         self._log_startup(input_dict, output_dict, exec_properties)
-        input_config = example_gen_pb2.Input()
-        proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config
-        )
-        output_config = example_gen_pb2.Output()
-        proto_utils.json_to_proto(
-            exec_properties[standard_component_specs.OUTPUT_CONFIG_KEY], output_config
-        )
+        input_config, output_config = _configs(exec_properties)
         outputs = output_dict[standard_component_specs.EXAMPLES_KEY]
         examples = artifact_utils.get_single_instance(outputs)
         examples.split_names = artifact_utils.encode_split_names(
