@@ -52,6 +52,9 @@ def _write_odd_table(path: Path, copies: int) -> None:
             for index, row in enumerate(zip(*(ODD_COLUMNS[name] for name in names), strict=True)):
                 # the row number keeps rows apart, so each one's split is decided on its own
                 writer.writerow([*row, copy * 10 + index])
+        quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        for index, row in enumerate(zip(*(ODD_COLUMNS[name] for name in names), strict=True)):
+            quoted.writerow([*row, copies * 10 + index])  # "" and "7": quoted cells
 
 
 def _run(
