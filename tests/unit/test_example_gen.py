@@ -162,6 +162,37 @@ def test_the_other_split_configs_split_as_tfx_does(tmp_path, pattern, partition_
     assert ours == theirs
 
 
+def test_the_per_record_transform_reads_the_examples_tfxs_reads():
+    """TFX's API for an input source (one record per element), which TFX's own
+    GenerateExamplesByBeam composes: the same examples as TFX's ``_CsvToExample``."""
+    import apache_beam as beam
+    from apache_beam.testing import util
+
+    properties = {standard_component_specs.INPUT_BASE_KEY: str(TFX_TESTDATA)}
+    ours_transform = arrow_csv.Executor().GetInputSourceToExamplePTransform()
+    tfx_transform = tfx_csv.Executor().GetInputSourceToExamplePTransform()
+    with beam.Pipeline() as pipeline:
+        ours = pipeline | "Ours" >> ours_transform(properties, "csv/*")
+        theirs = (
+            pipeline
+            | "Theirs" >> tfx_transform(properties, "csv/*")
+            | "Serialize" >> beam.Map(lambda e: e.SerializeToString(deterministic=True))
+        )
+        util.assert_that(
+            ours | "Count" >> beam.combiners.Count.Globally(), util.equal_to([15000]), "Rows"
+        )
+        difference = (
+            (
+                ours | "Plus" >> beam.Map(lambda r: (r, 1)),
+                theirs | "Minus" >> beam.Map(lambda r: (r, -1)),
+            )
+            | beam.Flatten()
+            | beam.CombinePerKey(sum)
+            | beam.Filter(lambda pair: pair[1] != 0)
+        )
+        util.assert_that(difference, util.equal_to([]), "Same")
+
+
 def test_a_row_with_too_many_cells_is_an_error_naming_the_file(tmp_path):
     source = tmp_path / "input"
     source.mkdir()
