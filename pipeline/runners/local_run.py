@@ -28,6 +28,8 @@ from search.store_url import export_password
 # building an sdist of itself for remote Beam workers before every Beam component (~2.5 s
 # each), one more reason to keep small tables in memory.
 POOL_FROM_ROWS = 500_000
+POOL_MODE = "--direct_running_mode=multi_processing"
+IN_MEMORY_MODE = "--direct_running_mode=in_memory"
 
 
 def beam_args(config: PipelineConfig, profile: dataset.DatasetProfile) -> list[str]:
@@ -45,13 +47,12 @@ def example_gen_args(config: PipelineConfig, profile: dataset.DatasetProfile) ->
     reads a file (the run's one CSV), so the pool's workers would only add their start (at
     1M rows its executor took 33 s on the pool against 20 s in memory). Options given win."""
     pooled = not config.beam.args and runner_for(profile.n_rows) != []
-    return ["--direct_running_mode=in_memory"] if pooled else []
+    return [IN_MEMORY_MODE] if pooled else []
 
 
 def pool_args() -> list[str]:
     """Beam's multi-processing DirectRunner with one worker per core this process may use."""
-    return ["--direct_running_mode=multi_processing",
-            f"--direct_num_workers={workers.available_cores()}"]  # fmt: skip
+    return [POOL_MODE, f"--direct_num_workers={workers.available_cores()}"]
 
 
 def data_facts(profile: dataset.DatasetProfile) -> DataFacts:
@@ -132,7 +133,7 @@ def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
     # StatisticsGen and Transform run, instead of after them; but not beside a pool of Beam
     # workers (a large table), where its memory would add to theirs for a gain of seconds
     # against minutes of ingestion: the Tuner starts it when it first needs it.
-    if "--direct_running_mode=multi_processing" not in beam_args(config, profile):
+    if POOL_MODE not in beam_args(config, profile):
         workers.start_fork_server()
     layout = Layout(config.output.resolve())
     layout.pipeline_root.mkdir(parents=True, exist_ok=True)
