@@ -126,6 +126,19 @@ def tuner_settings(config: PipelineConfig, pipeline_root: str) -> dict:
     return settings
 
 
+def statistics_options() -> tfdv.StatsOptions:
+    """StatisticsGen's options. The data gate reads each numeric feature's distribution from
+    its quantiles: 100 buckets keep a discrete column's steps within 1 %
+    (components.data_gate.distance). Distinct counts and top values come from sketches
+    (TFDV's KMV of 16,384 and Misra-Gries of 1,024 entries, exact below those sizes, as TFDV
+    computes them in memory): the exact count groups every distinct string by key, which a
+    local Beam runner holds in memory, so an id-like column of 7M values took StatisticsGen
+    to 6.4 GiB at 10M rows (bench/results/scale.md)."""
+    return tfdv.StatsOptions(
+        num_quantiles_histogram_buckets=QUANTILE_BUCKETS, use_sketch_based_topk_uniques=True
+    )
+
+
 def create_pipeline(
     config: PipelineConfig,
     facts: DataFacts,
@@ -157,9 +170,7 @@ def create_pipeline(
         example_gen.add_upstream_node(first[0])
     statistics_gen = StatisticsGen(
         examples=example_gen.outputs["examples"],
-        # The data gate reads each numeric feature's distribution from its quantiles: 100
-        # buckets keep a discrete column's steps within 1 % (components.data_gate.distance).
-        stats_options=tfdv.StatsOptions(num_quantiles_histogram_buckets=QUANTILE_BUCKETS),
+        stats_options=statistics_options(),
     )
     curated = config.curated_schema_path()
     if curated is not None:

@@ -131,3 +131,31 @@ def test_the_leakage_sample_is_drawn_over_the_whole_split(tmp_path):
     quarters = np.histogram(sample, bins=4, range=(0, rows))[0]
     assert quarters.min() > limit / 4 * 0.8  # every quarter of the split is in the sample
     assert len(split_rows(str(tmp_path))) == rows
+
+
+def test_statistics_gen_sketches_keep_ids_and_high_cardinality_apart(tmp_path):
+    """StatisticsGen counts distinct values with sketches (exact below 16,384 values, so the
+    small tables above are counted exactly): past that, the estimates must still put an id
+    column above ID_LIKE_DISTINCT and a column whose values each repeat well below it."""
+    import tensorflow_data_validation as tfdv
+
+    from pipeline.definition.create_pipeline import statistics_options
+
+    rows = 60_000
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({
+        "label": rng.choice(["yes", "no"], size=rows),
+        "order": [f"o{i:06d}" for i in rng.permutation(rows)],
+        "merchant": [f"m{i:05d}" for i in rng.integers(0, 30_000, rows)],
+    })  # fmt: skip
+    source = tmp_path / "data.csv"
+    frame.to_csv(source, index=False)
+    stats = tfdv.generate_statistics_from_csv(str(source), stats_options=statistics_options())
+    distinct = {f.path.step[0]: f.string_stats.unique for f in stats.datasets[0].features}
+    assert abs(distinct["order"] - rows) / rows < 0.03
+    true_merchants = frame["merchant"].nunique()
+    assert abs(distinct["merchant"] - true_merchants) / true_merchants < 0.03
+    found = findings(stats, "label", "classification")
+    assert sorted((f.kind, f.feature) for f in found) == [
+        ("high_cardinality", "merchant"), ("id_like", "order")
+    ]
