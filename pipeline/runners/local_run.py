@@ -83,6 +83,12 @@ def metadata_config(layout: Layout) -> metadata_store_pb2.ConnectionConfig:
 # 30 s had those runs end 13-21 s past their budget, with no time left to refit a forest.
 AFTER_SEARCH_S = 45.0
 AFTER_SEARCH_S_PER_ROW = 2e-4
+# On Beam's pool (from POOL_FROM_ROWS rows) TFMA takes far less a row: bench-scale
+# (2026-12-07/08, 2 cores) measured the Evaluator at 56 s on 1M rows and 335 s on 10M, and the
+# 10M run's Trainer, Evaluator and push at 510 s, the retrain of its candidate included
+# (reserved apart), where 2e-4 s a row reserved 2,045 s: with ingestion's 790 s, any budget
+# under about 47 minutes left the search no time. 5e-5 keeps 545 s at 10M, 95 s at 1M.
+AFTER_SEARCH_S_PER_ROW_ON_POOL = 5e-5
 
 
 def run_deadline(config: PipelineConfig, profile: dataset.DatasetProfile) -> deadline.RunDeadline:
@@ -91,12 +97,19 @@ def run_deadline(config: PipelineConfig, profile: dataset.DatasetProfile) -> dea
     assert config.time_budget_s is not None
     return deadline.RunDeadline(
         ends_at=psutil.Process().create_time() + config.time_budget_s,
-        reserve_s=AFTER_SEARCH_S + AFTER_SEARCH_S_PER_ROW * profile.n_rows,
+        reserve_s=AFTER_SEARCH_S + after_search_s_per_row(config, profile) * profile.n_rows,
         reserve_trials=float(config.trainer.ensemble_size),
         refit_ratio=refit_ratio(config),
         refit_forests=config.trainer.refit_forests,
         refit_networks=config.trainer.refit_networks,
     )
+
+
+def after_search_s_per_row(config: PipelineConfig, profile: dataset.DatasetProfile) -> float:
+    """The reserve's share a row: the pool's where the run's Beam stages take it (chosen for the
+    size or given), the in-memory runner's otherwise (also for remote runners, unmeasured)."""
+    on_pool = POOL_MODE in beam_args(config, profile)
+    return AFTER_SEARCH_S_PER_ROW_ON_POOL if on_pool else AFTER_SEARCH_S_PER_ROW
 
 
 def refit_ratio(config: PipelineConfig) -> float:

@@ -79,3 +79,22 @@ def test_a_large_table_runs_beam_on_a_pool_of_one_process_per_core(tmp_path):
         args == ["--direct_running_mode=in_memory"]
         for args in beam_args_by_node(given, tmp_path).values()
     )
+
+
+def test_the_reserve_after_the_search_follows_the_runner(tmp_path):
+    """What follows the search is reserved at the pool's rate a row where the Beam stages run
+    on the pool (chosen for the size or given), at the in-memory runner's otherwise."""
+    from pipeline.runners import local_run
+
+    data = tmp_path / "data.csv"
+    data.write_text("x,y\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(200)))
+
+    def reserve(*beam: str) -> float:
+        config = build_config(data=data, label="y", output=tmp_path / "out",
+                              time_budget_s=600, **{"beam.args": beam})  # fmt: skip
+        profile = layout.profile_data(config)
+        return local_run.run_deadline(config, profile).reserve_s - local_run.AFTER_SEARCH_S
+
+    assert reserve() == pytest.approx(200 * local_run.AFTER_SEARCH_S_PER_ROW)
+    assert reserve(*BEAM) == pytest.approx(200 * local_run.AFTER_SEARCH_S_PER_ROW_ON_POOL)
+    assert reserve("--direct_running_mode=in_memory") == reserve()
