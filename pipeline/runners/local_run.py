@@ -105,11 +105,15 @@ def run_deadline(config: PipelineConfig, profile: dataset.DatasetProfile) -> dea
     )
 
 
+def on_pool(config: PipelineConfig, profile: dataset.DatasetProfile) -> bool:
+    """Whether the run's Beam stages take the pool (chosen for the size or given)."""
+    return POOL_MODE in beam_args(config, profile)
+
+
 def after_search_s_per_row(config: PipelineConfig, profile: dataset.DatasetProfile) -> float:
-    """The reserve's share a row: the pool's where the run's Beam stages take it (chosen for the
-    size or given), the in-memory runner's otherwise (also for remote runners, unmeasured)."""
-    on_pool = POOL_MODE in beam_args(config, profile)
-    return AFTER_SEARCH_S_PER_ROW_ON_POOL if on_pool else AFTER_SEARCH_S_PER_ROW
+    """The reserve's share a row: the pool's where the run's Beam stages take it, the
+    in-memory runner's otherwise (also for remote runners, unmeasured)."""
+    return AFTER_SEARCH_S_PER_ROW_ON_POOL if on_pool(config, profile) else AFTER_SEARCH_S_PER_ROW
 
 
 def refit_ratio(config: PipelineConfig) -> float:
@@ -146,7 +150,7 @@ def run(config: PipelineConfig, profile: dataset.DatasetProfile) -> RunSummary:
     # StatisticsGen and Transform run, instead of after them; but not beside a pool of Beam
     # workers (a large table), where its memory would add to theirs for a gain of seconds
     # against minutes of ingestion: the Tuner starts it when it first needs it.
-    if POOL_MODE not in beam_args(config, profile):
+    if not on_pool(config, profile):
         workers.start_fork_server()
     layout = Layout(config.output.resolve())
     layout.pipeline_root.mkdir(parents=True, exist_ok=True)

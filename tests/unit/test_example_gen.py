@@ -46,15 +46,15 @@ ODD_COLUMNS = {
 def _write_odd_table(path: Path, copies: int) -> None:
     names = list(ODD_COLUMNS)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([*names, "row"])
-        for copy in range(copies):
-            for index, row in enumerate(zip(*(ODD_COLUMNS[name] for name in names), strict=True)):
+        plain = csv.writer(handle, lineterminator="\n")
+        quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        plain.writerow([*names, "row"])
+        rows = list(zip(*(ODD_COLUMNS[name] for name in names), strict=True))
+        for copy in range(copies + 1):
+            writer = plain if copy < copies else quoted  # a last copy of quoted cells: "", "7"
+            for index, row in enumerate(rows):
                 # the row number keeps rows apart, so each one's split is decided on its own
                 writer.writerow([*row, copy * 10 + index])
-        quoted = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        for index, row in enumerate(zip(*(ODD_COLUMNS[name] for name in names), strict=True)):
-            quoted.writerow([*row, copies * 10 + index])  # "" and "7": quoted cells
 
 
 def _run(
